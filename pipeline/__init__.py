@@ -1,0 +1,1 @@
+"""Graph assembly, options and the command line of newsbeam."""

@@ -1,0 +1,54 @@
+"""DuckDB over a newsbeam dataset: the views every query (and every user notebook) starts from."""
+
+from __future__ import annotations
+
+import duckdb
+from apache_beam.io.filesystems import FileSystems
+
+from schemas.article import ARTICLE_SCHEMA
+from schemas.rejected import REJECTED_SCHEMA
+from transforms.sink import REJECTED_DIR
+
+
+def articles_glob(output: str) -> str:
+    return f"{output.rstrip('/')}/date=*/topic=*/*.parquet"
+
+
+def rejected_glob(output: str) -> str:
+    return f"{output.rstrip('/')}/{REJECTED_DIR}/*.parquet"
+
+
+def _has_files(pattern: str) -> bool:
+    return bool(FileSystems.match([pattern])[0].metadata_list)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def connect(output: str, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection with views `articles` (columns in schema order, `date` and `topic` from the
+    partition folders) and `rejected`. An empty dataset gives empty views of the right types."""
+    con = con or duckdb.connect()
+    columns = ", ".join(f'"{name}"' for name in ARTICLE_SCHEMA.names)
+    if _has_files(articles_glob(output)):
+        con.execute(
+            f"CREATE OR REPLACE VIEW articles AS SELECT {columns} FROM read_parquet("
+            f"{_quote(articles_glob(output))}, hive_partitioning = true, union_by_name = true, "
+            "hive_types = {'date': DATE, 'topic': VARCHAR})"
+        )
+    else:
+        con.register("_empty_articles", ARTICLE_SCHEMA.empty_table())
+        con.execute(f"CREATE OR REPLACE VIEW articles AS SELECT {columns} FROM _empty_articles")
+    if _has_files(rejected_glob(output)):
+        con.execute(
+            f"CREATE OR REPLACE VIEW rejected AS SELECT * FROM read_parquet("
+            f"{_quote(rejected_glob(output))}, union_by_name = true)"
+        )
+    else:
+        con.register("_empty_rejected", REJECTED_SCHEMA.empty_table())
+        con.execute("CREATE OR REPLACE VIEW rejected AS SELECT * FROM _empty_rejected")
+    return con
+
+
+__all__ = ["articles_glob", "connect", "rejected_glob"]

@@ -1,0 +1,44 @@
+"""The dead-letter row: an input newsbeam could not turn into an article, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from schemas.article import SCHEMA_VERSION, SCHEMA_VERSION_KEY
+
+# Stages that can reject an input; `stage` is always one of these.
+STAGES = ("read", "fetch", "extract", "clean", "tag", "dedupe", "write")
+
+REJECTED_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("rejected_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ],
+    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()},
+)
+
+
+@dataclass
+class Rejected:
+    """One rejected input. `reason` is a short stable code (e.g. `binary-content`) to group by;
+    `detail` is the human explanation (exception text, sizes, offending value)."""
+
+    source: str
+    stage: str
+    reason: str
+    detail: str | None
+    url: str | None
+    rejected_at: dt.datetime
+    run_id: str
+
+    def to_row(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,47 @@
+"""Small hand-made records for tests of single stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from schemas.article import Article, TopicScore
+from transforms import identity
+
+NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def make_article(
+    text: str,
+    *,
+    source: str = "s.txt",
+    topic: str = "politics",
+    day: dt.date | None = None,
+    url: str | None = None,
+    run_id: str = "run1",
+) -> Article:
+    text_hash = identity.content_hash(text)
+    canonical = identity.canonical_url(url)
+    published = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc) if day else None
+    return Article(
+        article_id=identity.article_id(canonical, text_hash),
+        revision=1,
+        content_hash=text_hash,
+        source=source,
+        source_format="txt",
+        url=url,
+        canonical_url=canonical,
+        title=None,
+        text=text,
+        word_count=len(text.split()),
+        authors=[],
+        publisher=None,
+        language="en",
+        published_at=published,
+        date=day or NOW.date(),
+        date_source="text" if day else "ingested",
+        date_confidence=0.5 if day else 0.05,
+        topic=topic,
+        topics=[TopicScore(topic, 0.9)],
+        ingested_at=NOW,
+        run_id=run_id,
+    )

@@ -1,0 +1,214 @@
+"""End to end: the `newsbeam` CLI on the seeds and on a mixed folder, checked through DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.query import connect
+from tests.conftest import SEEDS
+from tests.html_samples import ARTICLE_PARAGRAPHS, news_page
+
+REFERENCE = "2026-11-21"
+
+REMOVED = {
+    "001_fab9527af4f6b0ab.txt": [
+        "ua en ru",
+        "Russia rejects and wants to rewrite 20-point peace plan, Bloomberg reports Photo: Russian President "
+        "Vladimir Putin (Getty Images)",
+        "For details on what is included in the US 20-point peace plan for Ukraine, see the RBC-Ukraine material.",
+    ],
+    "003_383210d72824bc91.txt": [
+        "Jim Thomas ✉",
+        "Jim Thomas is a writer based in Indiana.",
+        "© 2025 Newsmax. All rights reserved.",
+    ],
+}
+
+
+def newsbeam(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+
+
+def summary_counts(stdout: str) -> dict[str, int]:
+    found = {}
+    for key in ("read", "written", "duplicates", "rejected"):
+        match = re.search(rf"^\s+{key}\s+(\d+)", stdout, re.MULTILINE)
+        assert match, f"summary has no {key!r} line:\n{stdout}"
+        found[key] = int(match.group(1))
+    return found
+
+
+@pytest.fixture(scope="module")
+def seeds_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("seeds") / "articles"
+    result = newsbeam("run", "--input", str(SEEDS), "--output", str(out), "--reference-date", REFERENCE)
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_seeds_summary_balances(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    _, result = seeds_run
+    counts = summary_counts(result.stdout)
+    assert counts == {"read": 5, "written": 5, "duplicates": 0, "rejected": 0}
+    assert "balanced" in result.stdout and "verified against the files" in result.stdout
+
+
+def test_seeds_in_duckdb(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = seeds_run
+    rows = duckdb.sql(
+        f"SELECT source, date, topic, date_source, title, authors, publisher, language, text, run_id "
+        f"FROM read_parquet('{out}/date=*/topic=*/*.parquet', hive_partitioning = true)"
+    ).fetchall()
+    assert len(rows) == 5
+    by_name = {Path(r[0]).name: r for r in rows}
+    assert set(by_name) == {p.name for p in SEEDS.glob("*.txt")}
+    run_ids = {r[9] for r in rows}
+    assert len(run_ids) == 1 and next(iter(run_ids))
+    for name, (_, date, topic, *_rest) in by_name.items():
+        assert topic in {"conflict-war-peace", "politics"}, name
+        assert isinstance(date, dt.date)
+        assert (out / f"date={date.isoformat()}" / f"topic={topic}").is_dir()
+    for name in ("000_a36a2d63ccc73221.txt", "001_fab9527af4f6b0ab.txt"):
+        date, date_source = by_name[name][1], by_name[name][3]
+        assert dt.date(2025, 12, 20) <= date <= dt.date(2025, 12, 31), name
+        assert date_source == "text"
+    assert by_name["001_fab9527af4f6b0ab.txt"][4] == (
+        "Russia rejects and wants to rewrite 20-point peace plan, Bloomberg reports"
+    )
+    assert by_name["003_383210d72824bc91.txt"][5] == ["Jim Thomas"]
+    assert by_name["003_383210d72824bc91.txt"][6] == "Newsmax"
+    assert {r[7] for r in rows} == {"en"}
+
+    for name, (_, *_mid, text, _run) in by_name.items():
+        original = [line.rstrip() for line in (SEEDS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+        removed = REMOVED.get(name, [])
+        kept = [line for line in original if not any(line.startswith(r) for r in removed)]
+        assert len(original) - len(kept) == len(removed), name
+        assert text.splitlines() == kept, name
+
+
+def test_second_run_adds_nothing(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = seeds_run
+    result = newsbeam("run", "--input", str(SEEDS), "--output", str(out), "--reference-date", REFERENCE)
+    assert result.returncode == 0, result.stderr
+    assert summary_counts(result.stdout) == {"read": 5, "written": 0, "duplicates": 5, "rejected": 0}
+    assert duckdb.sql(f"SELECT count(*) FROM '{out}/date=*/topic=*/*.parquet'").fetchone() == (5,)
+
+
+def test_query_command(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = seeds_run
+    result = newsbeam(
+        "query",
+        "SELECT topic, count(*) AS n FROM articles GROUP BY ALL ORDER BY ALL",
+        "--output",
+        str(out),
+        "--format",
+        "jsonl",
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sum(r["n"] for r in rows) == 5
+    table = newsbeam("query", "SELECT count(*) AS n FROM rejected", "--output", str(out))
+    assert table.returncode == 0 and "0" in table.stdout
+
+
+def test_mixed_folder(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.html").write_text(news_page(), encoding="utf-8")
+    shutil.copy(SEEDS / "003_383210d72824bc91.txt", src / "newsmax.txt")
+    shutil.copy(SEEDS / "003_383210d72824bc91.txt", src / "newsmax-copy.txt")
+    latin = "Die Regierung in Kiew prüft den überarbeiteten Friedensplan, sagte ein Sprecher am Dienstag. " * 3
+    (src / "latin1.txt").write_bytes(latin.encode("cp1252"))
+    (src / "empty.txt").write_bytes(b"")
+    (src / "random.txt").write_bytes(os.urandom(4096))
+    (src / "notes.docx").write_bytes(b"PK\x03\x04 zip container")
+    lines = [
+        json.dumps(
+            {
+                "html": news_page(title="Harbour dredging begins"),
+                "url": "https://gazette.example/dredging",
+                "published": "2025-12-18T09:00:00+01:00",
+                "source": "gazette",
+            }
+        ),
+        json.dumps(
+            {
+                "text": "Wire copy: the ministry said exports rose for a third month in a row in November.",
+                "title": "Exports rise again",
+            }
+        ),
+        "{this is not json",
+        json.dumps({"title": "no body"}),
+    ]
+    (src / "batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+
+    result = newsbeam("run", "--input", str(src), "--output", str(out), "--reference-date", REFERENCE)
+    assert result.returncode == 0, result.stderr
+    counts = summary_counts(result.stdout)
+    # 6 files that hold one document each (the .docx is rejected unread) + 4 JSONL lines = 11 inputs
+    assert counts == {"read": 11, "written": 5, "duplicates": 1, "rejected": 5}
+    assert counts["read"] == counts["written"] + counts["rejected"] + counts["duplicates"]
+
+    con = connect(str(out))
+    rejected = con.sql("SELECT source, stage, reason FROM rejected ORDER BY source").fetchall()
+    reasons = sorted(
+        (Path(s.split("#")[0]).name + ("#" + s.split("#")[1] if "#" in s else ""), st, r) for s, st, r in rejected
+    )
+    assert reasons == [
+        ("batch.jsonl#L3", "read", "invalid-json"),
+        ("batch.jsonl#L4", "read", "missing-content"),
+        ("empty.txt", "read", "empty"),
+        ("notes.docx", "read", "unsupported-format"),
+        ("random.txt", "read", "binary-content"),
+    ]
+    articles = {
+        Path(r[0]).name if "/" in r[0] else r[0]: r
+        for r in con.sql(
+            "SELECT source, title, text, date, date_source, language, url, run_id FROM articles"
+        ).fetchall()
+    }
+    assert len(articles) == 5
+    assert {"page.html", "latin1.txt", "gazette"} <= set(articles)
+    assert len({"newsmax.txt", "newsmax-copy.txt"} & set(articles)) == 1
+    page = articles["page.html"]
+    assert page[1] == "Council approves harbour budget"
+    assert all(p in page[2] for p in ARTICLE_PARAGRAPHS) and "Most read" not in page[2]
+    assert (page[3], page[4]) == (dt.date(2025, 12, 19), "html")
+    assert articles["latin1.txt"][2].startswith("Die Regierung in Kiew prüft")
+    assert articles["latin1.txt"][5] == "de"
+    gazette = articles["gazette"]
+    assert (gazette[3], gazette[4], gazette[6]) == (
+        dt.date(2025, 12, 18),
+        "feed",
+        "https://gazette.example/dredging",
+    )
+    assert (
+        len({r[7] for r in articles.values()} | {r[0] for r in con.sql("SELECT run_id FROM rejected").fetchall()}) == 1
+    )
+
+
+def test_bad_input_path_is_an_error(tmp_path: Path) -> None:
+    result = newsbeam("run", "--input", str(tmp_path / "nope" / "*.txt"), "--output", str(tmp_path / "o"))
+    assert result.returncode != 0
+    assert "no file matches" in result.stderr

@@ -1,0 +1,121 @@
+"""ReadLocal: formats, encodings and every unreadable input ending as a rejected row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from tests.beam_util import check
+from transforms.read import ReadLocal, decode, expand_inputs, parse_jsonl_record, sniff_binary
+
+
+def _run(patterns: list[str], check_docs, check_rejected, max_bytes: int = 1_000_000) -> None:
+    with TestPipeline() as p:
+        docs, rejected = p | ReadLocal(patterns, run_id="r1", max_bytes=max_bytes)
+        check(docs, check_docs, "Docs")
+        check(rejected, check_rejected, "Rejected")
+
+
+def test_reads_each_format_and_rejects_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Plain text article.\nSecond line.\n", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<html><body><p>Hello</p></body></html>", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text(
+        json.dumps({"text": "From JSONL", "url": "https://example.com/x", "title": "X"})
+        + "\n\n"
+        + "{not json\n"
+        + json.dumps({"html": "<p>h</p>", "source": "wire"})
+        + "\n"
+        + json.dumps(["a list"])
+        + "\n"
+        + json.dumps({"url": "https://example.com/none"})
+        + "\n"
+        + json.dumps({"text": 42})
+        + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "bin.txt").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4 ...")
+    (tmp_path / "fake.html").write_bytes(b"%PDF-1.7\n binary pretending")
+
+    def check_docs(docs: list) -> None:
+        by_source = {d.source: d for d in docs}
+        assert by_source[str(tmp_path / "a.txt")].kind == "text"
+        assert by_source[str(tmp_path / "b.html")].kind == "html"
+        assert by_source["https://example.com/x"].title == "X"
+        assert by_source["https://example.com/x"].content == "From JSONL"
+        assert by_source["wire"].kind == "html"
+        assert len(docs) == 4
+
+    def check_rejected(rejected: list) -> None:
+        reasons = sorted((Path(r.source.split("#")[0]).name, r.reason) for r in rejected)
+        assert reasons == [
+            ("bin.txt", "binary-content"),
+            ("c.jsonl", "invalid-json"),
+            ("c.jsonl", "invalid-record"),
+            ("c.jsonl", "invalid-record"),
+            ("c.jsonl", "missing-content"),
+            ("doc.pdf", "unsupported-format"),
+            ("empty.txt", "empty"),
+            ("fake.html", "binary-content"),
+        ]
+        assert all(r.stage == "read" and r.run_id == "r1" and r.detail for r in rejected)
+        jsonl_lines = sorted(r.source.rsplit("#", 1)[1] for r in rejected if "#" in r.source)
+        assert jsonl_lines == ["L3", "L5", "L6", "L7"]
+
+    _run([str(tmp_path)], check_docs, check_rejected)
+
+
+def test_non_utf8_bytes_are_decoded_by_detection(tmp_path: Path) -> None:
+    text = "Der Bürgermeister äußerte sich zur Lage in München und Köln. " * 5
+    (tmp_path / "latin1.txt").write_bytes(text.encode("cp1252"))
+    (tmp_path / "utf16.txt").write_bytes(text.encode("utf-16"))
+
+    def check_docs(docs: list) -> None:
+        assert sorted(d.content.strip() for d in docs) == [text.strip(), text.strip()]
+        assert "utf-8" not in {d.encoding for d in docs}
+
+    _run([str(tmp_path / "*.txt")], check_docs, lambda rejected: _assert_equal(rejected, []))
+
+
+def test_a_file_named_twice_is_read_once_and_size_is_capped(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("short article text", encoding="utf-8")
+    (tmp_path / "big.txt").write_text("x" * 5000, encoding="utf-8")
+    _run(
+        [str(tmp_path), str(tmp_path / "a.txt")],
+        lambda docs: _assert_equal([Path(d.source).name for d in docs], ["a.txt"]),
+        lambda rejected: _assert_equal([(Path(r.source).name, r.reason) for r in rejected], [("big.txt", "too-large")]),
+        max_bytes=1000,
+    )
+
+
+def _assert_equal(actual: object, expected: object) -> None:
+    assert actual == expected
+
+
+def test_jsonl_record_parsing() -> None:
+    doc = parse_jsonl_record('{"text": "t", "published": "2025-12-20T10:00:00Z"}', "f.jsonl#L1")
+    assert (doc.source, doc.kind, doc.published) == ("f.jsonl#L1", "text", "2025-12-20T10:00:00Z")
+    with pytest.raises(ValueError, match="missing-content"):
+        parse_jsonl_record('{"text": "   "}', "s")
+
+
+def test_helpers() -> None:
+    assert sniff_binary(b"plain words\n") is None
+    assert sniff_binary(b"\x89PNG\r\n") == "png"
+    assert decode("naïve".encode())[0] == "naïve"
+    assert expand_inputs(["/definitely/not/a/dir/x.txt"]) == ["/definitely/not/a/dir/x.txt"]
+
+
+def test_read_with_assert_that(tmp_path: Path) -> None:
+    (tmp_path / "one.txt").write_text("one", encoding="utf-8")
+    (tmp_path / "two.txt").write_text("two", encoding="utf-8")
+    with TestPipeline() as p:
+        docs, rejected = p | ReadLocal([str(tmp_path / "*.txt")], run_id="r", max_bytes=100)
+        assert_that(docs | beam.Map(lambda d: d.content), equal_to(["one", "two"]), label="Docs")
+        assert_that(rejected, equal_to([]), label="NoRejects")

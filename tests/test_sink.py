@@ -1,0 +1,82 @@
+"""WritePartitions / WriteRejected: hive layout, atomic names, schema version, DuckDB-readable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import apache_beam as beam
+import duckdb
+import pyarrow.parquet as pq
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from schemas.rejected import Rejected
+from tests.beam_util import check
+from tests.factories import NOW, make_article
+from transforms.sink import WritePartitions, WriteRejected, partition_dir, partition_value, write_parquet
+
+
+def test_articles_land_in_their_partitions(tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    articles = [
+        make_article(f"article number {i}", topic="politics" if i % 2 else "sport", day=dt.date(2025, 12, 20 + i % 2))
+        for i in range(7)
+    ]
+
+    def check_written(files: list) -> None:
+        assert sum(f.rows for f in files) == 7
+        assert {(f.date, f.topic) for f in files} == {("2025-12-21", "politics"), ("2025-12-20", "sport")}
+
+    with TestPipeline() as p:
+        written = p | beam.Create(articles) | WritePartitions(out, run_id="run1", rows_per_file=3)
+        check(written, check_written, "Written")
+
+    files = sorted(Path(out).rglob("*.parquet"))
+    # 4 sport rows at 3 per file -> 2 files; 3 politics rows -> 1 file.
+    assert [str(f.relative_to(out)) for f in files] == [
+        "date=2025-12-20/topic=sport/part-run1-00000.parquet",
+        "date=2025-12-20/topic=sport/part-run1-00001.parquet",
+        "date=2025-12-21/topic=politics/part-run1-00000.parquet",
+    ]
+    assert not [p for p in Path(out).rglob("*") if p.name.startswith(".")], "temporary files left behind"
+    meta = pq.ParquetFile(files[0]).schema_arrow.metadata
+    assert meta[b"newsbeam.schema_version"] == b"1"
+    assert pq.ParquetFile(files[0]).metadata.row_group(0).column(0).compression == "ZSTD"
+    rows = duckdb.sql(
+        f"SELECT date, topic, count(*) FROM read_parquet('{out}/date=*/topic=*/*.parquet', hive_partitioning=true)"
+        " GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert rows == [(dt.date(2025, 12, 20), "sport", 4), (dt.date(2025, 12, 21), "politics", 3)]
+
+
+def test_rejected_rows_are_written_per_stage(tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    rejected = [Rejected(f"f{i}", "read" if i else "extract", "empty", None, None, NOW, "run1") for i in range(3)]
+    with TestPipeline() as p:
+        written = p | beam.Create(rejected) | WriteRejected(out, run_id="run1")
+        check(written, lambda files: _eq(sorted(f.rows for f in files), [1, 2]), "Written")
+    got = duckdb.sql(f"SELECT stage, count(*) FROM '{out}/_rejected/*.parquet' GROUP BY ALL ORDER BY ALL").fetchall()
+    assert got == [("extract", 1), ("read", 2)]
+
+
+def _eq(a: object, b: object) -> None:
+    assert a == b
+
+
+def test_partition_values_cannot_escape_the_output(tmp_path: Path) -> None:
+    for hostile in ("../../etc", "a/b", "..", "", "UPPER Case", "x\x00y"):
+        value = partition_value(hostile)
+        assert "/" not in value and ".." not in value and value
+        path = Path(partition_dir(str(tmp_path), "2025-01-01", hostile)).resolve()
+        assert path.parent.parent == tmp_path.resolve()
+
+
+def test_a_rewrite_replaces_the_file(tmp_path: Path) -> None:
+    from schemas.rejected import REJECTED_SCHEMA
+
+    path = str(tmp_path / "x.parquet")
+    row = Rejected("s", "read", "empty", None, None, NOW, "r").to_row()
+    assert write_parquet(path, REJECTED_SCHEMA, [row] * 3) == 3
+    assert write_parquet(path, REJECTED_SCHEMA, [row]) == 1
+    assert pq.ParquetFile(path).metadata.num_rows == 1
+    assert write_parquet(str(tmp_path / "empty.parquet"), REJECTED_SCHEMA, []) == 0

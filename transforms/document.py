@@ -1,0 +1,62 @@
+"""What flows between stages before it becomes an `Article`: raw documents, drafts and date evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RawDocument:
+    """An input as read or fetched, decoded to text. `kind` picks the extractor: `html` or `text`."""
+
+    source: str
+    source_format: str
+    kind: str
+    content: str
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None
+    publisher: str | None = None
+    authors: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DateEvidence:
+    """One candidate publication date and where it came from; the tagger picks the strongest."""
+
+    value: dt.datetime  # timezone-aware (UTC) when `has_time`, else midnight UTC of the day
+    source: str  # one of schemas.article.DATE_SOURCES
+    confidence: float
+    has_time: bool = False
+    detail: str = ""
+
+
+@dataclass
+class Draft:
+    """An extracted, cleaned article that is not tagged yet."""
+
+    source: str
+    source_format: str
+    kind: str  # what the text came from: "html" (already extracted) or "text" (still to clean)
+    text: str
+    url: str | None = None
+    published: str | None = None  # as the input stated it (JSONL `published`, feed entry date)
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    language_hint: str | None = None
+    dates: list[DateEvidence] = field(default_factory=list)
+    removed_lines: int = 0
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Facts fixed for a whole run; every stage that stamps rows gets the same ones."""
+
+    run_id: str
+    ingested_at: dt.datetime  # timezone-aware UTC
+    reference_date: dt.date

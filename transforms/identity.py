@@ -1,0 +1,40 @@
+"""Article identity: canonical URLs, normalised-content hashes and the ids built from them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import urldefrag
+
+import courlan
+
+_SPACE = re.compile(r"\s+")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL as an article's identity: http(s) only, lower-cased host, tracking parameters
+    (utm_*, fbclid, …) stripped, parameters sorted, fragment dropped. None when not a web URL."""
+    if not url:
+        return None
+    checked = courlan.check_url(url.strip(), strict=False)
+    if checked is None:
+        return None
+    normalised = courlan.normalize_url(checked[0], strict=False)
+    return urldefrag(normalised)[0]
+
+
+def normalise_text(text: str) -> str:
+    """The text that identity is computed from: NFKC, case-folded, whitespace collapsed, so that
+    re-encoded or re-wrapped copies of one article hash alike."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def article_id(canonical: str | None, text_hash: str) -> str:
+    """Stable across runs and machines: from the canonical URL when there is one, else from the content."""
+    basis = f"url:{canonical}" if canonical else f"content:{text_hash}"
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]

@@ -1,0 +1,249 @@
+"""ReadLocal: local (or any Beam filesystem) files into `RawDocument`s.
+
+Files are matched and read inside the pipeline (`fileio.MatchAll` → `ReadMatches`), never passed through
+`beam.Create`: Beam would pickle every body into the pipeline graph itself, which is slow and holds the
+whole corpus in memory. Only the patterns enter through `Create`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import apache_beam as beam
+import charset_normalizer
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import FileMetadata
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms.document import RawDocument
+
+logger = logging.getLogger(__name__)
+
+STAGE = "read"
+
+FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+# Signatures of common binary formats that sometimes arrive with a text extension.
+_MAGIC = {
+    b"%PDF": "pdf",
+    b"PK\x03\x04": "zip",
+    b"\x1f\x8b": "gzip",
+    b"\x89PNG": "png",
+    b"\xff\xd8\xff": "jpeg",
+    b"GIF8": "gif",
+    b"\x7fELF": "elf",
+}
+
+
+def expand_inputs(inputs: Sequence[str]) -> list[str]:
+    """Turn directories into recursive globs, so `--input seeds/` means every file below it."""
+    patterns = []
+    for item in inputs:
+        if item.endswith(("/", os.sep)) or (FileSystems.get_scheme(item) is None and os.path.isdir(item)):
+            patterns.append(FileSystems.join(item.rstrip("/" + os.sep) or "/", "**"))
+        else:
+            patterns.append(item)
+    return patterns
+
+
+def sniff_binary(data: bytes) -> str | None:
+    """Name the binary format of `data`, or None when it looks like text."""
+    head = data[:8192]
+    for magic, name in _MAGIC.items():
+        if head.startswith(magic):
+            return name
+    if b"\x00" in head:
+        # UTF-16/32 text has NULs too; a BOM says so.
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+            return None
+        return "binary"
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if head and controls / len(head) > 0.1:
+        return "binary"
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes to text: UTF-8 (with or without BOM) when valid, else the detected encoding.
+
+    Raises UnicodeDecodeError when no encoding fits.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise UnicodeDecodeError("unknown", data[:1], 0, 1, "no encoding detected")
+    return str(best), best.encoding
+
+
+def format_of(path: str) -> str | None:
+    return FORMATS.get(os.path.splitext(path)[1].lower())
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value.strip() or None
+
+
+def parse_jsonl_record(line: str, source: str) -> RawDocument:
+    """One JSONL line into a RawDocument; ValueError with a reason code as its first arg when unusable."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError("invalid-json", str(exc)) from exc
+    if not isinstance(record, dict):
+        raise ValueError("invalid-record", f"a JSON {type(record).__name__}, not an object")
+    try:
+        html = _str_or_none(record.get("html"))
+        text = _str_or_none(record.get("text"))
+        url = _str_or_none(record.get("url"))
+        title = _str_or_none(record.get("title"))
+        published = _str_or_none(record.get("published"))
+        own_source = _str_or_none(record.get("source"))
+    except TypeError as exc:
+        raise ValueError("invalid-record", str(exc)) from exc
+    if html is None and text is None:
+        raise ValueError("missing-content", "the record has neither `html` nor `text`")
+    return RawDocument(
+        source=own_source or url or source,
+        source_format="jsonl",
+        kind="html" if html is not None else "text",
+        content=html if html is not None else text or "",
+        url=url,
+        title=title,
+        published=published,
+        encoding="utf-8",
+    )
+
+
+class _ReadFileFn(DeadLetterFn):
+    """Reads one matched file; JSONL files stream line by line so a large file is never held whole."""
+
+    stage = STAGE
+
+    def __init__(self, run_id: str, max_bytes: int) -> None:
+        super().__init__(run_id)
+        self.max_bytes = max_bytes
+        self.files = Metrics.counter(STAGE, "files")
+        self.documents = Metrics.counter(STAGE, "documents")
+
+    def handle(self, readable: fileio.ReadableFile) -> Iterable[Any]:
+        meta: FileMetadata = readable.metadata
+        path = meta.path
+        self.files.inc()
+        fmt = format_of(path)
+        if fmt is None:
+            ext = os.path.splitext(path)[1] or "(none)"
+            yield reject(path, STAGE, "unsupported-format", f"file extension {ext}", self.run_id)
+            return
+        if fmt == "jsonl":
+            yield from self._jsonl(readable, path)
+            return
+        if meta.size_in_bytes > self.max_bytes:
+            yield reject(
+                path,
+                STAGE,
+                "too-large",
+                f"{meta.size_in_bytes} bytes > --max-bytes {self.max_bytes}",
+                self.run_id,
+            )
+            return
+        data = readable.read()
+        out = self._decode(data, path)
+        if isinstance(out, beam.pvalue.TaggedOutput):
+            yield out
+            return
+        text, encoding = out
+        self.documents.inc()
+        yield RawDocument(
+            source=path,
+            source_format=fmt,
+            kind="html" if fmt == "html" else "text",
+            content=text,
+            encoding=encoding,
+        )
+
+    def _decode(self, data: bytes, source: str) -> tuple[str, str] | beam.pvalue.TaggedOutput:
+        if not data.strip():
+            return reject(source, STAGE, "empty", f"{len(data)} bytes, no content", self.run_id)
+        binary = sniff_binary(data)
+        if binary:
+            return reject(source, STAGE, "binary-content", f"looks like {binary}, not text", self.run_id)
+        try:
+            return decode(data)
+        except UnicodeDecodeError as exc:
+            return reject(source, STAGE, "undecodable", str(exc), self.run_id)
+
+    def _jsonl(self, readable: fileio.ReadableFile, path: str) -> Iterator[Any]:
+        with readable.open() as handle:
+            for number, raw_line in enumerate(handle, start=1):
+                if not raw_line.strip():
+                    continue  # blank lines separate nothing in JSONL; they are not inputs
+                source = f"{path}#L{number}"
+                if len(raw_line) > self.max_bytes:
+                    yield reject(
+                        source,
+                        STAGE,
+                        "too-large",
+                        f"{len(raw_line)} bytes > --max-bytes {self.max_bytes}",
+                        self.run_id,
+                    )
+                    continue
+                out = self._decode(raw_line, source)
+                if isinstance(out, beam.pvalue.TaggedOutput):
+                    yield out
+                    continue
+                try:
+                    doc = parse_jsonl_record(out[0], source)
+                except ValueError as exc:
+                    reason, detail = exc.args if len(exc.args) == 2 else ("invalid-record", str(exc))
+                    yield reject(source, STAGE, reason, detail, self.run_id)
+                    continue
+                doc.encoding = out[1]
+                self.documents.inc()
+                yield doc
+
+
+class ReadLocal(beam.PTransform):
+    """Files matching `patterns` (paths, globs, directories) → (RawDocuments, Rejected rows).
+
+    Output tuple: `(documents, rejected)`.
+    """
+
+    def __init__(self, patterns: Sequence[str], run_id: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        super().__init__()
+        self.patterns = expand_inputs(patterns)
+        self.run_id = run_id
+        self.max_bytes = max_bytes
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> tuple[beam.PCollection, beam.PCollection]:
+        files = (
+            pbegin
+            | "Patterns" >> beam.Create(self.patterns)
+            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+            # A file named by two patterns is read once. The shuffle also spreads the files over
+            # workers before the expensive per-file work.
+            | "KeyByPath" >> beam.Map(lambda m: (m.path, m))
+            | "UniquePaths" >> beam.GroupByKey()
+            | "FirstMatch" >> beam.MapTuple(lambda _path, matches: next(iter(matches)))
+            | "Open" >> fileio.ReadMatches(skip_directories=True)
+        )
+        results = files | "ReadFile" >> beam.ParDo(_ReadFileFn(self.run_id, self.max_bytes)).with_outputs(
+            REJECTED, main="documents"
+        )
+        return results.documents, results[REJECTED]
