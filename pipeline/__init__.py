@@ -1,1 +1,4 @@
 """Graph assembly, options and the command line of newsbeam."""
+
+DEFAULT_INPUT = "seeds/"
+DEFAULT_OUTPUT = "data/articles"

@@ -15,6 +15,8 @@ from typing import Any
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from schemas.article import ARTICLES_GLOB
+
 RUNS_DIR = "_runs"
 
 # Keys of the counts the pipeline sums; rejected counts are keyed "rejected|<stage>|<reason>".
@@ -100,21 +102,21 @@ def verify(output: str, run_id: str) -> RunReport:
             rejected_rows += actual or 0
     # Files of this run that nobody reported (e.g. left by a retried bundle under another name).
     listed = {e["path"] for e in manifest["files"]}
-    pattern = FileSystems.join(output, "date=*", "topic=*", f"part-{run_id}-*.parquet")
+    pattern = FileSystems.join(output, ARTICLES_GLOB.replace("*.parquet", f"part-{run_id}-*.parquet"))
     for meta in FileSystems.match([pattern])[0].metadata_list:
         if meta.path not in listed:
             problems.append(f"unreported file {meta.path}")
-    rejected = {
-        tuple(key[len(REJECTED_PREFIX) :].split("|", 1)): n  # type: ignore[misc]
-        for key, n in counts.items()
-        if key.startswith(REJECTED_PREFIX)
-    }
+    rejected: dict[tuple[str, str], int] = {}
+    for key, n in counts.items():
+        if key.startswith(REJECTED_PREFIX):
+            stage, reason = key[len(REJECTED_PREFIX) :].split("|", 1)
+            rejected[(stage, reason)] = n
     report = RunReport(
         run_id=run_id,
         inputs=counts.get(INPUTS, 0),
         written=sum(topics.values()),
         duplicates=counts.get(DUPLICATES, 0),
-        rejected=rejected,  # type: ignore[arg-type]
+        rejected=rejected,
         topics=dict(sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))),
         article_files=article_files,
         rejected_rows=rejected_rows,

@@ -6,11 +6,9 @@ import argparse
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipeline import DEFAULT_INPUT, DEFAULT_OUTPUT
 from transforms.read import DEFAULT_MAX_BYTES
 from transforms.tag import DEFAULT_MIN_WORDS
-
-DEFAULT_INPUT = "seeds/"
-DEFAULT_OUTPUT = "data/articles"
 
 
 class NewsbeamOptions(PipelineOptions):

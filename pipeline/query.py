@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import duckdb
-from apache_beam.io.filesystems import FileSystems
 
-from schemas.article import ARTICLE_SCHEMA
-from schemas.rejected import REJECTED_SCHEMA
-from transforms.sink import REJECTED_DIR
+from schemas.article import ARTICLE_SCHEMA, ARTICLES_GLOB
+from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA
 
 
 def articles_glob(output: str) -> str:
-    return f"{output.rstrip('/')}/date=*/topic=*/*.parquet"
+    return f"{output.rstrip('/')}/{ARTICLES_GLOB}"
 
 
 def rejected_glob(output: str) -> str:
     return f"{output.rstrip('/')}/{REJECTED_DIR}/*.parquet"
 
 
-def _has_files(pattern: str) -> bool:
-    return bool(FileSystems.match([pattern])[0].metadata_list)
+def _has_files(con: duckdb.DuckDBPyConnection, pattern: str) -> bool:
+    return con.execute("SELECT count(*) FROM glob(?)", [pattern]).fetchall()[0][0] > 0
 
 
 def _quote(value: str) -> str:
@@ -31,7 +29,7 @@ def connect(output: str, con: duckdb.DuckDBPyConnection | None = None) -> duckdb
     partition folders) and `rejected`. An empty dataset gives empty views of the right types."""
     con = con or duckdb.connect()
     columns = ", ".join(f'"{name}"' for name in ARTICLE_SCHEMA.names)
-    if _has_files(articles_glob(output)):
+    if _has_files(con, articles_glob(output)):
         con.execute(
             f"CREATE OR REPLACE VIEW articles AS SELECT {columns} FROM read_parquet("
             f"{_quote(articles_glob(output))}, hive_partitioning = true, union_by_name = true, "
@@ -40,7 +38,7 @@ def connect(output: str, con: duckdb.DuckDBPyConnection | None = None) -> duckdb
     else:
         con.register("_empty_articles", ARTICLE_SCHEMA.empty_table())
         con.execute(f"CREATE OR REPLACE VIEW articles AS SELECT {columns} FROM _empty_articles")
-    if _has_files(rejected_glob(output)):
+    if _has_files(con, rejected_glob(output)):
         con.execute(
             f"CREATE OR REPLACE VIEW rejected AS SELECT * FROM read_parquet("
             f"{_quote(rejected_glob(output))}, union_by_name = true)"

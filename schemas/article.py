@@ -18,6 +18,8 @@ SCHEMA_VERSION = "1"
 SCHEMA_VERSION_KEY = b"newsbeam.schema_version"
 
 PARTITION_COLUMNS = ("date", "topic")
+# Where article files live below a dataset folder; readers glob exactly this (temporary files never match).
+ARTICLES_GLOB = "date=*/topic=*/*.parquet"
 
 DATE_SOURCES = ("feed", "sitemap", "html", "url", "text", "ingested")
 

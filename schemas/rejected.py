@@ -10,6 +10,9 @@ import pyarrow as pa
 
 from schemas.article import SCHEMA_VERSION, SCHEMA_VERSION_KEY
 
+# Rejected rows live in this folder of a dataset, as `part-<run_id>-<stage>.parquet`.
+REJECTED_DIR = "_rejected"
+
 # Stages that can reject an input; `stage` is always one of these.
 STAGES = ("read", "fetch", "extract", "clean", "tag", "dedupe", "write")
 

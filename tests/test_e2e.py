@@ -111,7 +111,7 @@ def test_second_run_adds_nothing(seeds_run: tuple[Path, subprocess.CompletedProc
     result = newsbeam("run", "--input", str(SEEDS), "--output", str(out), "--reference-date", REFERENCE)
     assert result.returncode == 0, result.stderr
     assert summary_counts(result.stdout) == {"read": 5, "written": 0, "duplicates": 5, "rejected": 0}
-    assert duckdb.sql(f"SELECT count(*) FROM '{out}/date=*/topic=*/*.parquet'").fetchone() == (5,)
+    assert duckdb.sql(f"SELECT count(*) FROM '{out}/date=*/topic=*/*.parquet'").fetchall() == [(5,)]
 
 
 def test_query_command(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:

@@ -11,7 +11,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.beam_util import check
-from transforms.read import ReadLocal, decode, expand_inputs, parse_jsonl_record, sniff_binary
+from transforms.read import ReadLocal, declared_charset, decode, expand_inputs, parse_jsonl_record, sniff_binary
 
 
 def _run(patterns: list[str], check_docs, check_rejected, max_bytes: int = 1_000_000) -> None:
@@ -103,6 +103,33 @@ def test_jsonl_record_parsing() -> None:
     assert (doc.source, doc.kind, doc.published) == ("f.jsonl#L1", "text", "2025-12-20T10:00:00Z")
     with pytest.raises(ValueError, match="missing-content"):
         parse_jsonl_record('{"text": "   "}', "s")
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("Die Regierung in Kiew prüft den überarbeiteten Friedensplan, sagte ein Sprecher am Dienstag.", "cp1252"),
+        ("Le président a déclaré que la réforme était nécessaire pour l'économie française.", "latin-1"),
+        ("Министр заявил, что переговоры о мирном плане продолжаются на этой неделе.", "cp1251"),
+        ("Министр заявил, что переговоры о мирном плане продолжаются на этой неделе.", "koi8-r"),
+        ("Minister powiedział w środę, że rozmowy pokojowe będą kontynuowane w przyszłym tygodniu.", "cp1250"),
+        ("Ο υπουργός δήλωσε ότι οι διαπραγματεύσεις για το ειρηνευτικό σχέδιο συνεχίζονται.", "cp1253"),
+        ("Short text with a BOM and ünïcode.", "utf-16"),
+    ],
+)
+def test_decode_recovers_legacy_encodings(text: str, codec: str) -> None:
+    body = (text + " ") * 4
+    decoded, _ = decode(body.encode(codec))
+    assert decoded.strip() == body.strip()
+
+
+def test_declared_html_charset_wins_over_guessing() -> None:
+    page = '<html><head><meta charset="iso-8859-7"></head><body><p>Καλημέρα κόσμε</p></body></html>'
+    data = page.encode("iso-8859-7")
+    assert declared_charset(data) == "iso8859-7"
+    assert decode(data, declared_charset(data))[0] == page
+    assert declared_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">') == "cp1251"
+    assert declared_charset(b"<meta charset=no-such-codec>") is None
 
 
 def test_helpers() -> None:

@@ -58,32 +58,42 @@ _MONTHS = {
     "dec": 12,
 }
 _MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
-_ORD = r"(?:st|nd|rd|th)?"
+# In text a month is written "December", "Dec" or "DECEMBER": lower-case "may" and "march" are verbs. Being
+# case-sensitive also lets the regex engine skip to capital letters, which keeps long texts cheap.
+_CASED_MONTHS = sorted({*map(str.title, _MONTHS), *map(str.upper, _MONTHS)}, key=lambda m: (-len(m), m))
+_MONTH_CASED = "(?:" + "|".join(_CASED_MONTHS) + ")"
+_ORD = r"(?i:st|nd|rd|th)?"
 # A day number ends at a non-word character and is no part of "1,000", "5.5", "3:30" or "20%".
 _DAY_END = r"(?!\w|[.,:]\d|[^\S\n]*%)"
 _SP = r"[^\S\n]"  # dates do not span lines
-_RANGE_JOIN = rf"{_SP}*(?:-|–|—|and|&|to|through){_SP}*"
+_RANGE_JOIN = rf"{_SP}*(?:-|–|—|(?i:and|to|through)|&){_SP}*"
 _YEAR = r"(?P<year>(?:19|20)\d{2})(?!\d)"
 
-# "December 20, 2025", "Dec. 20", "AUGUST 2, 2013", "December 20 and 21", "December 20–21, 2025", "Dec 5th";
-# also a month glued to a lower-case word ("...againJuly 23, 2008"), which extraction leaves behind.
+# What may stand right before a match is checked in Python (`_starts_clean`), not by a leading lookbehind,
+# so that the engine can jump to candidate first characters instead of trying every position.
+
+# "December 20, 2025", "Dec. 20", "AUGUST 2, 2013", "December 20 and 21", "December 20–21, 2025", "Dec 5th"
 _MONTH_FIRST = re.compile(
-    rf"""(?:(?<![^\W\d_])|(?-i:(?<=[a-z])(?=[A-Z])))(?P<month>{_MONTH})(?![^\W\d_])\.?{_SP}+(?:the{_SP}+)?
+    rf"""(?P<month>{_MONTH_CASED})(?![^\W\d_])\.?{_SP}+(?i:the{_SP}+)?
         (?P<d1>\d{{1,2}}){_ORD}{_DAY_END}
         (?:{_RANGE_JOIN}(?P<d2>\d{{1,2}}){_ORD}{_DAY_END})?
         (?:,?{_SP}+{_YEAR})?""",
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,
 )
 # "20 December 2025", "20-21 December", "5th of Dec."
 _DAY_FIRST = re.compile(
-    rf"""(?<![\w.,:])(?P<d1>\d{{1,2}}){_ORD}
+    rf"""(?P<d1>\d{{1,2}}){_ORD}
         (?:{_RANGE_JOIN}(?P<d2>\d{{1,2}}){_ORD})?
-        {_SP}+(?:of{_SP}+)?(?P<month>{_MONTH})(?![^\W\d_])\.?
+        {_SP}+(?i:of{_SP}+)?(?P<month>{_MONTH_CASED})(?![^\W\d_])\.?
         (?:,?{_SP}+{_YEAR})?""",
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,
 )
 # "2025-12-20", "2025/12/20"
-_ISO_IN_TEXT = re.compile(r"(?<![\w./-])(?P<year>(?:19|20)\d{2})([-/])(?P<m>\d{1,2})\2(?P<d1>\d{1,2})(?!\d|/|[.,]\d)")
+_ISO_IN_TEXT = re.compile(
+    r"""(?P<year>(?:19|20)\d{2})([-/])(?P<m>\d{1,2})\2(?P<d1>\d{1,2})
+        (?!\d|/|[.,]\d)""",
+    re.VERBOSE,
+)
 
 _URL_PATTERNS = (
     # /2025/12/20/ or /2025/12/20 at the end; a bare "/2025/12/5-things" is a slug, not a day
@@ -126,11 +136,20 @@ def _resolve_year(month: int, day: int, reference: dt.date) -> int | None:
     return None
 
 
-def _month_number(token: str) -> int | None:
-    # "may" or "march" in lower case is a verb far more often than a month.
-    if token.islower():
-        return None
-    return _MONTHS.get(token.lower())
+def _starts_clean(text: str, start: int, pattern: re.Pattern[str]) -> bool:
+    """Whether a match may start here: not inside a word, a number or a path.
+
+    A month glued to a lower-case word ("...charged againJuly 23, 2008") is allowed: HTML extraction
+    leaves such joins behind where a headline meets a dateline.
+    """
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if pattern is _MONTH_FIRST:
+        return not (before.isalnum() or before == "_") or before.islower()
+    if pattern is _DAY_FIRST:
+        return not (before.isalnum() or before in "_.,:")
+    return not (before.isalnum() or before in "_./-")
 
 
 def _is_real_date(match: re.Match[str], month: int) -> bool:
@@ -169,13 +188,13 @@ def text_dates(text: str, reference: dt.date) -> list[DateEvidence]:
     if not text:
         return []
     spans: list[tuple[int, int, re.Match[str], int]] = []
-    for pattern in (_MONTH_FIRST, _DAY_FIRST):
+    for pattern in (_MONTH_FIRST, _DAY_FIRST, _ISO_IN_TEXT):
         for match in pattern.finditer(text):
-            month = _month_number(match.group("month"))
-            if month is not None:
-                spans.append((match.start(), -match.end(), match, month))
-    for match in _ISO_IN_TEXT.finditer(text):
-        spans.append((match.start(), -match.end(), match, int(match.group("m"))))
+            if not _starts_clean(text, match.start(), pattern):
+                continue
+            groups = match.groupdict()
+            month = _MONTHS[groups["month"].lower()] if groups.get("month") else int(groups["m"])
+            spans.append((match.start(), -match.end(), match, month))
     spans.sort(key=lambda item: (item[0], item[1]))
 
     best: dict[dt.date, DateEvidence] = {}
@@ -210,13 +229,12 @@ def url_date(url: str | None, reference: dt.date) -> DateEvidence | None:
                 continue
             day = _make_date(int(groups["y"]), month, int(groups["d"]))
             if day is not None and _in_range(day, reference):
-                return DateEvidence(_midnight(day), "url", URL_CONFIDENCE, has_time=False, detail=match.group(0))
+                detail = match.group(0)
+                return DateEvidence(_midnight(day), "url", URL_CONFIDENCE, has_time=False, detail=detail)
     return None
 
 
-def parse_iso(
-    value: str | None, reference: dt.date, source: str, confidence: float
-) -> DateEvidence | None:
+def parse_iso(value: str | None, reference: dt.date, source: str, confidence: float) -> DateEvidence | None:
     """An ISO 8601 date or datetime from metadata as UTC evidence; naive times are taken as UTC."""
     if source not in SOURCE_RANK:
         raise ValueError(f"unknown date source {source!r}; expected one of {sorted(SOURCE_RANK)}")

@@ -20,7 +20,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas.article import Article
+from schemas.article import ARTICLES_GLOB, Article
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Duplicate:
 
 
 def article_files_pattern(output: str) -> str:
-    return FileSystems.join(output, "date=*", "topic=*", "*.parquet")
+    return FileSystems.join(output, ARTICLES_GLOB)
 
 
 def _keep_first(article: Article) -> tuple[dt.datetime, str]:

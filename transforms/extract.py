@@ -28,11 +28,18 @@ def split_authors(value: str | None) -> list[str]:
     return [name.strip() for name in value.split(";") if name.strip()]
 
 
+def _iso_day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
 def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None:
     """Main text and metadata of one page; None when trafilatura finds no main text."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
+    result = trafilatura.bare_extraction(
         html,
         url=url,
         with_metadata=True,
@@ -44,27 +51,27 @@ def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None
             "max_date": reference.isoformat(),
         },
     )
-    if doc is None or not (doc.text or "").strip():
+    if result is None:
+        return None
+    doc: dict[str, Any] = result if isinstance(result, dict) else result.as_dict()
+    text = (doc.get("text") or "").strip()
+    if not text:
         return None
     dates = []
-    if doc.date:
-        try:
-            day = dt.date.fromisoformat(doc.date[:10])
-        except ValueError:
-            day = None
-        if day is not None and dt.date(1990, 1, 1) <= day <= reference:
-            value = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-            dates.append(DateEvidence(value, "html", HTML_DATE_CONFIDENCE, has_time=False, detail="htmldate"))
+    day = _iso_day(doc.get("date"))
+    if day is not None and dt.date(1990, 1, 1) <= day <= reference:
+        value = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+        dates.append(DateEvidence(value, "html", HTML_DATE_CONFIDENCE, has_time=False, detail="htmldate"))
     return Draft(
         source="",
         source_format="html",
         kind="html",
-        text=doc.text.strip(),
-        url=url or doc.url,
-        title=doc.title or None,
-        authors=split_authors(doc.author),
-        publisher=doc.sitename or None,
-        language_hint=doc.language or None,
+        text=text,
+        url=url or doc.get("url"),
+        title=doc.get("title") or None,
+        authors=split_authors(doc.get("author")),
+        publisher=doc.get("sitename") or None,
+        language_hint=doc.get("language") or None,
         dates=dates,
     )
 

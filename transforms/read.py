@@ -11,6 +11,8 @@ import codecs
 import json
 import logging
 import os
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -20,6 +22,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from charset_normalizer.md import mess_ratio
 
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms.document import RawDocument
@@ -71,21 +74,77 @@ def sniff_binary(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes to text: UTF-8 (with or without BOM) when valid, else the detected encoding.
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SAMPLE_BYTES = 64 * 1024
+_FALLBACK_CODECS = ["cp1250", "cp1251", "cp1253", "iso8859-2", "koi8-r", "iso8859-15"]
+# Initial/final quotes, dashes, spaces and connectors sit next to letters in any language.
+_LEGIT_NEXT_TO_LETTERS = {"Pi", "Pf", "Pd", "Pc", "Zs", "Mn", "Mc"}
 
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in its first bytes (`<meta charset>` or http-equiv), if Python
+    knows it."""
+    match = _META_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "ignore")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _glued_symbols(text: str) -> int:
+    """Symbols stuck to letters, the mark of a wrong single-byte code page (`powiedzia³`, `bêd¹` for
+    Polish read as windows-1252). Quotes and dashes are left out: they touch words legitimately."""
+    count = 0
+    for i, char in enumerate(text):
+        if char < "\xa0" or char.isalpha() or unicodedata.category(char) in _LEGIT_NEXT_TO_LETTERS:
+            continue
+        if (i and text[i - 1].isalpha()) or (i + 1 < len(text) and text[i + 1].isalpha()):
+            count += 1
+    return count
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode bytes to text; returns (text, encoding).
+
+    A BOM or valid UTF-8 decide at once. Otherwise the candidates (the page's declared charset,
+    windows-1252, charset-normalizer's matches, the common Central/Eastern European code pages) are
+    compared on a sample: fewest symbols glued to letters, then charset-normalizer's mess ratio. On short
+    texts charset-normalizer alone mistakes German for Baltic (cp775) and Polish for Western (cp1252).
     Raises UnicodeDecodeError when no encoding fits.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec), codec
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data).best()
+    sample = data[:_SAMPLE_BYTES]
+    candidates = [c for c in (declared, "cp1252") if c] + [m.encoding for m in charset_normalizer.from_bytes(sample)]
+    candidates += _FALLBACK_CODECS
+    best: tuple[tuple[int, float, int], str] | None = None
+    for rank, codec in enumerate(dict.fromkeys(candidates)):
+        try:
+            text = sample.decode(codec)
+            data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        score = (_glued_symbols(text), mess_ratio(text, 1.0), rank)
+        if best is None or score < best[0]:
+            best = (score, codec)
     if best is None:
-        raise UnicodeDecodeError("unknown", data[:1], 0, 1, "no encoding detected")
-    return str(best), best.encoding
+        raise UnicodeDecodeError("unknown", data[:1], 0, 1, "no encoding fits these bytes")
+    return data.decode(best[1]), best[1]
 
 
 def format_of(path: str) -> str | None:
@@ -164,7 +223,7 @@ class _ReadFileFn(DeadLetterFn):
             )
             return
         data = readable.read()
-        out = self._decode(data, path)
+        out = self._decode(data, path, html=fmt == "html")
         if isinstance(out, beam.pvalue.TaggedOutput):
             yield out
             return
@@ -178,14 +237,14 @@ class _ReadFileFn(DeadLetterFn):
             encoding=encoding,
         )
 
-    def _decode(self, data: bytes, source: str) -> tuple[str, str] | beam.pvalue.TaggedOutput:
+    def _decode(self, data: bytes, source: str, html: bool = False) -> tuple[str, str] | beam.pvalue.TaggedOutput:
         if not data.strip():
             return reject(source, STAGE, "empty", f"{len(data)} bytes, no content", self.run_id)
         binary = sniff_binary(data)
         if binary:
             return reject(source, STAGE, "binary-content", f"looks like {binary}, not text", self.run_id)
         try:
-            return decode(data)
+            return decode(data, declared_charset(data) if html else None)
         except UnicodeDecodeError as exc:
             return reject(source, STAGE, "undecodable", str(exc), self.run_id)
 

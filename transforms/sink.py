@@ -24,14 +24,13 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas.article import FILE_SCHEMA, Article
-from schemas.rejected import REJECTED_SCHEMA, Rejected
+from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
 
 logger = logging.getLogger(__name__)
 
 COMPRESSION = "zstd"
 ROWS_PER_BATCH = 1_000
 DEFAULT_ROWS_PER_FILE = 100_000
-REJECTED_DIR = "_rejected"
 
 _UNSAFE = re.compile(r"[^a-z0-9_-]+")
 
