@@ -41,7 +41,8 @@ class NewsbeamOptions(PipelineOptions):
             "--taxonomy",
             dest="taxonomy",
             default=None,
-            help="YAML topic taxonomy to use instead of the built-in IPTC Media Topics top level.",
+            help="YAML topic taxonomy: a list of topics replaces the built-in IPTC Media Topics top level; "
+            "a mapping {extends: iptc, topics: [...]} adds to it (format: transforms/data/iptc_topics.yaml).",
         )
         group.add_argument(
             "--max-bytes",

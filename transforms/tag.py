@@ -14,6 +14,7 @@ from apache_beam.metrics import Metrics
 from schemas.article import Article, TopicScore
 from transforms import dates, identity, language
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms._progress import Progress
 from transforms.document import DateEvidence, Draft, RunContext
 from transforms.topics import Taxonomy, primary_topic
 
@@ -90,11 +91,13 @@ class _TagFn(DeadLetterFn):
         self.min_words = min_words
         self.taxonomy_path = taxonomy_path
         self.taxonomy: Taxonomy | None = None
+        self.progress: Progress | None = None
         self.tagged = Metrics.counter(STAGE, "articles")
         self.undated = Metrics.counter(STAGE, "dated_by_ingest_time")
 
     def setup(self) -> None:
         self.taxonomy = Taxonomy.load(self.taxonomy_path)
+        self.progress = Progress("articles tagged")
 
     def handle(self, draft: Draft) -> Iterable[Any]:
         words = len(draft.text.split())
@@ -108,6 +111,8 @@ class _TagFn(DeadLetterFn):
         assert self.taxonomy is not None
         article = build_article(draft, self.taxonomy, self.ctx)
         self.tagged.inc()
+        if self.progress is not None:
+            self.progress.tick()
         if article.date_source == "ingested":
             self.undated.inc()
         yield article
