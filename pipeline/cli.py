@@ -37,6 +37,8 @@ def _configure_logging(verbose: bool) -> None:
             logging.getLogger(name).setLevel(logging.INFO)
         for name in ("apache_beam", "trafilatura", "htmldate", "courlan"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        # Relays every worker's start-up warnings (unparsed newsbeam options, no semi-persistent dir).
+        logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
 
 
 def query(argv: Sequence[str]) -> int:

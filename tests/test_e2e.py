@@ -212,3 +212,30 @@ def test_bad_input_path_is_an_error(tmp_path: Path) -> None:
     result = newsbeam("run", "--input", str(tmp_path / "nope" / "*.txt"), "--output", str(tmp_path / "o"))
     assert result.returncode != 0
     assert "no file matches" in result.stderr
+
+
+def test_beam_options_pass_through_and_workers_agree(
+    seeds_run: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    """Two worker processes (multi-processing DirectRunner) write the same articles as one in-process run."""
+    first, _ = seeds_run
+    out = tmp_path / "mp"
+    result = newsbeam(
+        "run",
+        "--input",
+        str(SEEDS),
+        "--output",
+        str(out),
+        "--reference-date",
+        REFERENCE,
+        "--direct_running_mode",
+        "multi_processing",
+        "--direct_num_workers",
+        "2",
+    )
+    assert result.returncode == 0, result.stderr
+    columns = "article_id, content_hash, date, topic, date_source, title, authors, text"
+    query = "SELECT {c} FROM read_parquet('{o}/date=*/topic=*/*.parquet', hive_partitioning = true) ORDER BY 1"
+    one = duckdb.sql(query.format(c=columns, o=first)).fetchall()
+    two = duckdb.sql(query.format(c=columns, o=out)).fetchall()
+    assert len(one) == 5 and one == two
