@@ -6,6 +6,7 @@ from schemas.article import (
     PARTITION_COLUMNS,
     SCHEMA_VERSION,
     Article,
+    Entity,
     TopicScore,
 )
 from schemas.rejected import REJECTED_SCHEMA, Rejected
@@ -17,6 +18,7 @@ __all__ = [
     "REJECTED_SCHEMA",
     "SCHEMA_VERSION",
     "Article",
+    "Entity",
     "Rejected",
     "TopicScore",
 ]

@@ -25,6 +25,7 @@ DATE_SOURCES = ("feed", "sitemap", "html", "url", "text", "ingested")
 
 _UTC_US = pa.timestamp("us", tz="UTC")
 _TOPIC_SCORE = pa.struct([pa.field("label", pa.string(), nullable=False), pa.field("score", pa.float32())])
+_ENTITY = pa.struct([pa.field("text", pa.string(), nullable=False), pa.field("label", pa.string(), nullable=False)])
 
 ARTICLE_SCHEMA = pa.schema(
     [
@@ -47,6 +48,10 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("date_confidence", pa.float32(), nullable=False),
         pa.field("topic", pa.string(), nullable=False),
         pa.field("topics", pa.list_(_TOPIC_SCORE), nullable=False),
+        pa.field("keywords", pa.list_(pa.string()), nullable=False),
+        pa.field("entities", pa.list_(_ENTITY), nullable=False),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("story_id", pa.string()),
         pa.field("ingested_at", _UTC_US, nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
     ],
@@ -63,6 +68,14 @@ FILE_SCHEMA = pa.schema(
 class TopicScore:
     label: str
     score: float
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity in the text; `label` is PER, ORG or LOC."""
+
+    text: str
+    label: str
 
 
 @dataclass
@@ -88,6 +101,10 @@ class Article:
     date_confidence: float
     topic: str
     topics: list[TopicScore]
+    keywords: list[str]
+    entities: list[Entity]
+    duplicate_of: str | None
+    story_id: str | None
     ingested_at: dt.datetime
     run_id: str
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

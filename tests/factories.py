@@ -42,6 +42,10 @@ def make_article(
         date_confidence=0.5 if day else 0.05,
         topic=topic,
         topics=[TopicScore(topic, 0.9)],
+        keywords=[],
+        entities=[],
+        duplicate_of=None,
+        story_id=None,
         ingested_at=NOW,
         run_id=run_id,
     )

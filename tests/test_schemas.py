@@ -18,6 +18,7 @@ from schemas.article import (
     PARTITION_COLUMNS,
     SCHEMA_VERSION,
     Article,
+    Entity,
     TopicScore,
 )
 from schemas.rejected import REJECTED_SCHEMA, Rejected
@@ -101,6 +102,10 @@ def _article() -> Article:
         date_confidence=0.5,
         topic="politics",
         topics=[TopicScore("politics", 0.7)],
+        keywords=["peace plan"],
+        entities=[Entity("Kyiv", "LOC")],
+        duplicate_of=None,
+        story_id="s1",
         ingested_at=now,
         run_id="r",
         extra={"not": "written"},
@@ -112,6 +117,7 @@ def test_a_record_round_trips_through_the_schema() -> None:
     table = pa.Table.from_pylist([row], schema=ARTICLE_SCHEMA)
     back = table.to_pylist()[0]
     assert back["topics"] == [{"label": "politics", "score": pytest.approx(0.7)}]
+    assert back["entities"] == [{"text": "Kyiv", "label": "LOC"}]
     assert back["published_at"] == row["published_at"]
     assert "extra" not in back
     rej = Rejected("s", "read", "empty", None, None, dt.datetime.now(dt.timezone.utc), "r")

@@ -77,6 +77,10 @@ def build_article(draft: Draft, taxonomy: Taxonomy, ctx: RunContext) -> Article:
         date_confidence=round(float(confidence), 3),
         topic=primary_topic(scores),
         topics=[TopicScore(label, round(float(score), 4)) for label, score in scores],
+        keywords=[],
+        entities=[],
+        duplicate_of=None,
+        story_id=None,
         ingested_at=ctx.ingested_at,
         run_id=ctx.run_id,
     )

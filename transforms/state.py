@@ -1,0 +1,110 @@
+"""Tables that must survive between runs (seen URLs, HTTP validators, signatures, story ids).
+
+Each is a folder `<output>/_state/<name>/` of Parquet part files, one or more per run, append-only,
+read and written through Beam's `FileSystems` so the same code works when the output is `gs://…` or
+`s3://…`. Writers use the sink's atomic write (temporary name, then rename), so a crashed run leaves no
+half-written state, and readers glob only final names.
+
+Two ways in: `read_table` loads a small table whole (HTTP validators, read once by the launcher);
+`ReadStateRows` streams a large one inside the pipeline, so no single process holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io import fileio
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.sink import write_parquet
+
+STATE_DIR = "_state"
+
+
+def table_dir(output: str, name: str) -> str:
+    return FileSystems.join(output, STATE_DIR, name)
+
+
+def table_glob(output: str, name: str) -> str:
+    return FileSystems.join(table_dir(output, name), "*.parquet")
+
+
+def read_table(output: str, name: str, schema: pa.Schema) -> pa.Table:
+    """Every row of a small state table (empty, with `schema`, when there is none yet)."""
+    tables = []
+    for meta in FileSystems.match([table_glob(output, name)])[0].metadata_list:
+        with FileSystems.open(meta.path) as handle:
+            tables.append(pq.read_table(handle, columns=schema.names).cast(schema))
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def write_table(
+    output: str, name: str, schema: pa.Schema, rows: Iterable[dict[str, Any]], run_id: str, shard: str = "00000"
+) -> int:
+    """Append rows to a state table as `part-<run_id>-<shard>.parquet`; returns the rows written."""
+    path = FileSystems.join(table_dir(output, name), f"part-{run_id}-{shard}.parquet")
+    return write_parquet(path, schema, rows)
+
+
+class _ReadRowsFn(beam.DoFn):
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+
+    def process(self, readable: fileio.ReadableFile) -> Iterator[dict[str, Any]]:
+        with readable.open() as handle:
+            table = pq.read_table(handle, columns=self.columns)
+        yield from table.to_pylist()
+
+
+class ReadStateRows(beam.PTransform):
+    """The rows of state table `name` (only `columns`) as dicts; nothing when the table does not exist."""
+
+    def __init__(self, output: str, name: str, columns: Sequence[str]) -> None:
+        super().__init__()
+        self.pattern = table_glob(output, name)
+        self.columns = list(columns)
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            pbegin
+            | "Pattern" >> beam.Create([self.pattern])
+            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+            | "Open" >> fileio.ReadMatches()
+            | "ReadRows" >> beam.ParDo(_ReadRowsFn(self.columns))
+        )
+
+
+class _WriteRowsFn(beam.DoFn):
+    def __init__(self, output: str, name: str, schema: pa.Schema, run_id: str) -> None:
+        self.output = output
+        self.name = name
+        self.schema = schema
+        self.run_id = run_id
+
+    def process(self, element: tuple[int, Iterable[dict[str, Any]]]) -> Iterator[int]:
+        _, rows = element
+        yield write_table(self.output, self.name, self.schema, rows, self.run_id)
+
+
+class WriteStateRows(beam.PTransform):
+    """Append a PCollection of dicts to state table `name` as one part file for this run; emits its row
+    count (0 rows write no file)."""
+
+    def __init__(self, output: str, name: str, schema: pa.Schema, run_id: str) -> None:
+        super().__init__()
+        self.output = output
+        self.name = name
+        self.schema = schema
+        self.run_id = run_id
+
+    def expand(self, rows: beam.PCollection) -> beam.PCollection:
+        return (
+            rows
+            | "OneFile" >> beam.Map(lambda row: (0, row))
+            | "Group" >> beam.GroupByKey()
+            | "Write" >> beam.ParDo(_WriteRowsFn(self.output, self.name, self.schema, self.run_id))
+        )
