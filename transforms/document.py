@@ -18,6 +18,8 @@ class RawDocument:
     url: str | None = None
     title: str | None = None
     published: str | None = None
+    # Which metadata stated `published`: "feed" (a feed entry, or a JSONL record's own field) or "sitemap".
+    published_source: str = "feed"
     publisher: str | None = None
     authors: list[str] = field(default_factory=list)
     encoding: str | None = None
@@ -45,6 +47,7 @@ class Draft:
     text: str
     url: str | None = None
     published: str | None = None  # as the input stated it (JSONL `published`, feed entry date)
+    published_source: str = "feed"  # see RawDocument.published_source
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     publisher: str | None = None

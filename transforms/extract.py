@@ -98,6 +98,7 @@ class _ExtractFn(DeadLetterFn):
                 text=doc.content,
                 url=doc.url,
                 published=doc.published,
+                published_source=doc.published_source,
                 title=doc.title,
                 authors=list(doc.authors),
                 publisher=doc.publisher,
@@ -111,6 +112,7 @@ class _ExtractFn(DeadLetterFn):
         draft.source = doc.source
         draft.source_format = doc.source_format
         draft.published = doc.published
+        draft.published_source = doc.published_source
         # What the input itself said (feed entry, JSONL record) beats what the page guesses.
         draft.title = doc.title or draft.title
         draft.authors = list(doc.authors) or draft.authors

@@ -32,7 +32,7 @@ DEFAULT_MIN_WORDS = 5
 def date_candidates(draft: Draft, reference: dt.date) -> list[DateEvidence]:
     """Every piece of date evidence for one article, strongest sources first."""
     found = list(draft.dates)
-    stated = dates.parse_iso(draft.published, reference, "feed", INPUT_DATE_CONFIDENCE)
+    stated = dates.parse_iso(draft.published, reference, draft.published_source, INPUT_DATE_CONFIDENCE)
     if stated is not None:
         found.append(stated)
     from_url = dates.url_date(draft.url, reference)
