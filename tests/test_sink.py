@@ -80,3 +80,31 @@ def test_a_rewrite_replaces_the_file(tmp_path: Path) -> None:
     assert write_parquet(path, REJECTED_SCHEMA, [row]) == 1
     assert pq.ParquetFile(path).metadata.num_rows == 1
     assert write_parquet(str(tmp_path / "empty.parquet"), REJECTED_SCHEMA, []) == 0
+
+
+def test_readers_never_glob_a_file_in_progress(tmp_path: Path, monkeypatch) -> None:
+    """While a file is being written it exists only under a hidden temporary name that neither the
+    DuckDB glob nor the dedupe stage's glob matches; the final name appears in one rename."""
+    import fnmatch
+
+    from apache_beam.io.filesystems import FileSystems
+
+    from schemas.article import ARTICLES_GLOB
+    from schemas.rejected import REJECTED_SCHEMA
+    from transforms import sink
+
+    seen_during_write: list[list[str]] = []
+    real_rename = FileSystems.rename
+
+    def spying_rename(sources: list[str], destinations: list[str]) -> None:
+        seen_during_write.append(sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()))
+        real_rename(sources, destinations)
+
+    monkeypatch.setattr(sink.FileSystems, "rename", spying_rename)
+    final = tmp_path / "date=2025-01-01" / "topic=politics" / "part-r-00000.parquet"
+    row = Rejected("s", "read", "empty", None, None, NOW, "r").to_row()
+    sink.write_parquet(str(final), REJECTED_SCHEMA, [row])
+    (before_rename,) = seen_during_write
+    assert before_rename == ["date=2025-01-01/topic=politics/.part-r-00000.parquet.inprogress"]
+    assert not any(fnmatch.fnmatch(p, ARTICLES_GLOB) for p in before_rename)
+    assert fnmatch.fnmatch(str(final.relative_to(tmp_path)), ARTICLES_GLOB)

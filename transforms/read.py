@@ -305,4 +305,7 @@ class ReadLocal(beam.PTransform):
         results = files | "ReadFile" >> beam.ParDo(_ReadFileFn(self.run_id, self.max_bytes)).with_outputs(
             REJECTED, main="documents"
         )
-        return results.documents, results[REJECTED]
+        # The lines of one JSONL file come out of one worker, and Beam fuses the following stages onto it:
+        # without this shuffle a single large JSONL file would be extracted by one core.
+        documents = results.documents | "SpreadDocuments" >> beam.Reshuffle()
+        return documents, results[REJECTED]
