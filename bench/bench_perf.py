@@ -1,0 +1,215 @@
+"""Performance of `newsbeam run` against a bare trafilatura loop, memory at two sizes, the cost of a
+re-run, and the query side (partition pruning, Parquet against JSONL). Writes the "Performance" section
+of BENCHMARKS.md.
+
+    python bench/bench_perf.py [--small 1000] [--large 10000] [--repeats 3]
+
+Each newsbeam figure is a whole CLI run in its own process (start-up included), measured from outside:
+wall time, and peak RSS summed over the process and its Beam worker processes, sampled every 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from corpus import build_jsonl  # noqa: E402
+from report import machine, median, write_section  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = "2026-11-21"
+WORKERS = ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"]
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_newsbeam(inputs: list[Path], out: Path, extra: list[str]) -> tuple[float, int, str]:
+    """One `newsbeam run`: (wall seconds, peak RSS of the process tree in bytes, stdout)."""
+    cmd = [sys.executable, "-m", "pipeline.cli", "run", "--input", *map(str, inputs), "--output", str(out)]
+    cmd += ["--reference-date", REFERENCE, *extra]
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            try:
+                peak = max(peak, _tree_rss(ps))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    wall = time.monotonic() - started
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"newsbeam run failed ({proc.returncode}):\n{stderr[-3000:]}")
+    return wall, peak, stdout
+
+
+def bare_loop(inputs: list[Path]) -> tuple[float, int]:
+    """A single-process loop of trafilatura with newsbeam's settings over the same pages, in its own
+    process; returns (seconds for the extraction loop alone, pages)."""
+    code = f"""
+import datetime as dt, json, sys, time
+import trafilatura
+from transforms.extract import trafilatura_options
+options = trafilatura_options(dt.date.fromisoformat({REFERENCE!r}))
+records = [json.loads(line) for path in sys.argv[1:] for line in open(path, encoding="utf-8")]
+started = time.perf_counter()
+for record in records:
+    trafilatura.bare_extraction(record["html"], url=record["url"], **options)
+print(time.perf_counter() - started, len(records))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *map(str, inputs)], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def summary_count(stdout: str, key: str) -> int:
+    match = re.search(rf"^\s+{key}\s+(\d+)", stdout, re.MULTILINE)
+    if not match:
+        raise ValueError(f"no {key} in summary:\n{stdout}")
+    return int(match.group(1))
+
+
+def timed_query(con: duckdb.DuckDBPyConnection, sql: str, repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        con.execute(sql).fetchall()
+        times.append(time.perf_counter() - started)
+    return median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--large", type=int, default=10000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="newsbeam-bench-"))
+    try:
+        small = build_jsonl(args.small, work / "small", shards=8, days=30)
+        large = build_jsonl(args.large, work / "large", shards=16, days=30)
+        r = args.repeats
+
+        # Throughput and re-run cost on the small corpus; runs interleaved so noise hits both sides.
+        bare_rates, nb_rates, rerun_ratios, small_rss, small_walls = [], [], [], [], []
+        for i in range(r):
+            seconds, pages = bare_loop(small)
+            bare_rates.append(pages / seconds)
+            out = work / f"out-small-{i}"
+            wall, rss, stdout = run_newsbeam(small, out, WORKERS)
+            read = summary_count(stdout, "read")
+            nb_rates.append(read / wall)
+            small_rss.append(rss)
+            small_walls.append(wall)
+            again, _, stdout2 = run_newsbeam(small, out, WORKERS)
+            if summary_count(stdout2, "written") != 0:
+                raise RuntimeError(f"a re-run wrote rows:\n{stdout2}")
+            rerun_ratios.append(again / wall)
+            print(
+                f"run {i}: bare {bare_rates[-1]:.1f}/s, newsbeam {nb_rates[-1]:.1f}/s, re-run {again:.1f}s/{wall:.1f}s"
+            )
+
+        large_rss, large_walls, large_written = [], [], 0
+        for i in range(r):
+            out = work / f"out-large-{i}"
+            wall, rss, stdout = run_newsbeam(large, out, WORKERS)
+            large_rss.append(rss)
+            large_walls.append(wall)
+            large_written = summary_count(stdout, "written")
+            print(f"large run {i}: {wall:.1f}s, peak RSS {rss / 2**20:.0f} MiB")
+
+        # Query side over the large output (30 dates).
+        dataset = work / "out-large-0"
+        con = duckdb.connect()
+        glob = f"{dataset}/date=*/topic=*/*.parquet"
+        con.execute(f"CREATE VIEW articles AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true)")
+        day = con.execute("SELECT min(date) FROM articles").fetchall()[0][0]
+        files_in_day = len(list(dataset.glob(f"date={day.isoformat()}/topic=*/*.parquet")))
+        files_all = len(list(dataset.glob("date=*/topic=*/*.parquet")))
+        con.execute("PRAGMA enable_profiling = 'json'")
+        profile_path = work / "profile.json"
+        con.execute(f"PRAGMA profiling_output = '{profile_path}'")
+        con.execute(f"SELECT count(*) FROM articles WHERE date = DATE '{day.isoformat()}'").fetchall()
+        con.execute("PRAGMA disable_profiling")
+        profile = profile_path.read_text()
+        files_read = [int(n) for n in re.findall(r'"Total Files Read":\s*"?(\d+)', profile)]
+        jsonl = work / "articles.jsonl"
+        con.execute(f"COPY (SELECT * FROM articles) TO '{jsonl}' (FORMAT json)")
+        by_topic = "SELECT topic, count(*) FROM {src} GROUP BY topic"
+        parquet_s = timed_query(con, by_topic.format(src="articles"))
+        jsonl_s = timed_query(con, by_topic.format(src=f"read_json('{jsonl}')"))
+
+        ratio = median(nb_rates) / median(bare_rates)
+        mem_ratio = median(large_rss) / median(small_rss)
+        rerun = median(rerun_ratios)
+        lines = [
+            "## Performance (`bench/bench_perf.py`)",
+            "",
+            f"Measured {dt.date.today().isoformat()} on {machine()}.",
+            f"Command: `.venv/bin/python bench/bench_perf.py --small {args.small} --large {args.large} "
+            f"--repeats {r}`; medians of {r} runs.",
+            f"Corpus: the 102 ScrapingHub pages copied to {args.small} and {args.large} articles (JSONL, own URL "
+            "and a marker sentence per copy, dates over 30 days). newsbeam runs: "
+            "`newsbeam run --direct_running_mode multi_processing --direct_num_workers 2`, whole CLI run, "
+            "start-up included.",
+            "",
+            "| figure | measured | target |",
+            "|---|---|---|",
+            f"| bare trafilatura loop, 1 process | {median(bare_rates):.1f} pages/s | — |",
+            f"| newsbeam run, 2 workers, {args.small} articles | {median(nb_rates):.1f} articles/s "
+            f"({median(small_walls):.1f} s) | — |",
+            f"| ratio newsbeam / bare loop | {ratio:.2f}× | ≥ 1.6× |",
+            f"| peak RSS, {args.small} articles | {median(small_rss) / 2**20:.0f} MiB | — |",
+            f"| peak RSS, {args.large} articles ({median(large_walls):.0f} s, {large_written} written) | "
+            f"{median(large_rss) / 2**20:.0f} MiB | — |",
+            f"| RSS ratio large / small | {mem_ratio:.2f}× | ≤ 1.5× |",
+            f"| re-run over the same input / first run | {rerun:.1%} | ≤ 10% |",
+            f"| files read for one date (`WHERE date = …`) | {max(files_read) if files_read else 'n/a'} of "
+            f"{files_all} ({files_in_day} in that partition) | that partition's only |",
+            f"| count by topic, Parquet vs JSONL ({large_written} rows) | {parquet_s * 1000:.1f} ms vs "
+            f"{jsonl_s * 1000:.0f} ms: {jsonl_s / parquet_s:.0f}× | ≥ 20× |",
+        ]
+        write_section("performance", "\n".join(lines))
+        print("\n".join(lines))
+        print(json.dumps({"ratio": ratio, "mem_ratio": mem_ratio, "rerun": rerun}))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
