@@ -28,8 +28,10 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import build_jsonl  # noqa: E402
-from report import machine, median, write_section  # noqa: E402
+import contextlib
+
+from corpus import build_jsonl
+from report import machine, median, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "2026-11-21"
@@ -39,10 +41,8 @@ WORKERS = ["--direct_running_mode", "multi_processing", "--direct_num_workers", 
 def _tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -59,10 +59,8 @@ def run_newsbeam(inputs: list[Path], out: Path, extra: list[str]) -> tuple[float
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            try:
+            with contextlib.suppress(psutil.Error):
                 peak = max(peak, _tree_rss(ps))
-            except psutil.Error:
-                pass
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -30,7 +30,7 @@ def source_pages() -> list[str]:
 def _anchor(page: str) -> int | None:
     """Offset in the HTML where the main text's first long line starts, so a marker inserted there is
     part of what trafilatura extracts."""
-    import trafilatura  # noqa: PLC0415
+    import trafilatura
 
     text = trafilatura.extract(page) or ""
     for line in text.splitlines():

@@ -24,10 +24,10 @@ def write_section(name: str, body: str) -> None:
 
 def machine() -> str:
     """One line naming the machine and the versions that the figures depend on."""
-    import apache_beam  # noqa: PLC0415
-    import duckdb  # noqa: PLC0415
-    import pyarrow  # noqa: PLC0415
-    import trafilatura  # noqa: PLC0415
+    import apache_beam
+    import duckdb
+    import pyarrow
+    import trafilatura
 
     cpu = "unknown CPU"
     try:
