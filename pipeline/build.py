@@ -6,16 +6,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.pvalue import AsDict, AsSingleton
 
 from pipeline import manifest
+from transforms._http import FetchConfig
 from transforms.clean import CleanText
-from transforms.dedupe import Dedupe
+from transforms.dedupe import Dedupe, WriteIndex
+from transforms.discover import WebSources
 from transforms.document import RunContext
 from transforms.extract import Extract
+from transforms.fetch import MarkSeen, ReadWeb
+from transforms.minhash import DEFAULT_NEAR_DUPLICATE_THRESHOLD
 from transforms.read import ReadLocal
 from transforms.sink import WritePartitions, WriteRejected
+from transforms.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
 from transforms.tag import TagArticles
+from transforms.unchanged import Fingerprint, RecordUnchanged, SkipUnchanged, UnchangedFiles
 
 
 def _count(label: str, pcoll: beam.PCollection, key: str) -> beam.PCollection:
@@ -32,15 +37,43 @@ def build_batch(
     max_bytes: int,
     min_words: int,
     params: dict[str, Any] | None = None,
+    web: WebSources | None = None,
+    fetch: FetchConfig | None = None,
+    near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD,
+    story_threshold: float = DEFAULT_STORY_THRESHOLD,
+    story_window_days: int = DEFAULT_WINDOW_DAYS,
+    unchanged_files: Sequence[str] = (),
+    fingerprints: Sequence[Fingerprint] = (),
 ) -> None:
     """Read → extract → clean → tag → dedupe → write, every stage's rejects to `_rejected/`, and a
-    manifest of the run in `_runs/<run_id>.json`."""
+    manifest of the run in `_runs/<run_id>.json`. Web sources (`web`) are fetched into documents that join
+    the local ones before Extract. `unchanged_files` (not read: `transforms.unchanged.plan_reads`) count as
+    inputs and duplicates; `fingerprints` of the files read are recorded for the next run."""
     run_id = ctx.run_id
     docs, read_rejected = p | "ReadLocal" >> ReadLocal(inputs, run_id, max_bytes)
-    drafts, extract_rejected = docs | "Extract" >> Extract(run_id, ctx.reference_date)
+    # Local inputs an earlier run already made articles of are not extracted again.
+    local = docs | "SkipUnchanged" >> SkipUnchanged(output)
+    to_extract = local.fresh
+    fetched = None
+    if web:
+        # Each fetched page and each failed source or entry is one input, like a local file.
+        fetched = p | "ReadWeb" >> ReadWeb(web, output, run_id, fetch or FetchConfig(max_bytes=max_bytes))
+        docs = (docs, fetched["documents"]) | "LocalAndWeb" >> beam.Flatten()
+        to_extract = (to_extract, fetched["documents"]) | "FreshAndWeb" >> beam.Flatten()
+        read_rejected = (read_rejected, fetched["rejected"]) | "ReadAndFetchRejects" >> beam.Flatten()
+    drafts, extract_rejected = to_extract | "Extract" >> Extract(run_id, ctx.reference_date)
     cleaned, clean_rejected = drafts | "CleanText" >> CleanText(run_id)
     articles, tag_rejected = cleaned | "Tag" >> TagArticles(ctx, taxonomy, min_words)
-    unique, duplicates = articles | "Dedupe" >> Dedupe(output)
+    deduped = articles | "Dedupe" >> Dedupe(
+        output,
+        run_id,
+        near_duplicate_threshold=near_duplicate_threshold,
+        story_threshold=story_threshold,
+        story_window_days=story_window_days,
+    )
+    unique = deduped.unique
+    not_read = p | "UnchangedFiles" >> UnchangedFiles(unchanged_files)
+    duplicates = (deduped.duplicates, local.unchanged, not_read) | "AllDuplicates" >> beam.Flatten()
 
     written = unique | "WritePartitions" >> WritePartitions(output, run_id)
     rejected = (
@@ -48,6 +81,7 @@ def build_batch(
         extract_rejected,
         clean_rejected,
         tag_rejected,
+        deduped.rejected,
     ) | "AllRejected" >> beam.Flatten()
     rejected_written = rejected | "WriteRejected" >> WriteRejected(output, run_id)
 
@@ -62,16 +96,53 @@ def build_batch(
         | "AllCounts" >> beam.Flatten()
         | "SumCounts" >> beam.CombinePerKey(sum)
     )
-    files = (written, rejected_written) | "AllFiles" >> beam.Flatten() | "ListFiles" >> beam.combiners.ToList()
-    _ = (
-        p
-        | "RunId" >> beam.Create([run_id])
-        | "WriteManifest"
-        >> beam.Map(
-            manifest.write_manifest,
-            output=output,
-            counts=AsDict(counts),
-            files=AsSingleton(files),
-            params=params or {},
-        )
-    )
+    files = (written, rejected_written) | "AllFiles" >> beam.Flatten()
+    by_reason = duplicates | "KeyDuplicates" >> beam.Map(lambda d: (f"{manifest.DUPLICATES}|{d.reason}", 1))
+    counts = (counts, by_reason) | "WithDuplicateReasons" >> beam.Flatten()
+    # State for the next run, written once the article files exist: the article index (signatures, story
+    # ids, revisions) and the hashes of the local inputs that became articles.
+    indexed = {"rows": deduped.index_rows, "after": written} | "WriteIndex" >> WriteIndex(output)
+    input_outcomes = (
+        unique | "ArticleSources" >> beam.Map(lambda a: a.source),
+        duplicates | "DuplicateInputSources" >> beam.Map(lambda d: d.source),
+    ) | "ArticleOutcomes" >> beam.Flatten()
+    recorded = {
+        "keys": local.keys,
+        "articles": input_outcomes,
+        "rejected": rejected | "RejectedInputSources" >> beam.Map(lambda r: r.source),
+        "fingerprints": p
+        | "Fingerprints" >> beam.Create([(path, (size, mtime)) for path, size, mtime in fingerprints]),
+        "after": written,
+    } | "RecordUnchanged" >> RecordUnchanged(output, run_id)
+    counts = (
+        counts,
+        deduped.counts,
+        indexed,
+        recorded,
+        _count("CountNotRead", not_read, manifest.INPUTS),
+    ) | "WithStoryCounts" >> beam.Flatten()
+    if fetched is not None:
+        # An entry not fetched (seen in an earlier run, or listed twice) is an input and a duplicate.
+        skipped = fetched["skipped"]
+        outcomes = (
+            unique | "WrittenSources" >> beam.Map(lambda a: (a.source, "written")),
+            duplicates | "DuplicateSources" >> beam.Map(lambda d: (d.source, "duplicate")),
+            rejected | "RejectedSources" >> beam.Map(lambda r: (r.source, "rejected")),
+        ) | "Outcomes" >> beam.Flatten()
+        recorded = {
+            "documents": fetched["documents"],
+            "outcomes": outcomes,
+            "settled": fetched["settled"],
+            "after": files,
+        } | "MarkSeen" >> MarkSeen(output, run_id)
+        counts = (
+            counts,
+            fetched["counts"],
+            recorded,
+            _count("CountSkipped", skipped, manifest.INPUTS),
+            _count("CountSkippedDuplicates", skipped, manifest.DUPLICATES),
+            skipped | "KeySkipped" >> beam.Map(lambda s: (f"{manifest.DUPLICATES}|{s.reason}", 1)),
+        ) | "WithWebCounts" >> beam.Flatten()
+    # The manifest is the one sink every other step leads to, by main inputs only (no side inputs, no
+    # dead-end steps): Beam's Dask runner computes just the ancestors of the last step.
+    _ = (counts, files) | "WriteManifest" >> manifest.WriteManifest(output, run_id, params or {})

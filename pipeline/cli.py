@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 # Beam, DuckDB and the extractors are imported inside the commands: logging must be configured before
 # Beam is imported (it logs while importing), and `newsbeam query` should not pay for Beam at all.
@@ -17,6 +18,8 @@ from pipeline import DEFAULT_OUTPUT
 
 USAGE = """newsbeam run   [--input PATH_OR_GLOB ...] [--output DIR] [--reference-date YYYY-MM-DD] [Beam options]
        newsbeam query "SQL" [--output DIR] [--format table|csv|jsonl]
+       newsbeam compact [--output DIR] [--target-size-mb N]
+       newsbeam verify --run-id ID [--output DIR]
 
 Views in queries: articles, rejected.
 """
@@ -48,9 +51,20 @@ def query(argv: Sequence[str]) -> int:
     parser.add_argument("--format", choices=("table", "csv", "jsonl"), default="table")
     parser.add_argument("--max-rows", type=int, default=50, help="Rows shown in table format. Default: 50")
     args = parser.parse_args(argv)
-    from pipeline.query import connect
+    from pipeline.query import connect, vanished_file
 
     con = connect(args.output)
+    for attempt in range(3):
+        try:
+            return _print_query(con, args)
+        except Exception as exc:
+            # `newsbeam compact` replaced a partition between DuckDB listing its files and opening them.
+            if attempt == 2 or not vanished_file(exc):
+                raise
+    return 1
+
+
+def _print_query(con: Any, args: argparse.Namespace) -> int:
     relation = con.sql(args.sql)
     if relation is None:  # a statement without a result (e.g. COPY … TO …)
         return 0
@@ -71,6 +85,52 @@ def query(argv: Sequence[str]) -> int:
     return 0
 
 
+def compact_parser() -> argparse.ArgumentParser:
+    from pipeline.compact import DEFAULT_TARGET_MB
+
+    parser = argparse.ArgumentParser(
+        prog="newsbeam compact",
+        description="Merge each partition's small files into files of about the target size, atomically "
+        "for readers (local datasets only).",
+    )
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"Dataset folder. Default: {DEFAULT_OUTPUT}")
+    parser.add_argument(
+        "--target-size-mb",
+        type=float,
+        default=DEFAULT_TARGET_MB,
+        help=f"Size of the merged files; files under 3/4 of it are merged. Default: {DEFAULT_TARGET_MB}",
+    )
+    return parser
+
+
+def compact(argv: Sequence[str]) -> int:
+    args = compact_parser().parse_args(argv)
+    from pipeline.compact import compact as run_compaction
+    from pipeline.compact import format_report
+
+    report = run_compaction(args.output, args.target_size_mb)
+    print(format_report(report, args.output))
+    return 0
+
+
+def verify(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="newsbeam verify", description="Check a finished run's manifest against the files on disk."
+    )
+    parser.add_argument("--run-id", required=True, help="The run to check (its _runs/<run_id>.json).")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"Dataset folder. Default: {DEFAULT_OUTPUT}")
+    args = parser.parse_args(argv)
+    from pipeline import manifest
+    from pipeline.job import format_summary
+
+    output = args.output.rstrip("/") or "/"
+    report = manifest.verify(output, args.run_id)
+    print(format_summary(report, output, None))
+    for problem in report.problems:
+        logging.getLogger(__name__).error("verification failed: %s", problem)
+    return 1 if report.problems else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
@@ -84,11 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pipeline.options import NewsbeamOptions
 
         if "-h" in rest or "--help" in rest:
+            from pipeline.runners import DaskSetupOptions
+
             help_parser = argparse.ArgumentParser(
                 prog="newsbeam run",
-                epilog="Any other option goes to Beam, e.g. --runner, --direct_num_workers 2.",
+                epilog="Any other option goes to Beam, e.g. --runner, --direct_num_workers 2. "
+                "--runner dask runs on a local Dask cluster (or the one at --dask-address).",
             )
             NewsbeamOptions._add_argparse_args(help_parser)
+            DaskSetupOptions._add_argparse_args(help_parser)
             help_parser.print_help()
             return 0
         from pipeline.job import run
@@ -96,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(rest)
     if command == "query":
         return query(rest)
+    if command == "compact":
+        return compact(rest)
+    if command == "verify":
+        return verify(rest)
     print(f"newsbeam: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

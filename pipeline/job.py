@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -13,9 +14,13 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, WorkerOptions
 
-from pipeline import DEFAULT_INPUT, manifest
+from pipeline import DEFAULT_INPUT, manifest, runners
 from pipeline.build import build_batch
+from pipeline.compact import dataset_lock
 from pipeline.options import NewsbeamOptions
+from transforms import unchanged
+from transforms._http import FetchConfig
+from transforms.discover import WebSources, web_sources_from
 from transforms.document import RunContext
 from transforms.read import expand_inputs
 
@@ -33,6 +38,18 @@ def _parse_reference(value: str | None, now: dt.datetime) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise SystemExit(f"newsbeam: --reference-date must be YYYY-MM-DD, got {value!r}") from exc
+
+
+def _check_story_options(opts: NewsbeamOptions) -> None:
+    """Thresholds are similarities in (0, 1] and the window is whole days; say so before Beam starts."""
+    for flag, value in (
+        ("--near-duplicate-threshold", opts.near_duplicate_threshold),
+        ("--story-threshold", opts.story_threshold),
+    ):
+        if not 0.0 < value <= 1.0:
+            raise SystemExit(f"newsbeam: {flag} must be in (0, 1], got {value}")
+    if opts.story_window_days < 0:
+        raise SystemExit(f"newsbeam: --story-window-days must be 0 or more, got {opts.story_window_days}")
 
 
 def _check_inputs(inputs: Sequence[str]) -> tuple[int, int]:
@@ -75,7 +92,10 @@ def use_all_cores_if_large(options: PipelineOptions, argv: Sequence[str], files:
 
 
 def run(argv: Sequence[str]) -> int:
-    """`newsbeam run`: returns the process exit code (0 only when the output verifies)."""
+    """`newsbeam run`: returns the process exit code (0 only when the output verifies).
+
+    With Beam's `--no_wait_until_finish` (a Dataflow Flex Template launcher must exit once the job is
+    submitted) it returns after submitting; `newsbeam verify` checks the run once it has finished."""
     options = PipelineOptions(list(argv))
     opts = options.view_as(NewsbeamOptions)
     now = dt.datetime.now(dt.timezone.utc)
@@ -84,8 +104,22 @@ def run(argv: Sequence[str]) -> int:
         ingested_at=now.replace(microsecond=0),
         reference_date=_parse_reference(opts.reference_date, now),
     )
-    inputs = opts.input or [DEFAULT_INPUT]
+    _check_story_options(opts)
+    web = _web_sources(opts)
+    fetch = FetchConfig(
+        user_agent=opts.user_agent,
+        per_host_delay=opts.per_host_delay,
+        timeout=opts.timeout,
+        max_bytes=opts.max_bytes,
+        allow_private_hosts=opts.allow_private_hosts,
+    )
+    inputs = opts.input or ([] if web else [DEFAULT_INPUT])
     files, size = _check_inputs(inputs)
+    # Files an earlier run made articles of, unchanged since, are not read; the rest decides parallelism.
+    plan = unchanged.plan_reads(opts.output.rstrip("/") or "/", inputs)
+    if plan.unchanged:
+        logger.info("%d of %d files unchanged since an earlier run: not read again", len(plan.unchanged), files)
+        files, size = len(plan.read), plan.read_bytes
     if use_all_cores_if_large(options, argv, files, size):
         logger.info(
             "%d files, %.1f MB: running on %d worker processes (pass --direct_num_workers to choose)",
@@ -94,7 +128,7 @@ def run(argv: Sequence[str]) -> int:
             options.view_as(DirectOptions).direct_num_workers,
         )
     output = opts.output.rstrip("/") or "/"
-    runner = options.view_as(StandardOptions).runner or "DirectRunner"
+    runner = runners.resolve_runner(options)
     logger.info("run %s: %s → %s on %s", ctx.run_id, ", ".join(inputs), output, runner)
     params = {
         "inputs": list(inputs),
@@ -103,22 +137,61 @@ def run(argv: Sequence[str]) -> int:
         "ingested_at": ctx.ingested_at.isoformat(),
         "runner": runner,
         "taxonomy": opts.taxonomy,
+        "near_duplicate_threshold": opts.near_duplicate_threshold,
+        "story_threshold": opts.story_threshold,
+        "story_window_days": opts.story_window_days,
     }
+    if web:
+        params["web"] = {
+            "sources": [s.url for s in web.sources],
+            "url_lists": list(web.url_lists),
+            "user_agent": fetch.user_agent,
+            "per_host_delay": fetch.per_host_delay,
+            "timeout": fetch.timeout,
+            "allow_private_hosts": fetch.allow_private_hosts,
+        }
+    read_inputs: Sequence[str] = plan.read if plan.unchanged else inputs
+    setup: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if runners.is_dask(runner):
+        read_inputs = plan.read if plan.unchanged else runners.matched_files(inputs)
+        setup = runners.dask_cluster(options, argv, len(read_inputs))
     started = time.monotonic()
-    with beam.Pipeline(options=options) as p:
-        build_batch(
-            p,
-            inputs=inputs,
-            output=output,
-            ctx=ctx,
-            taxonomy=opts.taxonomy,
-            max_bytes=opts.max_bytes,
-            min_words=opts.min_words,
-            params=params,
-        )
+    if plan.unchanged and not plan.read and not web:
+        # Every input is a file an earlier run made an article of, unchanged since: the outcome is known
+        # without starting Beam.
+        with dataset_lock(output, exclusive=False):
+            n = len(plan.unchanged)
+            counts = {manifest.INPUTS: n, manifest.DUPLICATES: n, f"{manifest.DUPLICATES}|{unchanged.REASON}": n}
+            manifest.write_manifest(ctx.run_id, output, counts, [], params)
+    else:
+        # A compaction of a local dataset waits for the run to finish writing, and the run for it.
+        with setup, dataset_lock(output, exclusive=False), beam.Pipeline(options=options) as p:
+            build_batch(
+                p,
+                inputs=read_inputs,
+                output=output,
+                ctx=ctx,
+                taxonomy=opts.taxonomy,
+                max_bytes=opts.max_bytes,
+                min_words=opts.min_words,
+                params=params,
+                web=web,
+                fetch=fetch,
+                near_duplicate_threshold=opts.near_duplicate_threshold,
+                story_threshold=opts.story_threshold,
+                story_window_days=opts.story_window_days,
+                unchanged_files=plan.unchanged,
+                fingerprints=plan.fingerprints,
+            )
     elapsed = time.monotonic() - started
+    if options.view_as(StandardOptions).no_wait_until_finish:
+        print(
+            f"newsbeam run {ctx.run_id} submitted to {runner}; when it has finished, check it with\n"
+            f"  newsbeam verify --output {output} --run-id {ctx.run_id}"
+        )
+        return 0
     report = manifest.verify(output, ctx.run_id)
-    print(format_summary(report, output, elapsed))
+    print(format_summary(report, output, elapsed, manifest.read_manifest(output, ctx.run_id)["counts"]))
     if report.problems:
         for problem in report.problems:
             logger.error("verification failed: %s", problem)
@@ -126,15 +199,44 @@ def run(argv: Sequence[str]) -> int:
     return 0
 
 
-def format_summary(report: manifest.RunReport, output: str, elapsed: float) -> str:
-    rate = report.inputs / elapsed if elapsed > 0 else 0.0
+def _web_sources(opts: NewsbeamOptions) -> WebSources:
+    """--feed/--feeds/--sitemap/--urls; a bad list file or URL stops the run with a message."""
+    try:
+        return web_sources_from(opts.feed or [], opts.feeds or [], opts.sitemap or [], opts.urls or [])
+    except ValueError as exc:
+        raise SystemExit(f"newsbeam: {exc}") from exc
+
+
+def format_summary(
+    report: manifest.RunReport, output: str, elapsed: float | None, counts: dict[str, int] | None = None
+) -> str:
+    """The run summary; `elapsed` None when checking a run after the fact (`newsbeam verify`). `counts`, the
+    manifest's raw counts, add what web sources did and why inputs were duplicates."""
+    if elapsed is None:
+        header = f"newsbeam run {report.run_id}"
+    else:
+        rate = report.inputs / elapsed if elapsed > 0 else 0.0
+        header = f"newsbeam run {report.run_id} finished in {elapsed:.1f} s ({rate:.1f} inputs/s)"
+    compacted = f" ({report.compacted_files} since compacted)" if report.compacted_files else ""
     lines = [
-        f"newsbeam run {report.run_id} finished in {elapsed:.1f} s ({rate:.1f} inputs/s)",
+        header,
         f"  read        {report.inputs}",
-        f"  written     {report.written} articles in {report.article_files} files",
+        f"  written     {report.written} articles in {report.article_files} files{compacted}",
         f"  duplicates  {report.duplicates}",
         f"  rejected    {report.rejected_total}",
     ]
+    counts = counts or {}
+    if any(key.startswith("web|") for key in counts):
+        sources = counts.get("web|sources-fetched", 0) + counts.get("web|sources-not-modified", 0)
+        lines.insert(
+            2,
+            f"    web: {counts.get('web|entries', 0)} entries from {sources} feed/sitemap source"
+            f"{'' if sources == 1 else 's'}"
+            f" ({counts.get('web|sources-not-modified', 0)} not modified since the last run)",
+        )
+    reasons = sorted((k.split("|", 1)[1], n) for k, n in counts.items() if k.startswith(f"{manifest.DUPLICATES}|"))
+    at = next(i for i, line in enumerate(lines) if line.startswith("  duplicates"))
+    lines[at + 1 : at + 1] = [f"    {reason}: {n}" for reason, n in reasons]
     for (stage, reason), n in sorted(report.rejected.items()):
         lines.append(f"    {stage}/{reason}: {n}")
     if report.topics:

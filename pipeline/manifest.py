@@ -3,21 +3,32 @@
 The pipeline reports each file it wrote with its row count; after the run the CLI reads every file's
 footer and checks that the rows are really there. That catches a sink that "succeeds" without writing
 (Beam's WriteToParquet on the Dask runner did exactly that) on any runner.
+
+`newsbeam compact` merges small files into `compact-<id>-NNNNN.parquet` and records which files went
+where in `_compactions/`. For a run whose files were merged, `verify` checks instead that the merged files
+of each partition hold exactly as many rows of that run (the `run_id` column) as the run reported in the
+files that went into them; files that are simply gone are still reported missing.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import apache_beam as beam
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import ARTICLES_GLOB
 
 RUNS_DIR = "_runs"
+# Written by `newsbeam compact` (pipeline/compact.py): its records, and the prefix of the merged files.
+COMPACTIONS_DIR = "_compactions"
+COMPACTED_PREFIX = "compact-"
 
 # Keys of the counts the pipeline sums; rejected counts are keyed "rejected|<stage>|<reason>".
 INPUTS = "inputs"
@@ -51,6 +62,58 @@ def write_manifest(
     return path
 
 
+_RUN, _COUNT, _FILE = "run", "count", "file"
+
+
+class _WriteManifestFn(beam.DoFn):
+    def __init__(self, output: str, params: Mapping[str, Any]) -> None:
+        self.output = output
+        self.params = dict(params)
+
+    def process(self, element: tuple[str, Iterable[tuple[str, Any]]]) -> Iterator[str]:
+        run_id, parts = element
+        counts: dict[str, int] = {}
+        files = []
+        for kind, value in parts:
+            if kind == _COUNT:
+                key, n = value
+                counts[key] = counts.get(key, 0) + n
+            elif kind == _FILE:
+                files.append(value)
+        yield write_manifest(run_id, self.output, counts, files, self.params)
+
+
+class WriteManifest(beam.PTransform):
+    """`(counts, files)` → `_runs/<run_id>.json`, written once, after every write of the run.
+
+    `counts` holds `(key, n)` pairs, `files` the sinks' `WrittenFile`s. Both reach the writing step as its
+    main input, one group keyed by the run id (which also exists for a run that read nothing), not as side
+    inputs: the manifest then depends on every sink as an ordinary input, which every runner executes
+    once. Beam's Dask runner computes only the ancestors of the last step and evaluates each side input as
+    a separate computation, which ran the whole pipeline again (and wrote twice).
+    """
+
+    def __init__(self, output: str, run_id: str, params: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.output = output
+        self.run_id = run_id
+        self.params = dict(params)
+
+    def expand(self, pcolls: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
+        counts, files = pcolls
+        run_id = self.run_id
+        return (
+            (
+                counts.pipeline | "RunId" >> beam.Create([(run_id, (_RUN, None))]),
+                counts | "KeyCounts" >> beam.Map(lambda kv, r: (r, (_COUNT, tuple(kv))), run_id),
+                files | "KeyFiles" >> beam.Map(lambda f, r: (r, (_FILE, f)), run_id),
+            )
+            | "AllParts" >> beam.Flatten()
+            | "OneGroup" >> beam.GroupByKey()
+            | "Write" >> beam.ParDo(_WriteManifestFn(self.output, self.params))
+        )
+
+
 @dataclass
 class RunReport:
     run_id: str
@@ -62,6 +125,7 @@ class RunReport:
     article_files: int
     rejected_rows: int
     problems: list[str] = field(default_factory=list)
+    compacted_files: int = 0  # reported files since merged by `newsbeam compact`
 
     @property
     def rejected_total(self) -> int:
@@ -82,6 +146,40 @@ def _footer_rows(path: str) -> int:
         return pq.ParquetFile(handle).metadata.num_rows
 
 
+def _normalised(path: str) -> str:
+    return path if "://" in path else os.path.abspath(path)
+
+
+def _compacted_inputs(output: str) -> dict[str, str]:
+    """Every file `newsbeam compact` merged → the directory whose `compact-*` files now hold its rows."""
+    merged_into: dict[str, str] = {}
+    pattern = FileSystems.join(output, COMPACTIONS_DIR, "*.json")
+    for meta in FileSystems.match([pattern])[0].metadata_list:
+        with FileSystems.open(meta.path) as handle:
+            record = json.loads(handle.read().decode("utf-8"))
+        for merged in record["outputs"]:
+            for source in merged["inputs"]:
+                merged_into[_normalised(source["path"])] = record["directory"]
+    return merged_into
+
+
+def _run_rows_in_compacted(directory: str, run_id: str) -> int:
+    """Rows of `run_id` in a directory's merged files; row groups whose run_id range excludes it are skipped."""
+    rows = 0
+    pattern = FileSystems.join(directory, f"{COMPACTED_PREFIX}*.parquet")
+    for meta in FileSystems.match([pattern])[0].metadata_list:
+        with FileSystems.open(meta.path) as handle:
+            parquet = pq.ParquetFile(handle)
+            column = parquet.schema_arrow.get_field_index("run_id")
+            for group in range(parquet.metadata.num_row_groups):
+                stats = parquet.metadata.row_group(group).column(column).statistics
+                if stats is not None and stats.has_min_max and not stats.min <= run_id <= stats.max:
+                    continue
+                values = parquet.read_row_group(group, columns=["run_id"]).column("run_id")
+                rows += pc.sum(pc.equal(values, run_id)).as_py() or 0
+    return rows
+
+
 def verify(output: str, run_id: str) -> RunReport:
     """Check the manifest against the files on disk; every disagreement becomes a problem line."""
     manifest = read_manifest(output, run_id)
@@ -89,10 +187,18 @@ def verify(output: str, run_id: str) -> RunReport:
     problems: list[str] = []
     topics: dict[str, int] = {}
     article_files = rejected_rows = 0
+    compacted: dict[str, int] = {}  # directory → rows of this run reported in files since merged there
+    merged_into: dict[str, str] | None = None
     for entry in manifest["files"]:
         actual = _footer_rows(entry["path"]) if FileSystems.exists(entry["path"]) else None
         if actual is None:
-            problems.append(f"missing file {entry['path']}")
+            merged_into = _compacted_inputs(output) if merged_into is None else merged_into
+            directory = merged_into.get(_normalised(entry["path"]))
+            if directory is None:
+                problems.append(f"missing file {entry['path']}")
+            else:
+                compacted[directory] = compacted.get(directory, 0) + entry["rows"]
+                actual = entry["rows"]  # checked per directory below
         elif actual != entry["rows"]:
             problems.append(f"{entry['path']}: {actual} rows on disk, {entry['rows']} reported")
         if entry["kind"] == "articles":
@@ -121,7 +227,14 @@ def verify(output: str, run_id: str) -> RunReport:
         article_files=article_files,
         rejected_rows=rejected_rows,
         problems=problems,
+        compacted_files=sum(1 for e in manifest["files"] if merged_into and _normalised(e["path"]) in merged_into),
     )
+    for directory, expected in sorted(compacted.items()):
+        found = _run_rows_in_compacted(directory, run_id)
+        if found != expected:
+            problems.append(
+                f"{directory}: {found} rows of this run in compacted files, {expected} reported in the files merged"
+            )
     if report.written != counts.get(WRITTEN, 0):
         problems.append(f"{report.written} article rows on disk, pipeline counted {counts.get(WRITTEN, 0)}")
     if rejected_rows != report.rejected_total:

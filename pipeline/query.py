@@ -24,9 +24,17 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def vanished_file(exc: BaseException) -> bool:
+    """Whether a read failed because a file it had listed was gone when opened: what a reader sees when
+    `newsbeam compact` swaps a partition between its listing and its reading (running it again works)."""
+    text = str(exc).lower()
+    return isinstance(exc, FileNotFoundError) or "no such file" in text or "no files found" in text
+
+
 def connect(output: str, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
     """A connection with views `articles` (columns in schema order, `date` and `topic` from the
-    partition folders) and `rejected`. An empty dataset gives empty views of the right types."""
+    partition folders), `articles_latest` (one row per `article_id`: its highest revision) and `rejected`.
+    An empty dataset gives empty views of the right types."""
     con = con or duckdb.connect()
     columns = ", ".join(f'"{name}"' for name in ARTICLE_SCHEMA.names)
     if _has_files(con, articles_glob(output)):
@@ -46,7 +54,15 @@ def connect(output: str, con: duckdb.DuckDBPyConnection | None = None) -> duckdb
     else:
         con.register("_empty_rejected", REJECTED_SCHEMA.empty_table())
         con.execute("CREATE OR REPLACE VIEW rejected AS SELECT * FROM _empty_rejected")
+    con.execute(ARTICLES_LATEST_VIEW)
     return con
 
 
-__all__ = ["articles_glob", "connect", "rejected_glob"]
+# One row per article: its highest revision (a changed text at the same URL is a new revision).
+ARTICLES_LATEST_VIEW = (
+    "CREATE OR REPLACE VIEW articles_latest AS SELECT * FROM articles "
+    "QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY revision DESC, ingested_at DESC) = 1"
+)
+
+
+__all__ = ["articles_glob", "connect", "rejected_glob", "vanished_file"]

@@ -106,12 +106,53 @@ def test_seeds_in_duckdb(seeds_run: tuple[Path, subprocess.CompletedProcess[str]
         assert text.splitlines() == kept, name
 
 
+def test_seeds_stories(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """000, 001 and 002 are three outlets' versions of one Bloomberg report; 003 is the same days' Kremlin
+    response to the same 20-point plan; 004 is March's 30-day-ceasefire demands, another story."""
+    out, _ = seeds_run
+    rows = connect(str(out)).sql("SELECT source, story_id, duplicate_of, revision FROM articles").fetchall()
+    story = {Path(source).name[:3]: story_id for source, story_id, _, _ in rows}
+    assert story["000"] == story["001"] == story["002"] == story["003"]
+    assert story["004"] != story["000"] and story["004"]
+    assert {(dup, rev) for _, _, dup, rev in rows} == {(None, 1)}  # rewrites, not copies; first revisions
+    latest = connect(str(out)).sql("SELECT count(*), count(DISTINCT article_id) FROM articles_latest").fetchall()
+    assert latest == [(5, 5)]
+
+
 def test_second_run_adds_nothing(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, _ = seeds_run
+    index = sorted((out / "_state" / "article_index").iterdir())
     result = newsbeam("run", "--input", str(SEEDS), "--output", str(out), "--reference-date", REFERENCE)
     assert result.returncode == 0, result.stderr
     assert summary_counts(result.stdout) == {"read": 5, "written": 0, "duplicates": 5, "rejected": 0}
+    # skipped right after reading, before extraction: the same files were made articles by the first run
+    assert re.search(r"^\s+unchanged-input: 5$", result.stdout, re.MULTILINE), result.stdout
     assert duckdb.sql(f"SELECT count(*) FROM '{out}/date=*/topic=*/*.parquet'").fetchall() == [(5,)]
+    assert sorted((out / "_state" / "article_index").iterdir()) == index  # no new state either
+
+
+def test_a_later_run_joins_an_earlier_story(tmp_path: Path) -> None:
+    first, second, out = tmp_path / "first", tmp_path / "second", tmp_path / "out"
+    first.mkdir()
+    second.mkdir()
+    for name in ("000_a36a2d63ccc73221.txt", "004_46723dfe6c79f676.txt"):
+        shutil.copy(SEEDS / name, first / name)
+    for name in ("000_a36a2d63ccc73221.txt", "001_fab9527af4f6b0ab.txt", "002_5dbc7340132de969.txt"):
+        shutil.copy(SEEDS / name, second / name)
+    # another outlet's copy of 000 with its own last paragraph: a near-duplicate, still written
+    lines = (SEEDS / "000_a36a2d63ccc73221.txt").read_text(encoding="utf-8").splitlines()[:-1]
+    (second / "wire-copy.txt").write_text("\n".join([*lines, "More on this story as it develops."]), "utf-8")
+    assert newsbeam("run", "--input", str(first), "--output", str(out), "--reference-date", REFERENCE).returncode == 0
+    result = newsbeam("run", "--input", str(second), "--output", str(out), "--reference-date", REFERENCE)
+    assert result.returncode == 0, result.stderr
+    assert summary_counts(result.stdout) == {"read": 4, "written": 3, "duplicates": 1, "rejected": 0}
+    # the copy of 000 under another path is read, then recognised by its content before extraction
+    assert re.search(r"^\s+unchanged-input: 1$", result.stdout, re.MULTILINE), result.stdout
+    rows = connect(str(out)).sql("SELECT source, story_id, duplicate_of, article_id FROM articles").fetchall()
+    by_name = {Path(source).name[:3]: (story, dup, aid) for source, story, dup, aid in rows}
+    assert by_name["001"][0] == by_name["002"][0] == by_name["wir"][0] == by_name["000"][0] != by_name["004"][0]
+    assert by_name["wir"][1] == by_name["000"][2]  # flagged as a near-duplicate of the earlier run's article
+    assert by_name["001"][1] is None and by_name["002"][1] is None
 
 
 def test_query_command(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -234,7 +275,9 @@ def test_beam_options_pass_through_and_workers_agree(
         "2",
     )
     assert result.returncode == 0, result.stderr
-    columns = "article_id, content_hash, date, topic, date_source, title, authors, text"
+    columns = (
+        "article_id, content_hash, date, topic, date_source, title, authors, text, revision, story_id, duplicate_of"
+    )
     query = "SELECT {c} FROM read_parquet('{o}/date=*/topic=*/*.parquet', hive_partitioning = true) ORDER BY 1"
     one = duckdb.sql(query.format(c=columns, o=first)).fetchall()
     two = duckdb.sql(query.format(c=columns, o=out)).fetchall()

@@ -27,6 +27,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from transforms._deadletter import REJECTED, DeadLetterFn
+from transforms._outputs import ParDoWithOutputs
 from transforms.document import Draft
 
 logger = logging.getLogger(__name__)
@@ -689,7 +690,5 @@ class CleanText(beam.PTransform):
         self.run_id = run_id
 
     def expand(self, drafts: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
-        results = drafts | "RemoveBoilerplate" >> beam.ParDo(_CleanFn(self.run_id)).with_outputs(
-            REJECTED, main="drafts"
-        )
-        return results.drafts, results[REJECTED]
+        results = drafts | "RemoveBoilerplate" >> ParDoWithOutputs(_CleanFn(self.run_id), REJECTED, main="drafts")
+        return results["drafts"], results[REJECTED]

@@ -1,46 +1,134 @@
-"""Dedupe: an exact copy of an article is written once, within a run and across runs.
+"""Dedupe: exact copies are written once, changed texts become revisions, near-duplicates and stories are
+tagged, within a run and across runs.
 
-What earlier runs wrote is read back from the output itself (the `content_hash` column of the article
-files), so the check can never disagree with what is on disk: a crashed run leaves no state claiming
-articles it did not write. Articles and earlier hashes meet in a CoGroupByKey on the hash, so no worker
-holds every hash ever seen.
+What earlier runs kept is read from the article index `_state/article_index/` (one row per written
+article: ids, revision, content hash, story, near-duplicate signature and salient terms; see
+`INDEX_SCHEMA`). The index is derived from the output and never ahead of it:
+
+- a run appends its index part only after its article files are written (`WriteIndex` waits for them), so
+  the index never claims an article that is not on disk;
+- a run that crashed between the two left article files without an index part; the next run finds such
+  runs by listing file names (no reads), rebuilds their rows from their article files (text, story ids and
+  revisions are in them) and uses and writes them (`part-<run_id>-repair.parquet`). So nothing written is
+  ever missing from the index for longer than one run.
+
+Steps, each a shuffle or a parallel map except one:
+1. exact duplicates: CoGroupByKey on `content_hash` with the index's hashes;
+2. revisions: CoGroupByKey on `article_id` with the index's revisions (same URL, new text: max + 1);
+3. signatures and salient terms of the kept articles, in parallel (`_SignFn`);
+4. near-duplicates and stories in ONE DoFn (`_ClusterFn`) over the run's compact entries and the index
+   rows in the story window (read with a Parquet filter on `date`): LSH and candidate-index look-ups, then
+   deterministic average-link clustering (`transforms.stories.assign`). One worker holds the run's new
+   entries plus the window's (≈1 KB each, no text), which bounds a run to a few hundred thousand of those;
+5. the assignments join back to the articles on `content_hash` (unique after step 1).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
 import apache_beam as beam
+import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io import fileio
+from apache_beam.io.filesystem import FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas.article import ARTICLES_GLOB, Article
+from transforms import minhash, state, stories
+from transforms._deadletter import REJECTED, DeadLetterFn
+from transforms._outputs import ParDoWithOutputs
 
 logger = logging.getLogger(__name__)
 
+STAGE = "dedupe"
 DUPLICATES = "duplicates"
+INDEX = "index"
+COUNTS = "counts"
+# Keys of this stage's counts in the run manifest.
+COUNT_INDEX_ROWS = "stories|index-rows-written"
+COUNT_STORY_ARTICLES = "stories|articles"
+COUNT_NEW_STORIES = "stories|new-stories"
+COUNT_JOINED = "stories|joined-earlier-story"
+COUNT_NEAR_DUPLICATES = "stories|near-duplicates"
+INDEX_TABLE = "article_index"
+REPAIR_SHARD = "repair"
+RUN_SHARD = "00000"
+_SHARD = "_shard"  # marks a rebuilt index row on its way to WriteIndex
 
 _LATEST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+_UTC_US = pa.timestamp("us", tz="UTC")
+# part-<run_id>-<shard>.parquet; run ids contain dashes, shards do not.
+_PART = re.compile(r"part-(?P<run>.+)-(?P<shard>[^-/]+)\.parquet$")
+_DATE_DIR = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
+
+INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("revision", pa.int32(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("story_id", pa.string()),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("published_at", _UTC_US),
+        pa.field("date_confidence", pa.float32(), nullable=False),
+        pa.field("ingested_at", _UTC_US, nullable=False),
+        pa.field("minhash", pa.binary(), nullable=False),
+        pa.field("terms", pa.list_(pa.string()), nullable=False),
+        pa.field("weights", pa.list_(pa.float32()), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+# What steps 1 and 2 need of every earlier article (the cheap columns).
+_KNOWN_COLUMNS = ["article_id", "revision", "content_hash", "story_id"]
+# The text and ids an index row is rebuilt from, when a run's index part is missing.
+_REBUILD_COLUMNS = [
+    "article_id",
+    "revision",
+    "content_hash",
+    "story_id",
+    "duplicate_of",
+    "published_at",
+    "date_confidence",
+    "ingested_at",
+    "run_id",
+    "text",
+    "language",
+]
 
 
 @dataclass(frozen=True)
 class Duplicate:
-    """An input not written because the same content is already kept."""
+    """An input not written because the same content is already kept (or the same input was already read)."""
 
     source: str
-    content_hash: str
-    duplicate_of: str | None  # article_id of the kept copy; None when it was written by an earlier run
-    reason: str  # "duplicate-in-run" or "seen-in-earlier-run"
+    content_hash: str | None  # None for an input skipped before extraction (transforms.seen)
+    duplicate_of: str | None  # article_id of the kept copy, when known
+    reason: str  # "duplicate-in-run", "seen-in-earlier-run" or "unchanged-input"
+
+
+class DedupeResult(NamedTuple):
+    unique: beam.PCollection  # Articles to write, with revision, duplicate_of and story_id set
+    duplicates: beam.PCollection  # Duplicate records (not written)
+    rejected: beam.PCollection  # Rejected rows (an article the dedupe stage could not handle)
+    index_rows: beam.PCollection  # index rows to append to `_state/article_index/` with `WriteIndex`
+    counts: beam.PCollection  # (key, n) for the run manifest: stories, joins, near-duplicates
 
 
 def article_files_pattern(output: str) -> str:
     return FileSystems.join(output, ARTICLES_GLOB)
+
+
+def run_of(path: str) -> str | None:
+    """The run id in a part file's name (`part-<run_id>-<shard>.parquet`)."""
+    match = _PART.search(path)
+    return match.group("run") if match else None
 
 
 def _keep_first(article: Article) -> tuple[dt.datetime, str]:
@@ -48,67 +136,462 @@ def _keep_first(article: Article) -> tuple[dt.datetime, str]:
     return (article.published_at or _LATEST, article.source)
 
 
-class _ReadHashesFn(beam.DoFn):
-    def __init__(self) -> None:
-        self.hashes = Metrics.counter("dedupe", "earlier_hashes")
+def _revision_order(article: Article) -> tuple[dt.datetime, str]:
+    return (article.published_at or article.ingested_at, article.content_hash)
 
-    def process(self, readable: fileio.ReadableFile) -> Iterator[str]:
-        with readable.open() as handle:
-            column = pq.read_table(handle, columns=["content_hash"]).column("content_hash")
-        self.hashes.inc(len(column))
-        yield from column.to_pylist()
+
+def index_row(entry: stories.Entry) -> dict[str, Any]:
+    return {
+        "article_id": entry.article_id,
+        "revision": entry.revision,
+        "content_hash": entry.content_hash,
+        "story_id": entry.story_id,
+        "duplicate_of": entry.duplicate_of,
+        "date": entry.date,
+        "published_at": entry.published_at,
+        "date_confidence": entry.date_confidence,
+        "ingested_at": entry.ingested_at,
+        "minhash": entry.minhash,
+        "terms": [w for w, _ in entry.terms],
+        "weights": [x for _, x in entry.terms],
+        "run_id": entry.run_id,
+    }
+
+
+def entry_from_row(row: dict[str, Any]) -> stories.Entry:
+    return stories.Entry(
+        article_id=row["article_id"],
+        revision=row["revision"],
+        content_hash=row["content_hash"],
+        date=row["date"],
+        published_at=row["published_at"],
+        date_confidence=row["date_confidence"],
+        ingested_at=row["ingested_at"],
+        minhash=row["minhash"],
+        terms=tuple(zip(row["terms"], row["weights"], strict=True)),
+        story_id=row["story_id"],
+        duplicate_of=row["duplicate_of"],
+        run_id=row["run_id"],
+    )
+
+
+def entry_for(article: Article) -> stories.Entry:
+    """The compact entry of a new article: its signatures, not its text."""
+    return stories.Entry(
+        article_id=article.article_id,
+        revision=article.revision,
+        content_hash=article.content_hash,
+        date=article.date,
+        published_at=article.published_at,
+        date_confidence=article.date_confidence,
+        ingested_at=article.ingested_at,
+        minhash=minhash.signature(article.text),
+        terms=stories.salient_terms(article.text, article.language),
+        story_hint=article.extra.get("story_hint"),
+        run_id=article.run_id,
+    )
+
+
+def in_window(day: dt.date, bounds: tuple[dt.date, dt.date] | None) -> bool:
+    """Whether `day` lies within `bounds` (never, without bounds)."""
+    return bounds is not None and bounds[0] <= day <= bounds[1]
+
+
+class _RunOfFn(beam.DoFn):
+    """The run id of a matched part file (or `(run id, file)` with `keep_file`)."""
+
+    def __init__(self, keep_file: bool = False) -> None:
+        self.keep_file = keep_file
+
+    def process(self, meta: Any) -> Iterator[Any]:
+        run = run_of(meta.path)
+        if run is not None:
+            yield (run, meta) if self.keep_file else run
+
+
+class _RebuildFn(beam.DoFn):
+    """Index rows for one article file of a run that has no index part (it crashed after writing)."""
+
+    def __init__(self) -> None:
+        self.rebuilt = Metrics.counter(STAGE, "index_rows_rebuilt")
+
+    def process(self, meta: FileMetadata) -> Iterator[dict[str, Any]]:
+        match = _DATE_DIR.search(meta.path)
+        day = dt.date.fromisoformat(match.group(1)) if match else None
+        rows: list[dict[str, Any]] = []
+        if day is not None:
+            logger.warning("rebuilding the index rows of %s (its run left no index part)", meta.path)
+            with FileSystems.open(meta.path) as handle:
+                rows = pq.read_table(handle, columns=_REBUILD_COLUMNS).to_pylist()
+        for row in rows:
+            entry = stories.Entry(
+                article_id=row["article_id"],
+                revision=row["revision"],
+                content_hash=row["content_hash"],
+                date=day or dt.date.min,
+                published_at=row["published_at"],
+                date_confidence=row["date_confidence"],
+                ingested_at=row["ingested_at"],
+                minhash=minhash.signature(row["text"]),
+                terms=stories.salient_terms(row["text"], row["language"]),
+                story_id=row["story_id"],
+                duplicate_of=row["duplicate_of"],
+                run_id=row["run_id"],
+            )
+            self.rebuilt.inc()
+            yield index_row(entry)
+
+
+class _ReadWindowFn(beam.DoFn):
+    """`(index file, (first, last))` → the file's rows with `date` in the window (row groups outside it are
+    skipped by their statistics)."""
+
+    def __init__(self) -> None:
+        self.loaded = Metrics.counter(STAGE, "window_rows")
+
+    def process(self, element: tuple[str, tuple[dt.date, dt.date]]) -> Iterator[stories.Entry]:
+        path, (first, last) = element
+        with FileSystems.open(path) as handle:
+            table = pq.read_table(handle, filters=[("date", ">=", first), ("date", "<=", last)])
+        rows = table.cast(INDEX_SCHEMA).to_pylist()
+        self.loaded.inc(len(rows))
+        for row in rows:
+            yield entry_from_row(row)
 
 
 class _PickFn(beam.DoFn):
     def __init__(self) -> None:
-        self.kept = Metrics.counter("dedupe", "kept")
-        self.dropped = Metrics.counter("dedupe", "duplicates")
+        self.kept = Metrics.counter(STAGE, "kept")
+        self.dropped = Metrics.counter(STAGE, "duplicates")
 
     def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Any]:
         text_hash, groups = element
         articles = sorted(groups["new"], key=_keep_first)
-        if not articles:
-            return
-        seen_before = any(True for _ in groups["earlier"])
-        if seen_before:
-            kept = None
+        earlier = sorted(groups["earlier"])
+        if earlier or not articles:
+            kept_id = earlier[0] if earlier else None
+            rest = articles
         else:
-            kept = articles[0]
+            kept_id = articles[0].article_id
+            rest = articles[1:]
             self.kept.inc()
-            yield kept
-        for other in articles if kept is None else articles[1:]:
+            yield articles[0]
+        for other in rest:
             self.dropped.inc()
             yield beam.pvalue.TaggedOutput(
                 DUPLICATES,
                 Duplicate(
                     source=other.source,
                     content_hash=text_hash,
-                    duplicate_of=kept.article_id if kept else None,
-                    reason="duplicate-in-run" if kept else "seen-in-earlier-run",
+                    duplicate_of=kept_id,
+                    reason="seen-in-earlier-run" if earlier else "duplicate-in-run",
                 ),
             )
 
 
+class _ReviseFn(beam.DoFn):
+    """Same article id, new text: revision = the highest known + 1; it stays in that revision's story."""
+
+    def __init__(self) -> None:
+        self.revisions = Metrics.counter(STAGE, "new_revisions")
+
+    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Article]:
+        _, groups = element
+        articles = sorted(groups["new"], key=_revision_order)
+        earlier = sorted(groups["earlier"], key=lambda rs: (rs[0], rs[1] or ""))
+        latest, story = earlier[-1] if earlier else (0, None)
+        for offset, article in enumerate(articles, start=1):
+            revised = replace(article, revision=latest + offset, extra=dict(article.extra))
+            if story:
+                revised.extra["story_hint"] = story
+            if revised.revision > 1:
+                self.revisions.inc()
+            yield revised
+
+
+class _SignFn(DeadLetterFn):
+    stage = STAGE
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(run_id)
+        self.signed = Metrics.counter(STAGE, "signatures")
+
+    def handle(self, article: Article) -> Iterable[Any]:
+        self.signed.inc()
+        yield entry_for(article)
+
+
+class _ClusterFn(beam.DoFn):
+    """All of a run's new entries and the window's earlier ones, in one call: deterministic by design."""
+
+    def __init__(self, near_duplicate_threshold: float, story_threshold: float, window_days: int) -> None:
+        self.near_duplicate_threshold = near_duplicate_threshold
+        self.story_threshold = story_threshold
+        self.window_days = window_days
+        self.near_duplicates = Metrics.counter(STAGE, "near_duplicates")
+        self.joined = Metrics.counter(STAGE, "joined_earlier_story")
+
+    def process(self, element: tuple[int, Iterable[tuple[str, Any]]]) -> Iterator[Any]:
+        _, tagged = element
+        new: list[stories.Entry] = []
+        earlier: dict[str, stories.Entry] = {}
+        rebuilt: list[stories.Entry] = []
+        for tag, value in tagged:
+            if tag == "new":
+                new.append(value)
+            elif tag == "earlier":
+                earlier.setdefault(value.content_hash, value)
+            else:
+                rebuilt.append(entry_from_row(value))
+        bounds = stories.window_bounds((e.date for e in new), self.window_days)
+        for entry in rebuilt:
+            if in_window(entry.date, bounds):
+                earlier.setdefault(entry.content_hash, entry)
+        assignments = (
+            stories.assign(
+                new,
+                list(earlier.values()),
+                near_duplicate_threshold=self.near_duplicate_threshold,
+                story_threshold=self.story_threshold,
+                window_days=self.window_days,
+            )
+            if new
+            else []
+        )
+        earlier_stories = {e.story_id for e in earlier.values()}
+        by_hash = {e.content_hash: e for e in new}
+        new_stories = set()
+        for a in assignments:
+            if a.duplicate_of:
+                self.near_duplicates.inc()
+            if a.story_id in earlier_stories:
+                self.joined.inc()
+            else:
+                new_stories.add(a.story_id)
+            entry = replace(by_hash[a.content_hash], story_id=a.story_id, duplicate_of=a.duplicate_of)
+            yield a
+            yield beam.pvalue.TaggedOutput(INDEX, index_row(entry))
+        if assignments:
+            for key, n in (
+                (COUNT_STORY_ARTICLES, len(assignments)),
+                (COUNT_NEW_STORIES, len(new_stories)),
+                (COUNT_JOINED, sum(1 for a in assignments if a.story_id in earlier_stories)),
+                (COUNT_NEAR_DUPLICATES, sum(1 for a in assignments if a.duplicate_of)),
+            ):
+                yield beam.pvalue.TaggedOutput(COUNTS, (key, n))
+
+
+class _ApplyFn(beam.DoFn):
+    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Article]:
+        _, groups = element
+        # No assignment: the article was rejected while signing, and is not written.
+        for a in list(groups["assignment"])[:1]:
+            for article in groups["article"]:
+                extra = {k: v for k, v in article.extra.items() if k != "story_hint"}
+                yield replace(article, duplicate_of=a.duplicate_of, story_id=a.story_id, extra=extra)
+
+
+class _BoundsFn(beam.CombineFn):
+    """The first and last `date` of the run's new articles, widened by the story window."""
+
+    def __init__(self, window_days: int) -> None:
+        self.window_days = window_days
+
+    def create_accumulator(self) -> tuple[dt.date, dt.date] | None:
+        return None
+
+    def add_input(self, acc: Any, day: dt.date) -> tuple[dt.date, dt.date]:
+        return (day, day) if acc is None else (min(acc[0], day), max(acc[1], day))
+
+    def merge_accumulators(self, accs: Iterable[Any]) -> Any:
+        out = None
+        for acc in accs:
+            if acc is not None:
+                out = acc if out is None else (min(out[0], acc[0]), max(out[1], acc[1]))
+        return out
+
+    def extract_output(self, acc: Any) -> tuple[dt.date, dt.date] | None:
+        return None if acc is None else stories.window_bounds(acc, self.window_days)
+
+
+def _window_files(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, tuple[dt.date, dt.date]]]:
+    _, groups = element
+    for bounds in groups["bounds"]:
+        if bounds is not None:
+            for path in groups["files"]:
+                yield (path, bounds)
+
+
+def _unindexed(element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[FileMetadata]:
+    _, groups = element
+    if not any(True for _ in groups["indexed"]):
+        yield from groups["files"]
+
+
 class Dedupe(beam.PTransform):
-    """Articles → (unique Articles, Duplicates), checked against what `output` already holds."""
+    """Articles → `DedupeResult`: unique articles tagged with revision, near-duplicate and story, the
+    duplicates not written, rejects, and this run's index rows (write them with `WriteIndex`)."""
+
+    def __init__(
+        self,
+        output: str,
+        run_id: str = "",
+        *,
+        near_duplicate_threshold: float = minhash.DEFAULT_NEAR_DUPLICATE_THRESHOLD,
+        story_threshold: float = stories.DEFAULT_STORY_THRESHOLD,
+        story_window_days: int = stories.DEFAULT_WINDOW_DAYS,
+    ) -> None:
+        super().__init__()
+        self.output = output
+        self.run_id = run_id
+        self.near_duplicate_threshold = near_duplicate_threshold
+        self.story_threshold = story_threshold
+        self.story_window_days = story_window_days
+
+    def expand(self, articles: beam.PCollection) -> DedupeResult:
+        p = articles.pipeline
+        # Runner-neutral graph (see transforms/_outputs.py): no side inputs, no multi-output ParDo; the
+        # window's bounds reach the index files through a CoGroupByKey.
+        index_files = (
+            p
+            | "IndexPattern" >> beam.Create([state.table_glob(self.output, INDEX_TABLE)])
+            | "MatchIndex" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+        )
+        # Earlier articles: the index, plus rows rebuilt for runs that wrote articles but no index part.
+        article_files = (
+            p
+            | "ArticlePattern" >> beam.Create([article_files_pattern(self.output)])
+            | "MatchArticles" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+            | "ArticleRuns" >> beam.ParDo(_RunOfFn(keep_file=True))
+        )
+        rebuilt = (
+            {
+                "files": article_files,
+                "indexed": index_files | "IndexedRuns" >> beam.ParDo(_RunOfFn(keep_file=True)),
+            }
+            | "JoinOnRun" >> beam.CoGroupByKey()
+            | "Unindexed" >> beam.FlatMap(_unindexed)
+            | "RebuildIndex" >> beam.ParDo(_RebuildFn())
+        )
+        known = (
+            p | "ReadIndex" >> state.ReadStateRows(self.output, INDEX_TABLE, _KNOWN_COLUMNS),
+            rebuilt | "KnownRebuilt" >> beam.Map(lambda r: {c: r[c] for c in _KNOWN_COLUMNS}),
+        ) | "AllKnown" >> beam.Flatten()
+
+        # 1. Exact duplicates.
+        picked = (
+            {
+                "new": articles | "KeyByHash" >> beam.Map(lambda a: (a.content_hash, a)),
+                "earlier": known | "KnownHashes" >> beam.Map(lambda r: (r["content_hash"], r["article_id"])),
+            }
+            | "JoinOnHash" >> beam.CoGroupByKey()
+            | "Pick" >> ParDoWithOutputs(_PickFn(), DUPLICATES, main="unique")
+        )
+        # 2. Revisions.
+        revised = (
+            {
+                "new": picked["unique"] | "KeyById" >> beam.Map(lambda a: (a.article_id, a)),
+                "earlier": known
+                | "KnownRevisions" >> beam.Map(lambda r: (r["article_id"], (r["revision"], r["story_id"]))),
+            }
+            | "JoinOnId" >> beam.CoGroupByKey()
+            | "Revise" >> beam.ParDo(_ReviseFn())
+        )
+        # 3. Signatures, in parallel.
+        signed = revised | "Sign" >> ParDoWithOutputs(_SignFn(self.run_id), REJECTED, main="entries")
+        entries = signed["entries"]
+        # 4. Near-duplicates and stories against the window's earlier entries, in one DoFn.
+        bounds = (
+            entries
+            | "KeyDates" >> beam.Map(lambda e: (0, e.date))
+            | "Window" >> beam.CombinePerKey(_BoundsFn(self.story_window_days))
+        )
+        window = (
+            {"bounds": bounds, "files": index_files | "KeyIndexFiles" >> beam.Map(lambda m: (0, m.path))}
+            | "JoinWindow" >> beam.CoGroupByKey()
+            | "WindowFiles" >> beam.FlatMap(_window_files)
+            | "ReadWindow" >> beam.ParDo(_ReadWindowFn())
+        )
+        clustered = (
+            (
+                entries | "TagNew" >> beam.Map(lambda e: ("new", e)),
+                window | "TagWindow" >> beam.Map(lambda e: ("earlier", e)),
+                rebuilt | "TagRebuilt" >> beam.Map(lambda r: ("rebuilt", r)),
+            )
+            | "AllEntries" >> beam.Flatten()
+            | "OneGroup" >> beam.Map(lambda x: (0, x))
+            | "GatherEntries" >> beam.GroupByKey()
+            | "Cluster"
+            >> ParDoWithOutputs(
+                _ClusterFn(self.near_duplicate_threshold, self.story_threshold, self.story_window_days),
+                INDEX,
+                COUNTS,
+                main="assignments",
+            )
+        )
+        # 5. Back onto the articles.
+        unique = (
+            {
+                "article": revised | "KeyRevisedByHash" >> beam.Map(lambda a: (a.content_hash, a)),
+                "assignment": clustered["assignments"] | "KeyAssignments" >> beam.Map(lambda a: (a.content_hash, a)),
+            }
+            | "JoinAssignments" >> beam.CoGroupByKey()
+            | "Apply" >> beam.ParDo(_ApplyFn())
+        )
+        index_rows = (
+            clustered[INDEX],
+            rebuilt | "Rebuilt" >> beam.Map(_mark_rebuilt),
+        ) | "AllIndexRows" >> beam.Flatten()
+        return DedupeResult(unique, picked[DUPLICATES], signed[REJECTED], index_rows, clustered[COUNTS])
+
+
+def _mark_rebuilt(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, _SHARD: REPAIR_SHARD}
+
+
+def _release(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+    _, groups = element
+    for row in groups["rows"]:
+        shard = row.get(_SHARD, RUN_SHARD)
+        yield (row["run_id"], shard), {k: v for k, v in row.items() if k != _SHARD}
+
+
+class _WriteIndexFn(beam.DoFn):
+    def __init__(self, output: str) -> None:
+        self.output = output
+        self.rows = Metrics.counter(STAGE, "index_rows_written")
+
+    def process(self, element: tuple[tuple[str, str], Iterable[dict[str, Any]]]) -> Iterator[tuple[str, int]]:
+        (run_id, shard), rows = element
+        written = state.write_table(self.output, INDEX_TABLE, INDEX_SCHEMA, rows, run_id, shard)
+        self.rows.inc(written)
+        yield (COUNT_INDEX_ROWS, written)
+
+
+class WriteIndex(beam.PTransform):
+    """`{"rows": index rows, "after": the run's WrittenFiles}` → rows appended to `_state/article_index/`
+    (`part-<run_id>-00000.parquet`, rebuilt rows as `part-<their run>-repair.parquet`) once every article
+    file exists: the index must never be ahead of the output. The rows wait for `after` through a
+    CoGroupByKey (a grouping emits only when all its inputs are complete). Emits `(key, rows)` counts."""
 
     def __init__(self, output: str) -> None:
         super().__init__()
         self.output = output
 
-    def expand(self, articles: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
-        earlier = (
-            articles.pipeline
-            | "EarlierFiles" >> beam.Create([article_files_pattern(self.output)])
-            | "MatchEarlier" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
-            | "OpenEarlier" >> fileio.ReadMatches()
-            | "ReadEarlierHashes" >> beam.ParDo(_ReadHashesFn())
-            | "KeyEarlier" >> beam.Map(lambda h: (h, None))
+    def expand(self, pcolls: dict[str, beam.PCollection]) -> beam.PCollection:
+        return (
+            {
+                "rows": pcolls["rows"] | "OneKey" >> beam.Map(lambda row: (0, row)),
+                "after": pcolls["after"] | "Written" >> beam.Map(lambda _f: (0, None)),
+            }
+            | "AfterWrites" >> beam.CoGroupByKey()
+            | "Release" >> beam.FlatMap(_release)
+            | "GroupByPart" >> beam.GroupByKey()
+            | "WriteParts" >> beam.ParDo(_WriteIndexFn(self.output))
         )
-        keyed = articles | "KeyByHash" >> beam.Map(lambda a: (a.content_hash, a))
-        results = (
-            {"new": keyed, "earlier": earlier}
-            | "JoinOnHash" >> beam.CoGroupByKey()
-            | "Pick" >> beam.ParDo(_PickFn()).with_outputs(DUPLICATES, main="unique")
-        )
-        return results.unique, results[DUPLICATES]
+
+
+def read_index(output: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """The whole article index (for tests, benchmarks and inspection; pipelines stream it)."""
+    schema = INDEX_SCHEMA if columns is None else pa.schema([INDEX_SCHEMA.field(c) for c in columns])
+    return state.read_table(output, INDEX_TABLE, schema)

@@ -35,6 +35,9 @@ class DateEvidence:
     confidence: float
     has_time: bool = False
     detail: str = ""
+    # The calendar day in the publisher's own time zone, when the source stated a UTC offset (or the day
+    # comes from another statement of the same moment); None means the UTC date of `value`.
+    day: dt.date | None = None
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 import courlan
 
@@ -17,10 +17,15 @@ def canonical_url(url: str | None) -> str | None:
     (utm_*, fbclid, …) stripped, parameters sorted, fragment dropped. None when not a web URL."""
     if not url:
         return None
-    checked = courlan.check_url(url.strip(), strict=False)
-    if checked is None:
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    normalised = courlan.normalize_url(checked[0], strict=False)
+    # Only courlan's normalisation, not its `check_url`: that is a crawl filter and turns down hosts
+    # with ports, IP addresses, intranet names and paths like /feed, all of which are real article URLs.
+    try:
+        normalised = courlan.normalize_url(url.strip(), strict=False)
+    except ValueError:
+        return None
     return urldefrag(normalised)[0]
 
 

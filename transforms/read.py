@@ -25,6 +25,7 @@ from apache_beam.metrics import Metrics
 from charset_normalizer.md import mess_ratio
 
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms._outputs import ParDoWithOutputs
 from transforms.document import RawDocument
 
 logger = logging.getLogger(__name__)
@@ -302,10 +303,10 @@ class ReadLocal(beam.PTransform):
             | "FirstMatch" >> beam.MapTuple(lambda _path, matches: next(iter(matches)))
             | "Open" >> fileio.ReadMatches(skip_directories=True)
         )
-        results = files | "ReadFile" >> beam.ParDo(_ReadFileFn(self.run_id, self.max_bytes)).with_outputs(
-            REJECTED, main="documents"
+        results = files | "ReadFile" >> ParDoWithOutputs(
+            _ReadFileFn(self.run_id, self.max_bytes), REJECTED, main="documents"
         )
         # The lines of one JSONL file come out of one worker, and Beam fuses the following stages onto it:
         # without this shuffle a single large JSONL file would be extracted by one core.
-        documents = results.documents | "SpreadDocuments" >> beam.Reshuffle()
+        documents = results["documents"] | "SpreadDocuments" >> beam.Reshuffle()
         return documents, results[REJECTED]

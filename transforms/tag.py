@@ -14,6 +14,7 @@ from apache_beam.metrics import Metrics
 from schemas.article import Article, TopicScore
 from transforms import dates, identity, language
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms._outputs import ParDoWithOutputs
 from transforms._progress import Progress
 from transforms.document import DateEvidence, Draft, RunContext
 from transforms.topics import Taxonomy, primary_topic
@@ -132,7 +133,7 @@ class TagArticles(beam.PTransform):
         self.min_words = min_words
 
     def expand(self, drafts: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
-        results = drafts | "Tag" >> beam.ParDo(_TagFn(self.ctx, self.taxonomy_path, self.min_words)).with_outputs(
-            REJECTED, main="articles"
+        results = drafts | "Tag" >> ParDoWithOutputs(
+            _TagFn(self.ctx, self.taxonomy_path, self.min_words), REJECTED, main="articles"
         )
-        return results.articles, results[REJECTED]
+        return results["articles"], results[REJECTED]

@@ -43,6 +43,8 @@ from typing import Any
 
 import yaml
 
+from transforms.topic_model import TopicModel
+
 FALLBACK_TOPIC = "uncategorized"
 BUILTIN_RESOURCE = "data/iptc_topics.yaml"
 BUILTIN_NAME = "iptc"
@@ -297,15 +299,21 @@ class Taxonomy:
 
     def score(self, text: str, title: str | None = None) -> list[tuple[str, float]]:
         """(label, score in [0, 1]) best first; only scores >= MIN_SCORE, at most MAX_TOPICS."""
-        scored = []
-        for topic, value in zip(self.topics, self.evidence(text, title), strict=True):
-            if value <= 0.0:
-                continue
-            score = 1.0 / (1.0 + (MIDPOINT / value) ** STEEPNESS)
-            if score >= MIN_SCORE:
-                scored.append((topic.label, score))
-        scored.sort(key=lambda item: (-item[1], item[0]))
-        return scored[:MAX_TOPICS]
+        return _best(zip(self.labels, map(keyword_score, self.evidence(text, title)), strict=True))
+
+
+def keyword_score(evidence: float) -> float:
+    """The keyword evidence of one topic squashed into [0, 1): 1 / (1 + (MIDPOINT / evidence) ** STEEPNESS)."""
+    if evidence <= 0.0:
+        return 0.0
+    return 1.0 / (1.0 + (MIDPOINT / evidence) ** STEEPNESS)
+
+
+def _best(scored: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Scores of at least MIN_SCORE, best first (ties by label), at most MAX_TOPICS."""
+    kept = [(label, score) for label, score in scored if score >= MIN_SCORE]
+    kept.sort(key=lambda item: (-item[1], item[0]))
+    return kept[:MAX_TOPICS]
 
 
 def primary_topic(scores: Sequence[tuple[str, float]]) -> str:
@@ -313,6 +321,44 @@ def primary_topic(scores: Sequence[tuple[str, float]]) -> str:
     if not scores:
         return FALLBACK_TOPIC
     return max(scores, key=lambda item: item[1])[0]
+
+
+class TopicScorer:
+    """Topic scores for the pipeline: the keyword taxonomy, with the trained model's opinion folded into the
+    topics it knows (see `transforms.topic_model` for how and why).
+
+    With a user taxonomy the model still scores the built-in labels the file keeps (e.g. with
+    `extends: iptc`); the user's own topics are scored by their keywords alone.
+    """
+
+    def __init__(self, taxonomy: Taxonomy, model: TopicModel | None = None) -> None:
+        self.taxonomy = taxonomy
+        self.model = model if model is not None and model.calibration is not None else None
+        self._model_labels = (
+            {label: i for i, label in enumerate(taxonomy.labels) if label in self.model.labels} if self.model else {}
+        )
+
+    @classmethod
+    def load(cls, taxonomy_path: str | None = None, *, use_model: bool = True) -> TopicScorer:
+        """The built-in IPTC taxonomy (or the file at `taxonomy_path`) with the shipped model."""
+        taxonomy = Taxonomy.load(taxonomy_path)
+        return cls(taxonomy, TopicModel.load() if use_model else None)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.taxonomy.labels
+
+    def score(self, text: str, title: str | None = None) -> list[tuple[str, float]]:
+        """(label, score in [0, 1]) best first; only scores >= MIN_SCORE, at most MAX_TOPICS."""
+        evidence = self.taxonomy.evidence(text, title)
+        scores = [keyword_score(value) for value in evidence]
+        if self.model is not None and self._model_labels:
+            calibration = self.model.calibration
+            assert calibration is not None
+            odds = self.model.log_odds(text, title)
+            for label, position in self._model_labels.items():
+                scores[position] = calibration.score(odds[label], evidence[position])
+        return _best(zip(self.labels, scores, strict=True))
 
 
 # ---- parsing and validation ----------------------------------------------------------------------------

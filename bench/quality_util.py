@@ -1,0 +1,62 @@
+"""Shared helpers of the quality benchmarks (`bench/quality_*.py`): where the evaluation data lives, and how
+a script replaces its lines in the "Quality" section of BENCHMARKS.md.
+
+The evaluation data sits beside the project (`../shared/data`, see its README) and is never copied into
+the repository. When it is missing the benchmarks stop with an error rather than report nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+BENCHMARKS = ROOT / "BENCHMARKS.md"
+SECTION = "## Quality"
+
+if str(ROOT) not in sys.path:  # run as `python bench/quality_x.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+
+def data_dir(*parts: str) -> Path:
+    """A folder of the shared evaluation data; exits with a message when it is not there."""
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        raise SystemExit(f"evaluation data not found: {path} (see ../shared/data/README.md)")
+    return path
+
+
+def write_block(name: str, lines: list[str]) -> None:
+    """Replace this benchmark's block (between its markers) inside the Quality section of BENCHMARKS.md.
+
+    Each script owns one block, so the scripts can run alone or in any order; the rest of the file (other
+    engineers' sections) is left as it is. Set NEWSBEAM_BENCH_NO_WRITE=1 to only print.
+    """
+    if os.environ.get("NEWSBEAM_BENCH_NO_WRITE"):
+        return
+    start, end = f"<!-- quality:{name} -->", f"<!-- /quality:{name} -->"
+    block = "\n".join([start, *lines, end])
+    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# newsbeam benchmarks\n"
+    if SECTION not in text:
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{_INTRO}\n"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        # Append at the end of the Quality section (before the next level-2 heading, if any).
+        at = text.index(SECTION) + len(SECTION)
+        following = re.search(r"^## ", text[at:], re.MULTILINE)
+        cut = at + following.start() if following else len(text)
+        head, tail = text[:cut].rstrip("\n"), text[cut:]
+        text = head + "\n\n" + block + "\n" + ("\n" + tail if tail else "")
+    BENCHMARKS.write_text(text, encoding="utf-8")
+
+
+_INTRO = (
+    "Accuracy of newsbeam's extraction and tagging on public ground truth (`../shared/data`, never copied into\n"
+    "the repository), each figure beside its published anchor. `make bench-quality` runs the scripts\n"
+    "`bench/quality_*.py` and rewrites the blocks below."
+)

@@ -1,0 +1,60 @@
+"""Airflow: newsbeam every hour on Dataflow, through the Beam provider's BeamRunPythonPipelineOperator.
+
+The operator runs `deploy/launch.py` (installed with the image at /opt/newsbeam, or point NEWSBEAM_HOME at
+a checkout) with `pipeline_options` as `--name=value`; launch.py maps newsbeam's option names to its
+flags and starts `newsbeam run`, which waits for the Dataflow job and verifies the output, so the task
+fails when the rows the job reports are not in the files. Workers run the newsbeam image
+(`sdk_container_image`), built from deploy/Dockerfile.
+
+Needs apache-airflow-providers-apache-beam and apache-airflow-providers-google on the Airflow side.
+Settings come from Airflow Variables: newsbeam_bucket, newsbeam_project, newsbeam_region, newsbeam_image.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from airflow import DAG
+from airflow.providers.apache.beam.operators.beam import BeamRunPythonPipelineOperator
+from airflow.providers.google.cloud.operators.dataflow import DataflowConfiguration
+
+NEWSBEAM_HOME = os.environ.get("NEWSBEAM_HOME", "/opt/newsbeam")
+BUCKET = "{{ var.value.newsbeam_bucket }}"
+RUN_ID = "{{ ts_nodash }}-airflow"
+
+PIPELINE_OPTIONS = {
+    # newsbeam's options, by the names of deploy/flex/metadata.json (launch.py maps them to the flags)
+    "input": f"gs://{BUCKET}/news/inbox/{{{{ ds }}}}/**",
+    "output": f"gs://{BUCKET}/news/articles",
+    "reference_date": "{{ ds }}",
+    "run_id": RUN_ID,
+    # Beam's and Dataflow's own
+    "temp_location": f"gs://{BUCKET}/tmp",
+    "sdk_container_image": "{{ var.value.newsbeam_image }}",
+    "max_num_workers": "10",
+}
+
+with DAG(
+    dag_id="newsbeam_hourly",
+    description="Ingest the hour's inbox with newsbeam on Dataflow; the task fails when the output does not verify.",
+    schedule="17 * * * *",
+    start_date=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=10)},
+    tags=["newsbeam"],
+) as dag:
+    ingest = BeamRunPythonPipelineOperator(
+        task_id="ingest",
+        runner="DataflowRunner",
+        py_file=f"{NEWSBEAM_HOME}/deploy/launch.py",
+        py_interpreter="python3",
+        pipeline_options=PIPELINE_OPTIONS,
+        dataflow_config=DataflowConfiguration(
+            job_name="newsbeam-{{ ts_nodash | lower }}",
+            project_id="{{ var.value.newsbeam_project }}",
+            location="{{ var.value.newsbeam_region }}",
+            wait_until_finished=True,
+        ),
+    )

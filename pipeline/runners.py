@@ -1,0 +1,164 @@
+"""Runner setup done by the launcher before the pipeline is built: today, Beam's Dask runner.
+
+`newsbeam run --runner dask` (also `DaskRunner` or Beam's full class path) runs the unchanged pipeline on
+a `dask.distributed` cluster: the one at `--dask-address` (or Beam's own `--dask_client_address`), or a
+local cluster of `--dask-workers` processes started for the run and stopped after it.
+
+Two properties of Beam's Dask runner (2.77) shape what happens here:
+
+* it parallelises only over the partitions of `Create`'s output (a shuffle keeps the partition count),
+  and newsbeam's graph starts from one `Create` of the input patterns. So on Dask the launcher hands
+  ReadLocal the matched file paths (names only; the launcher matched them anyway to check the inputs)
+  and asks for `--dask_npartitions` partitions, a few per worker;
+* it keeps its `distributed.Client` open after the run; the setup closes it with the cluster.
+
+What the transforms themselves avoid on every runner (multi-output ParDo routing, side inputs, steps
+whose output nobody reads) is described in `transforms/_outputs.py` and `pipeline/manifest.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import math
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from transforms.read import expand_inputs
+
+logger = logging.getLogger(__name__)
+
+DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
+_DASK_NAMES = {"dask", "daskrunner", DASK_RUNNER.lower()}
+
+# Files per Dask partition at most; below that, PARTITIONS_PER_WORKER partitions per worker.
+FILES_PER_PARTITION = 200
+PARTITIONS_PER_WORKER = 4
+
+
+class DaskSetupOptions(PipelineOptions):
+    """newsbeam's own Dask options; Beam's (`--dask_client_address`, `--dask_npartitions`, …) pass through."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("dask (with --runner dask)")
+        group.add_argument(
+            "--dask-workers",
+            dest="dask_workers",
+            type=int,
+            default=None,
+            help="Worker processes of the local Dask cluster started for the run. Default: one per core.",
+        )
+        group.add_argument(
+            "--dask-address",
+            dest="dask_address",
+            default=None,
+            help="Scheduler of a running Dask cluster to join (tcp://host:8786) instead of starting one.",
+        )
+
+
+def is_dask(runner: str | None) -> bool:
+    return runner is not None and runner.lower() in _DASK_NAMES
+
+
+def resolve_runner(options: PipelineOptions) -> str:
+    """The runner name Beam understands: `dask` and `DaskRunner` (which Beam's registry does not know)
+    become the Dask runner's class path. Returns it (DirectRunner when none was given)."""
+    standard = options.view_as(StandardOptions)
+    if is_dask(standard.runner):
+        standard.runner = DASK_RUNNER
+    return standard.runner or "DirectRunner"
+
+
+def _literal(path: str) -> str:
+    """`path` as a match pattern for that file (Beam patterns have no escape character, so glob characters
+    become one-character classes; `[` as `[\\[]`, since Python's re warns about `[[]`, which also admits a
+    backslash in its place)."""
+    return "".join({"*": "[*]", "?": "[?]", "[": "[\\[]"}.get(c, c) for c in path)
+
+
+def matched_files(inputs: Sequence[str]) -> list[str]:
+    """Every file the inputs match, as literal patterns, each once, in a stable order."""
+    found: dict[str, None] = {}
+    for pattern in expand_inputs(inputs):
+        for meta in FileSystems.match([pattern])[0].metadata_list:
+            found.setdefault(meta.path, None)
+    return [_literal(path) for path in sorted(found)]
+
+
+def dask_partitions(files: int, workers: int) -> int:
+    return max(workers * PARTITIONS_PER_WORKER, math.ceil(files / FILES_PER_PARTITION), 1)
+
+
+def _given(argv: Sequence[str], *flags: str) -> bool:
+    return any(a.split("=", 1)[0] in flags for a in argv)
+
+
+@contextlib.contextmanager
+def dask_cluster(options: PipelineOptions, argv: Sequence[str], files: int) -> Iterator[str]:
+    """Make `options` point Beam's Dask runner at a cluster for the duration of the block; yields the
+    scheduler address. Starts (and afterwards stops) a local cluster unless one was named."""
+    from apache_beam.runners.dask.dask_runner import DaskOptions
+
+    setup = options.view_as(DaskSetupOptions)
+    dask = options.view_as(DaskOptions)
+    address = setup.dask_address or dask.address
+    cluster = None
+    if address is None and options.view_as(StandardOptions).no_wait_until_finish:
+        raise SystemExit(
+            "newsbeam: --no_wait_until_finish on Dask needs a cluster that outlives the launcher: --dask-address"
+        )
+    if address is None:
+        from distributed import LocalCluster
+
+        workers = setup.dask_workers or os.cpu_count() or 1
+        # One thread per worker process: the stages are Python, so threads would only share one GIL.
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        )
+        address = cluster.scheduler_address
+        logger.info("started a local Dask cluster of %d worker processes at %s", workers, address)
+    else:
+        workers = setup.dask_workers or _cluster_workers(address)
+        logger.info("joining the Dask cluster at %s (%d workers)", address, workers)
+    dask.address = address
+    if not _given(argv, "--dask_npartitions", "--dask_partition_size"):
+        dask.npartitions = dask_partitions(files, workers)
+    before = _current_client()
+    try:
+        yield address
+    finally:
+        _close_runner_client(before)
+        if cluster is not None:
+            cluster.close()
+
+
+def _cluster_workers(address: str) -> int:
+    from distributed import Client
+
+    with Client(address, set_as_default=False) as client:
+        return max(len(client.scheduler_info().get("workers", {})), 1)
+
+
+def _current_client() -> Any:
+    from distributed import default_client
+
+    try:
+        return default_client()
+    except ValueError:
+        return None
+
+
+def _close_runner_client(before: Any) -> None:
+    """Close the client Beam's Dask runner opened (it never does), so no connection outlives the run."""
+    client = _current_client()
+    if client is not None and client is not before:
+        client.close()
+
+
+__all__ = ["DASK_RUNNER", "DaskSetupOptions", "dask_cluster", "is_dask", "matched_files", "resolve_runner"]

@@ -1,0 +1,837 @@
+"""Discover: web sources (feeds, OPML and YAML lists, sitemaps, URL lists) → `EntryRef`s, the URLs to fetch
+with what the source says about each (title, dates, authors, summary, categories).
+
+Sources are fetched through the same polite client as articles (`transforms._http`), with a conditional GET
+(ETag / Last-Modified). Every full response is stored in the state table `web_sources` with its
+validators and the entries it listed, in one row, so one atomic file holds both. When a later run gets
+`304 Not Modified`, the stored entries are replayed: an article whose fetch failed for a passing reason is
+tried again, and the seen-URL check (`transforms.fetch.SkipSeen`) keeps everything else from being fetched
+twice.
+
+What a body is, is decided by its content, not by the option that named it: JSON Feed (parsed with `json`;
+feedparser 6.0 does not read JSON Feed), sitemap and sitemap index, OPML, else RSS/Atom through feedparser.
+Sitemap indexes and OPML lists are followed one level (the sitemap protocol does not nest indexes), in a
+second round of fetching. XML is parsed by lxml with entity resolution, network access and huge trees off
+(no XXE, no entity expansion bombs, no network), so no new dependency (defusedxml) is needed; feedparser
+gets the bytes as a stream (never a string, which it would treat as a URL or a file name) and disables
+external entities itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import io
+import json
+import logging
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import apache_beam as beam
+import courlan
+import pyarrow as pa
+import yaml
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+from lxml import etree
+
+from transforms import identity
+from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms._http import (
+    SOURCE,
+    FetchConfig,
+    FetchFailure,
+    Validators,
+    acquire_client,
+    host_of,
+    per_host,
+    release_client,
+)
+from transforms.state import ReadStateRows, WriteStateRows, read_table
+
+logger = logging.getLogger(__name__)
+
+# Failures to get or read a source are fetch failures (schemas.rejected.STAGES).
+STAGE = "fetch"
+
+SOURCES_TABLE = "web_sources"
+SOURCES_SCHEMA = pa.schema(
+    [
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("etag", pa.string()),
+        pa.field("last_modified", pa.string()),
+        pa.field("fetched_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("entries", pa.string(), nullable=False),  # JSON: {"entries": [...], "children": [...]}
+    ]
+)
+_VALIDATOR_COLUMNS = pa.schema([SOURCES_SCHEMA.field(n) for n in ("url", "etag", "last_modified", "fetched_at")])
+
+# Sources named by the user are depth 0; sitemaps of an index and feeds of an OPML list depth 1.
+MAX_DEPTH = 1
+# Count keys for the run manifest (summed with the other counts of the run).
+COUNT_FETCHED = "web|sources-fetched"
+COUNT_NOT_MODIFIED = "web|sources-not-modified"
+COUNT_ENTRIES = "web|entries"
+COUNT_SAVED = "web|sources-saved"
+
+_SUMMARY_CHARS = 2000
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_XML_PARSER_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "recover": True,
+}
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A feed, sitemap or list to fetch. `kind` is what the user called it (feed, sitemap, opml);
+    the body's content decides how it is read."""
+
+    url: str
+    kind: str = "feed"
+    title: str | None = None
+    depth: int = 0
+    via: str | None = None  # the index or OPML list that named it
+
+
+@dataclass(frozen=True)
+class EntryRef:
+    """One article URL and the evidence its source gave about it."""
+
+    url: str  # as listed (absolute)
+    canonical: str  # entry_key(url): the key of the seen-URL check
+    source: str  # the feed or sitemap URL, or `<url list>#L<n>`
+    source_kind: str  # "feed", "sitemap" or "urls"
+    title: str | None = None
+    published: str | None = None  # ISO 8601: feed published (else updated); sitemap news date (else lastmod)
+    updated: str | None = None
+    authors: tuple[str, ...] = ()
+    summary: str | None = None
+    categories: tuple[str, ...] = ()
+    language: str | None = None
+    publisher: str | None = None
+
+
+@dataclass
+class ParsedSource:
+    kind: str  # "feed", "sitemap", "sitemap-index", "opml"
+    entries: list[EntryRef] = field(default_factory=list)
+    children: list[SourceRef] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)  # (listed URL or item, why unusable)
+
+
+@dataclass(frozen=True)
+class WebSources:
+    """The web inputs of a run: sources to fetch and URL list files to read."""
+
+    sources: tuple[SourceRef, ...] = ()
+    url_lists: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.url_lists)
+
+
+class SourceError(ValueError):
+    """A source body newsbeam cannot use; `reason` is the rejected row's code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+# --- plain parsing ------------------------------------------------------------------------------------------
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress a gzip file (a `.xml.gz` sitemap) without ever holding more than `limit` bytes of output."""
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    pending = data
+    while pending and not decoder.eof:
+        out += decoder.decompress(pending, limit + 1 - len(out))
+        if len(out) > limit:
+            raise SourceError("too-large-decompressed", f"gzip content over {limit} bytes")
+        pending = decoder.unconsumed_tail
+    if not decoder.eof:
+        raise SourceError("bad-gzip", "truncated gzip data")
+    return bytes(out)
+
+
+def _iso(value: Any) -> str | None:
+    """A date as ISO 8601 in UTC: from feedparser's struct_time (already UTC) or an RFC 3339 / W3C string."""
+    if value is None:
+        return None
+    if hasattr(value, "tm_year"):
+        try:
+            year, month, day, hour, minute, second = value[:6]
+            return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.timezone.utc).isoformat()
+        except (ValueError, TypeError):
+            return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return text
+    if re.fullmatch(r"\d{4}-\d{2}", text) or re.fullmatch(r"\d{4}", text):
+        return None  # month or year precision is not a publication date
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc).isoformat()
+
+
+def _plain(text: str | None, limit: int = _SUMMARY_CHARS) -> str | None:
+    if not text:
+        return None
+    cleaned = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", text))).strip()
+    return cleaned[:limit] or None
+
+
+def entry_key(url: str) -> str | None:
+    """The identity of a listed URL for the seen-URL check: `identity.canonical_url`, or, for a URL its
+    crawl filters refuse (a host with a port, an intranet name, a path like `/feed`), courlan's
+    normalisation alone (lower-case host, default port dropped, tracking parameters stripped, parameters
+    sorted) without the fragment. None when it is not an http(s) URL with a host."""
+    canonical = identity.canonical_url(url)
+    if canonical is not None:
+        return canonical
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        return urldefrag(courlan.normalize_url(url, strict=False))[0]
+    except ValueError:
+        return None
+
+
+def make_entry(
+    link: str | None, base: str, source: str, source_kind: str, **evidence: Any
+) -> EntryRef | tuple[str, str]:
+    """An EntryRef for `link` (resolved against `base`); (link, reason) when it is not a web URL."""
+    if not link or not str(link).strip():
+        return (str(evidence.get("title") or "(untitled)"), "no-url")
+    url = urljoin(base, str(link).strip())
+    if urlsplit(url).scheme not in ("http", "https"):
+        return (url, "invalid-url")
+    canonical = entry_key(url)
+    if canonical is None:
+        return (url, "invalid-url")
+    return EntryRef(url=url, canonical=canonical, source=source, source_kind=source_kind, **evidence)
+
+
+def _add(parsed: ParsedSource, made: EntryRef | tuple[str, str]) -> None:
+    if isinstance(made, EntryRef):
+        parsed.entries.append(made)
+    else:
+        parsed.invalid.append(made)
+
+
+def _names(authors: Any) -> tuple[str, ...]:
+    out = []
+    for author in authors or ():
+        name = author.get("name") if isinstance(author, Mapping) else author
+        if isinstance(name, str) and name.strip():
+            out.append(name.strip())
+    return tuple(dict.fromkeys(out))
+
+
+def parse_json_feed(data: Mapping[str, Any], url: str) -> ParsedSource:
+    """JSON Feed 1.0/1.1 (`items`, `date_published`, `authors` or 1.0's `author`, `tags`)."""
+    parsed = ParsedSource("feed")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise SourceError("not-a-feed", "JSON without an `items` list")
+    for item in items:
+        if not isinstance(item, Mapping):
+            parsed.invalid.append((repr(item)[:100], "invalid-item"))
+            continue
+        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), Mapping) else [])
+        link = item.get("url") or item.get("external_url")
+        if not link and isinstance(item.get("id"), str) and item["id"].startswith(("http://", "https://")):
+            link = item["id"]
+        published = _iso(item.get("date_published"))
+        updated = _iso(item.get("date_modified"))
+        tags: list[Any] = item["tags"] if isinstance(item.get("tags"), list) else []
+        _add(
+            parsed,
+            make_entry(
+                link,
+                url,
+                url,
+                "feed",
+                title=_plain(item.get("title"), 500),
+                published=published or updated,
+                updated=updated,
+                authors=_names(authors),
+                summary=_plain(item.get("summary") or item.get("content_text") or item.get("content_html")),
+                categories=tuple(str(t) for t in tags if str(t).strip()),
+                language=item.get("language") or data.get("language"),
+            ),
+        )
+    return parsed
+
+
+def _is_web(value: Any) -> bool:
+    return isinstance(value, str) and urlsplit(value.strip()).scheme in ("http", "https")
+
+
+def _entry_link(entry: Mapping[str, Any]) -> str | None:
+    """The page of a feed entry: its alternate link, else another web link it carries (an Atom entry with
+    only rel="self"), else a permalink guid. feedparser puts a non-URL id into `link` when there is no
+    alternate link, so `link` alone is not trusted."""
+    links = [x for x in entry.get("links", []) if _is_web(x.get("href"))]
+    for candidate in links:
+        if candidate.get("rel", "alternate") == "alternate":
+            return str(candidate["href"])
+    for candidate in links:
+        if candidate.get("rel") not in ("enclosure", "replies", "edit", "license"):
+            return str(candidate["href"])
+    for value in (entry.get("link"), entry.get("id") if entry.get("guidislink") else None):
+        if _is_web(value):
+            return str(value)
+    return entry.get("link") or None
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedSource:
+    """RSS 0.9x/1.0/2.0 and Atom through feedparser; an entry's published date, else its updated date."""
+    import feedparser
+
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    # A stream, never bytes or str: feedparser opens a str as a URL and tries bytes as a file name.
+    result = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    if not result.get("version") and not result.entries:
+        problem = result.get("bozo_exception")
+        raise SourceError("not-a-feed", f"not RSS, Atom, JSON Feed, a sitemap or OPML ({problem or 'no entries'})")
+    parsed = ParsedSource("feed")
+    for entry in result.entries:
+        link = _entry_link(entry)
+        published = _iso(entry.get("published_parsed"))
+        updated = _iso(entry.get("updated_parsed"))
+        authors = _names(entry.get("authors")) or _names([entry.get("author")])
+        tags = tuple(t.get("term") for t in entry.get("tags", []) if t.get("term"))
+        _add(
+            parsed,
+            make_entry(
+                link,
+                url,
+                url,
+                "feed",
+                title=_plain(entry.get("title"), 500),
+                published=published or updated or _iso(entry.get("created_parsed")),
+                updated=updated,
+                authors=authors,
+                summary=_plain(entry.get("summary")),
+                categories=tags,
+                language=entry.get("language") or result.feed.get("language"),
+            ),
+        )
+    return parsed
+
+
+def _local(element: Any) -> str:
+    tag = element.tag
+    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+
+
+def _child_text(element: Any, *path: str) -> str | None:
+    """Text of the first descendant along `path` (local names, any namespace)."""
+    current = [element]
+    for name in path:
+        current = [c for parent in current for c in parent if _local(c) == name]
+        if not current:
+            return None
+    text = "".join(current[0].itertext()).strip()
+    return text or None
+
+
+def parse_sitemap(root: Any, url: str) -> ParsedSource:
+    """`<urlset>` entries (lastmod, Google News publication date and title, hreflang of the page itself) or
+    `<sitemapindex>` children.
+
+    A lastmod shared by every URL of a sitemap is when the file was generated, not when the pages were
+    published, so it is dropped as date evidence (kept as `updated`)."""
+    if _local(root) == "sitemapindex":
+        parsed = ParsedSource("sitemap-index")
+        for sitemap in root:
+            if _local(sitemap) != "sitemap":
+                continue
+            loc = _child_text(sitemap, "loc")
+            target = urljoin(url, loc) if loc else None
+            if target and urlsplit(target).scheme in ("http", "https"):
+                parsed.children.append(SourceRef(target, "sitemap", depth=0, via=url))
+            else:
+                parsed.invalid.append((loc or "(no loc)", "invalid-url"))
+        return parsed
+    parsed = ParsedSource("sitemap")
+    rows = []
+    for node in root:
+        if _local(node) != "url":
+            continue
+        loc = _child_text(node, "loc")
+        lastmod = _iso(_child_text(node, "lastmod"))
+        news = next((c for c in node if _local(c) == "news"), None)
+        news_date = _iso(_child_text(news, "publication_date")) if news is not None else None
+        language = None
+        for link in node:
+            is_alternate = _local(link) == "link" and link.get("rel") == "alternate" and link.get("hreflang")
+            if is_alternate and loc and urljoin(url, link.get("href", "")) == urljoin(url, loc):
+                language = link.get("hreflang")
+        evidence: dict[str, Any] = {"updated": lastmod, "language": language}
+        if news is not None:
+            keywords = _child_text(news, "keywords")
+            evidence.update(
+                title=_plain(_child_text(news, "title"), 500),
+                publisher=_child_text(news, "publication", "name"),
+                language=_child_text(news, "publication", "language") or language,
+                categories=tuple(k.strip() for k in (keywords or "").split(",") if k.strip()),
+            )
+        rows.append((loc, news_date, lastmod, evidence))
+    stamps = {lastmod for _, _, lastmod, _ in rows}
+    generated = len(rows) >= 3 and len(stamps) == 1
+    for loc, news_date, lastmod, evidence in rows:
+        published = news_date or (None if generated else lastmod)
+        _add(parsed, make_entry(loc, url, url, "sitemap", published=published, **evidence))
+    return parsed
+
+
+def parse_opml(root: Any, url: str) -> list[SourceRef]:
+    """Every `<outline xmlUrl=…>` of an OPML subscription list, at any nesting depth."""
+    found = []
+    for outline in root.iter():
+        if _local(outline) != "outline":
+            continue
+        feed_url = outline.get("xmlUrl") or outline.get("xmlurl")
+        if feed_url:
+            title = outline.get("title") or outline.get("text")
+            found.append(SourceRef(urljoin(url, feed_url.strip()), "feed", title=title, via=url))
+    return found
+
+
+def _xml_root(body: bytes) -> Any | None:
+    parser = etree.XMLParser(**_XML_PARSER_OPTIONS)
+    try:
+        return etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def parse_source(body: bytes, url: str, content_type: str = "", max_bytes: int = 20 * 1024 * 1024) -> ParsedSource:
+    """Whatever a source URL returned → its entries or the sources it lists. SourceError when unusable."""
+    if body[:2] == b"\x1f\x8b":
+        body = gunzip(body, max_bytes)
+    head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if not head:
+        raise SourceError("empty", "the source returned no content")
+    if head in (b"{", b"["):
+        try:
+            data = json.loads(body.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SourceError("invalid-json", str(exc)) from exc
+        if not isinstance(data, Mapping):
+            raise SourceError("not-a-feed", "JSON that is not a JSON Feed object")
+        return parse_json_feed(data, url)
+    root = _xml_root(body)
+    if root is not None:
+        name = _local(root)
+        if name in ("urlset", "sitemapindex"):
+            return parse_sitemap(root, url)
+        if name == "opml":
+            return ParsedSource("opml", children=parse_opml(root, url))
+    return parse_feed(body, url, content_type)
+
+
+def parse_source_list(data: bytes, path: str) -> list[SourceRef]:
+    """A `--feeds` file: OPML (by content), or YAML: a list of URLs / {url, title, kind} mappings, or a
+    mapping with `feeds:` and `sitemaps:` lists."""
+    if data.lstrip()[:1] == b"<":
+        root = _xml_root(data)
+        if root is None or _local(root) != "opml":
+            raise ValueError(f"{path}: XML but not OPML")
+        found = parse_opml(root, "")
+        return [dataclasses.replace(s, via=path) for s in found]
+    try:
+        doc = yaml.safe_load(data.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not YAML or OPML: {exc}") from exc
+    if isinstance(doc, list):
+        groups = {"feed": doc}
+    elif isinstance(doc, Mapping):
+        unknown = set(doc) - {"feeds", "sitemaps"}
+        if unknown:
+            raise ValueError(f"{path}: unknown keys {sorted(unknown)} (expected feeds, sitemaps)")
+        groups = {"feed": doc.get("feeds") or [], "sitemap": doc.get("sitemaps") or []}
+    else:
+        raise ValueError(f"{path}: expected a list of URLs or a mapping with feeds/sitemaps")
+    found = []
+    for kind, items in groups.items():
+        if not isinstance(items, list):
+            raise ValueError(f"{path}: {kind}s must be a list")
+        for item in items:
+            if isinstance(item, str):
+                item = {"url": item}
+            if not isinstance(item, Mapping) or not isinstance(item.get("url"), str):
+                raise ValueError(f"{path}: each entry needs a url, got {item!r}")
+            source_url = item["url"].strip()
+            if urlsplit(source_url).scheme not in ("http", "https"):
+                raise ValueError(f"{path}: not an http(s) URL: {source_url!r}")
+            found.append(SourceRef(source_url, str(item.get("kind", kind)), item.get("title"), via=path))
+    return found
+
+
+def load_source_list(path: str) -> list[SourceRef]:
+    """Read a `--feeds` file (local path or any Beam filesystem URL); ValueError with the reason if unusable."""
+    try:
+        with FileSystems.open(path) as handle:
+            data = handle.read()
+    except Exception as exc:  # Beam raises BeamIOError and friends
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+    sources = parse_source_list(data, path)
+    if not sources:
+        raise ValueError(f"{path} lists no feeds or sitemaps")
+    return sources
+
+
+def web_sources_from(
+    feeds: Sequence[str] = (),
+    feed_lists: Sequence[str] = (),
+    sitemaps: Sequence[str] = (),
+    url_lists: Sequence[str] = (),
+) -> WebSources:
+    """The web inputs named on the command line; ValueError with a message for anything unusable (a
+    `--feeds` file that is missing or lists nothing, a URL that is not http(s), a missing `--urls` file)."""
+    sources: list[SourceRef] = []
+    for url in feeds:
+        sources.append(SourceRef(_web_url(url, "--feed"), "feed"))
+    for path in feed_lists:
+        if urlsplit(path).scheme in ("http", "https"):
+            sources.append(SourceRef(path, "opml"))  # a remote OPML list: read like any source
+        else:
+            sources.extend(load_source_list(path))
+    for url in sitemaps:
+        sources.append(SourceRef(_web_url(url, "--sitemap"), "sitemap"))
+    for path in url_lists:
+        try:
+            found = FileSystems.match([path])[0].metadata_list
+        except Exception as exc:  # BeamIOError
+            raise ValueError(f"cannot read --urls {path}: {exc}") from exc
+        if not found:
+            raise ValueError(f"--urls file not found: {path}")
+    return WebSources(tuple(sources), tuple(url_lists))
+
+
+def _web_url(url: str, option: str) -> str:
+    if urlsplit(url.strip()).scheme not in ("http", "https") or not urlsplit(url.strip()).hostname:
+        raise ValueError(f"{option} needs an http(s) URL, got {url!r}")
+    return url.strip()
+
+
+def parse_url_line(line: str, source: str) -> EntryRef | tuple[str, str] | None:
+    """One line of a `--urls` file: a URL (anything after whitespace is ignored); None for blank lines and
+    `#` comments."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    token = text.split()[0]
+    return make_entry(token, token, source, "urls")
+
+
+def entry_to_json(entry: EntryRef) -> dict[str, Any]:
+    return dataclasses.asdict(entry)
+
+
+def entry_from_json(data: Mapping[str, Any]) -> EntryRef:
+    values = dict(data)
+    for name in ("authors", "categories"):
+        values[name] = tuple(values.get(name) or ())
+    return EntryRef(**values)
+
+
+def snapshot(parsed: ParsedSource) -> str:
+    """What a source listed, as stored in `web_sources.entries`."""
+    return json.dumps(
+        {
+            "kind": parsed.kind,
+            "entries": [entry_to_json(e) for e in parsed.entries],
+            "children": [dataclasses.asdict(c) for c in parsed.children],
+            "invalid": parsed.invalid,
+        },
+        ensure_ascii=False,
+    )
+
+
+def from_snapshot(text: str) -> ParsedSource:
+    data = json.loads(text)
+    return ParsedSource(
+        data.get("kind", "feed"),
+        [entry_from_json(e) for e in data.get("entries", [])],
+        [SourceRef(**c) for c in data.get("children", [])],
+        [(str(listed), str(reason)) for listed, reason in data.get("invalid", [])],
+    )
+
+
+def load_validators(output: str) -> dict[str, Validators]:
+    """The newest ETag / Last-Modified per source URL from earlier runs (a small table, read by the launcher)."""
+    table = read_table(output, SOURCES_TABLE, _VALIDATOR_COLUMNS)
+    latest: dict[str, tuple[dt.datetime, Validators]] = {}
+    for row in table.to_pylist():
+        when = row["fetched_at"]
+        if row["url"] not in latest or when >= latest[row["url"]][0]:
+            latest[row["url"]] = (when, Validators(row["etag"], row["last_modified"]))
+    return {url: v for url, (_, v) in latest.items() if v.etag or v.last_modified}
+
+
+def lane_of(host: str, lanes: int) -> int:
+    """Which worker group a host belongs to: stable across processes, one host in exactly one lane."""
+    return zlib.crc32(host.encode("utf-8")) % max(1, lanes)
+
+
+# --- Beam ---------------------------------------------------------------------------------------------------
+
+CHILDREN = "children"
+NOT_MODIFIED = "not_modified"
+STATE = "state"
+COUNTS = "counts"
+
+
+def _emit_parsed(parsed: ParsedSource, ref: SourceRef, run_id: str) -> Iterator[Any]:
+    """Entries on the main output; listed sources one level down (deeper ones rejected); unusable items
+    rejected."""
+    yield from parsed.entries
+    for child in parsed.children:
+        if ref.depth >= MAX_DEPTH:
+            yield reject(
+                child.url,
+                STAGE,
+                "nested-index",
+                f"{child.url} is listed by {ref.url}, itself listed by {ref.via}: indexes do not nest",
+                run_id,
+                url=child.url,
+            )
+        else:
+            yield beam.pvalue.TaggedOutput(CHILDREN, dataclasses.replace(child, depth=ref.depth + 1, via=ref.url))
+    for listed, reason in parsed.invalid:
+        yield reject(f"{ref.url}#{listed}", STAGE, reason, f"{ref.url} lists {listed!r}", run_id, url=None)
+
+
+class _FetchSourcesFn(DeadLetterFn):
+    """Fetches the sources of one lane: hosts in parallel, each host's sources in order."""
+
+    stage = STAGE
+
+    def __init__(self, run_id: str, config: FetchConfig, validators: Mapping[str, Validators]) -> None:
+        super().__init__(run_id)
+        self.config = config
+        self.validators = dict(validators)
+        self.fetched = Metrics.counter(STAGE, "sources_fetched")
+        self.not_modified = Metrics.counter(STAGE, "sources_not_modified")
+        self.entries = Metrics.counter(STAGE, "entries_discovered")
+
+    def setup(self) -> None:
+        self.client = acquire_client(self.config)
+        self.executor = ThreadPoolExecutor(max_workers=self.config.parallel_hosts, thread_name_prefix="discover")
+
+    def teardown(self) -> None:
+        self.executor.shutdown(wait=False)
+        release_client(self.config)
+
+    def handle(self, element: tuple[int, Iterable[SourceRef]]) -> Iterable[Any]:
+        _, refs = element
+        groups: dict[str, list[SourceRef]] = {}
+        unique = {ref.url: ref for ref in refs}  # a source named twice is fetched once
+        for ref in unique.values():
+            groups.setdefault(host_of(ref.url), []).append(ref)
+        for out in per_host(self.executor, groups, self._one, self._failed):
+            if isinstance(out, EntryRef):
+                self.entries.inc()
+            elif isinstance(out, beam.pvalue.TaggedOutput) and out.tag == COUNTS:
+                (self.fetched if out.value[0] == COUNT_FETCHED else self.not_modified).inc()
+            yield out
+
+    def _failed(self, ref: SourceRef, exc: Exception) -> list[Any]:
+        return [reject(ref.url, STAGE, "internal-error", f"{type(exc).__name__}: {exc}", self.run_id, url=ref.url)]
+
+    def _one(self, ref: SourceRef) -> list[Any]:
+        validators = self.validators.get(ref.url)
+        try:
+            result = self.client.get(ref.url, SOURCE, validators)
+        except FetchFailure as failure:
+            return [reject(ref.url, STAGE, failure.reason, f"{ref.kind} {failure.detail}", self.run_id, url=ref.url)]
+        if result.not_modified:
+            return [
+                beam.pvalue.TaggedOutput(NOT_MODIFIED, (ref.url, ref)),
+                beam.pvalue.TaggedOutput(COUNTS, (COUNT_NOT_MODIFIED, 1)),
+            ]
+        try:
+            content_type = result.headers.get("content-type", "")  # with its charset, for feedparser
+            parsed = parse_source(result.body, result.final_url, content_type, self.config.max_bytes)
+        except SourceError as exc:
+            return [reject(ref.url, STAGE, exc.reason, f"{ref.kind} {ref.url}: {exc.detail}", self.run_id, ref.url)]
+        outs: list[Any] = [beam.pvalue.TaggedOutput(COUNTS, (COUNT_FETCHED, 1))]
+        outs.extend(_emit_parsed(parsed, ref, self.run_id))
+        etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
+        if etag or modified:
+            row = {
+                "url": ref.url,
+                "kind": parsed.kind,
+                "etag": etag,
+                "last_modified": modified,
+                "fetched_at": dt.datetime.now(dt.timezone.utc),
+                "run_id": self.run_id,
+                "entries": snapshot(parsed),
+            }
+            outs.append(beam.pvalue.TaggedOutput(STATE, row))
+        logger.debug("%s: %s with %d entries", ref.url, parsed.kind, len(parsed.entries))
+        return outs
+
+
+class _ReplayFn(DeadLetterFn):
+    """A source that answered 304: what it listed last time, from `web_sources`."""
+
+    stage = STAGE
+
+    def handle(self, element: tuple[str, Mapping[str, Iterable[Any]]]) -> Iterable[Any]:
+        url, groups = element
+        refs = list(groups["refs"])
+        if not refs:
+            return
+        ref = refs[0]
+        snapshots = list(groups["snapshots"])
+        if not snapshots:
+            yield reject(url, STAGE, "not-modified-without-snapshot", "304 but no stored entries", self.run_id, url)
+            return
+        latest = max(snapshots, key=lambda row: row["fetched_at"])
+        yield from _emit_parsed(from_snapshot(latest["entries"]), ref, self.run_id)
+
+
+class _SourceRound(beam.PTransform):
+    """One level of sources: fetch (grouped by lane so each host is fetched by one worker), parse, and
+    replay the stored listing of those that were not modified."""
+
+    def __init__(
+        self, run_id: str, config: FetchConfig, validators: Mapping[str, Validators], snapshots: beam.PCollection
+    ) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.config = config
+        self.validators = validators
+        self.snapshots = snapshots
+
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
+        lanes = self.config.lanes
+        fetched = (
+            refs
+            | "KeyByLane" >> beam.Map(lambda r: (lane_of(host_of(r.url), lanes), r))
+            | "GroupByLane" >> beam.GroupByKey()
+            | "FetchSources"
+            >> beam.ParDo(_FetchSourcesFn(self.run_id, self.config, self.validators)).with_outputs(
+                CHILDREN, NOT_MODIFIED, STATE, COUNTS, REJECTED, main="entries"
+            )
+        )
+        replayed = (
+            {"refs": fetched[NOT_MODIFIED], "snapshots": self.snapshots}
+            | "JoinSnapshots" >> beam.CoGroupByKey()
+            | "Replay" >> beam.ParDo(_ReplayFn(self.run_id)).with_outputs(CHILDREN, REJECTED, main="entries")
+        )
+        return {
+            "entries": (fetched.entries, replayed.entries) | "Entries" >> beam.Flatten(),
+            CHILDREN: (fetched[CHILDREN], replayed[CHILDREN]) | "Children" >> beam.Flatten(),
+            REJECTED: (fetched[REJECTED], replayed[REJECTED]) | "Rejected" >> beam.Flatten(),
+            STATE: fetched[STATE],
+            COUNTS: fetched[COUNTS],
+        }
+
+
+class _ReadUrlListFn(DeadLetterFn):
+    """Streams a `--urls` file line by line: an EntryRef per URL, a rejected row per line that is not one."""
+
+    stage = STAGE
+
+    def handle(self, path: str) -> Iterable[Any]:
+        with FileSystems.open(path) as handle:
+            for number, raw in enumerate(io.TextIOWrapper(handle, encoding="utf-8", errors="replace"), start=1):
+                source = f"{path}#L{number}"
+                made = parse_url_line(raw, source)
+                if made is None:
+                    continue
+                if isinstance(made, EntryRef):
+                    yield made
+                else:
+                    yield reject(source, STAGE, made[1], f"not an http(s) URL: {made[0][:200]!r}", self.run_id)
+
+
+class Discover(beam.PTransform):
+    """Web sources → (EntryRefs, rejected rows, counts as (key, n) pairs for the run manifest).
+
+    Sources named by the user are fetched first; sitemaps of an index and feeds of an OPML list in a
+    second round. New validators and listings go to `<output>/_state/web_sources/`.
+    """
+
+    def __init__(
+        self,
+        web: WebSources,
+        output: str,
+        run_id: str,
+        config: FetchConfig,
+        validators: Mapping[str, Validators] | None = None,
+    ) -> None:
+        super().__init__()
+        self.web = web
+        self.output = output
+        self.run_id = run_id
+        self.config = config
+        self.validators = validators
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> tuple[beam.PCollection, beam.PCollection, beam.PCollection]:
+        validators = self.validators if self.validators is not None else load_validators(self.output)
+        snapshots = (
+            pbegin
+            | "ReadSnapshots" >> ReadStateRows(self.output, SOURCES_TABLE, ["url", "fetched_at", "entries"])
+            | "KeySnapshots" >> beam.Map(lambda row: (row["url"], row))
+        )
+        unique = list({s.url: s for s in self.web.sources}.values())
+        sources = pbegin | "Sources" >> beam.Create(unique)
+        first = sources | "Named" >> _SourceRound(self.run_id, self.config, validators, snapshots)
+        second = first[CHILDREN] | "Listed" >> _SourceRound(self.run_id, self.config, validators, snapshots)
+        lists = (
+            pbegin
+            | "UrlLists" >> beam.Create(list(self.web.url_lists))
+            | "ReadUrlLists" >> beam.ParDo(_ReadUrlListFn(self.run_id)).with_outputs(REJECTED, main="entries")
+        )
+        entries = (first["entries"], second["entries"], lists.entries) | "AllEntries" >> beam.Flatten()
+        # Round two rejects what it would list (indexes do not nest), so its CHILDREN output stays empty.
+        rejected = (first[REJECTED], second[REJECTED], lists[REJECTED]) | "SourceRejects" >> beam.Flatten()
+        saved = (
+            (first[STATE], second[STATE])
+            | "NewValidators" >> beam.Flatten()
+            | "WriteValidators" >> WriteStateRows(self.output, SOURCES_TABLE, SOURCES_SCHEMA, self.run_id)
+            | "CountSaved" >> beam.Map(lambda n: (COUNT_SAVED, n))
+        )
+        # Every output leads to the counts, which lead to the run manifest: no dead ends a runner may skip.
+        counts = (
+            first[COUNTS],
+            second[COUNTS],
+            entries | "CountEntries" >> beam.Map(lambda _: (COUNT_ENTRIES, 1)),
+            saved,
+        ) | "SourceCounts" >> beam.Flatten()
+        return entries, rejected, counts

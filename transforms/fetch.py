@@ -1,0 +1,358 @@
+"""Fetch: `EntryRef`s → `RawDocument`s (the article pages), politely and safely (see `transforms._http`),
+with hosts in parallel and each host's pages in order.
+
+Three composites make a web run incremental:
+- `SkipSeen` (before fetching): an entry whose canonical URL an earlier run settled, or that another
+  source of this run already lists, is not fetched; it is counted as a duplicate (`seen-url`,
+  `duplicate-url`), so the run's inputs still balance.
+- `Fetch`: one output per entry, a document or a rejected row (stage `fetch`, the final status and reason);
+  permanent failures (404, robots disallow, oversized…) are also reported as settled.
+- `MarkSeen` (after the run's files are written): the entry URLs that ended as an article, a duplicate or
+  a permanent reject go to `_state/seen_urls`. Written last, so a run that dies loses nothing: what it
+  did not record is fetched again next time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.metrics import Metrics
+
+from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms._http import (
+    ARTICLE,
+    FetchConfig,
+    FetchFailure,
+    FetchResult,
+    acquire_client,
+    host_of,
+    per_host,
+    release_client,
+)
+from transforms.discover import Discover, EntryRef, WebSources, lane_of
+from transforms.document import RawDocument
+from transforms.read import declared_charset, decode, sniff_binary
+from transforms.state import ReadStateRows, WriteStateRows
+
+logger = logging.getLogger(__name__)
+
+STAGE = "fetch"
+
+SEEN_TABLE = "seen_urls"
+SEEN_SCHEMA = pa.schema(
+    [
+        pa.field("canonical_url", pa.string(), nullable=False),
+        pa.field("outcome", pa.string(), nullable=False),  # written, duplicate, rejected
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("seen_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+SKIPPED = "skipped"
+SETTLED = "settled"
+SEEN_URL = "seen-url"  # settled by an earlier run
+DUPLICATE_URL = "duplicate-url"  # listed again by another source (or twice by one) in this run
+COUNT_SEEN_RECORDED = "web|seen-urls-recorded"
+
+# Which listing's evidence to keep when several list one URL: a feed says more than a sitemap, a sitemap
+# more than a bare URL list.
+_EVIDENCE_RANK = {"feed": 0, "sitemap": 1, "urls": 2}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry not fetched; counted as a duplicate input of the run."""
+
+    source: str  # the canonical URL
+    url: str
+    reason: str  # SEEN_URL or DUPLICATE_URL
+    via: str  # the feed, sitemap or list that named it
+
+
+def pick_entry(entries: Iterable[EntryRef]) -> EntryRef:
+    """One entry for a URL listed several times: the richest listing (dated, feed over sitemap over list),
+    with fields it lacks taken from the others."""
+    ranked = sorted(entries, key=lambda e: (e.published is None, _EVIDENCE_RANK.get(e.source_kind, 9), e.source))
+    best = ranked[0]
+    missing = {
+        name: next((getattr(e, name) for e in ranked[1:] if getattr(e, name)), None)
+        for name in ("title", "summary", "publisher", "language")
+        if not getattr(best, name)
+    }
+    filled = {name: value for name, value in missing.items() if value}
+    return dataclasses.replace(best, **filled) if filled else best
+
+
+class _PickFn(beam.DoFn):
+    def __init__(self) -> None:
+        self.fresh = Metrics.counter(STAGE, "entries_to_fetch")
+        self.seen = Metrics.counter(STAGE, "entries_seen_before")
+        self.twice = Metrics.counter(STAGE, "entries_listed_twice")
+
+    def process(self, element: tuple[str, Mapping[str, Iterable[Any]]]) -> Iterable[Any]:
+        _, groups = element
+        entries = list(groups["entries"])
+        if not entries:
+            return
+        if any(True for _ in groups["seen"]):
+            for entry in entries:
+                self.seen.inc()
+                yield beam.pvalue.TaggedOutput(SKIPPED, Skipped(entry.canonical, entry.url, SEEN_URL, entry.source))
+            return
+        chosen = pick_entry(entries)
+        self.fresh.inc()
+        yield chosen
+        dropped = list(entries)
+        dropped.remove(next(e for e in entries if e.source == chosen.source and e.url == chosen.url))
+        for entry in dropped:
+            self.twice.inc()
+            yield beam.pvalue.TaggedOutput(SKIPPED, Skipped(entry.canonical, entry.url, DUPLICATE_URL, entry.source))
+
+
+class SkipSeen(beam.PTransform):
+    """EntryRefs → (entries to fetch, Skipped): one per canonical URL, none that an earlier run settled.
+
+    Earlier runs' URLs are streamed from `_state/seen_urls` and meet the entries in a CoGroupByKey on the
+    canonical URL, so no worker holds every URL ever seen."""
+
+    def __init__(self, output: str) -> None:
+        super().__init__()
+        self.output = output
+
+    def expand(self, entries: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+        seen = (
+            entries.pipeline
+            | "ReadSeen" >> ReadStateRows(self.output, SEEN_TABLE, ["canonical_url"])
+            | "KeySeen" >> beam.Map(lambda row: (row["canonical_url"], None))
+        )
+        keyed = entries | "KeyByCanonical" >> beam.Map(lambda e: (e.canonical, e))
+        results = (
+            {"entries": keyed, "seen": seen}
+            | "JoinSeen" >> beam.CoGroupByKey()
+            | "Pick" >> beam.ParDo(_PickFn()).with_outputs(SKIPPED, main="fresh")
+        )
+        return results.fresh, results[SKIPPED]
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def document_from(entry: EntryRef, result: FetchResult) -> RawDocument | tuple[str, str]:
+    """The fetched page as a RawDocument carrying the entry's evidence; (reason, detail) when the body is
+    not usable text."""
+    data = result.body
+    if not data.strip():
+        return ("empty", f"HTTP {result.status} with {len(data)} bytes")
+    binary = sniff_binary(data)
+    if binary:
+        return ("binary-content", f"looks like {binary}, not HTML")
+    try:
+        text, encoding = decode(data, _codec(result.charset) or declared_charset(data))
+    except UnicodeDecodeError as exc:
+        return ("undecodable", str(exc))
+    meta: dict[str, Any] = {"via": entry.source, "listed_url": entry.url, "http_status": result.status}
+    if entry.summary:
+        meta["summary"] = entry.summary
+    if entry.categories:
+        meta["categories"] = list(entry.categories)
+    if entry.updated:
+        meta["updated"] = entry.updated
+    if entry.language:
+        meta["language"] = entry.language
+    return RawDocument(
+        source=entry.canonical,
+        source_format="html",
+        kind="html",
+        content=text,
+        url=result.final_url,
+        title=entry.title,
+        published=entry.published,
+        published_source="sitemap" if entry.source_kind == "sitemap" else "feed",
+        publisher=entry.publisher,
+        authors=list(entry.authors),
+        encoding=encoding,
+        meta=meta,
+    )
+
+
+class _FetchPagesFn(DeadLetterFn):
+    """Fetches the entries of one lane: hosts in parallel (bounded threads), each host's pages in order at
+    its polite rate. Outputs come out in this thread as pages arrive."""
+
+    stage = STAGE
+
+    def __init__(self, run_id: str, config: FetchConfig) -> None:
+        super().__init__(run_id)
+        self.config = config
+        self.pages = Metrics.counter(STAGE, "pages")
+        self.permanent = Metrics.counter(STAGE, "permanent_failures")
+
+    def setup(self) -> None:
+        self.client = acquire_client(self.config)
+        self.executor = ThreadPoolExecutor(max_workers=self.config.parallel_hosts, thread_name_prefix="fetch")
+
+    def teardown(self) -> None:
+        self.executor.shutdown(wait=False)
+        release_client(self.config)
+
+    def handle(self, element: tuple[int, Iterable[EntryRef]]) -> Iterable[Any]:
+        _, entries = element
+        groups: dict[str, list[EntryRef]] = {}
+        for entry in entries:
+            groups.setdefault(host_of(entry.url), []).append(entry)
+        for out in per_host(self.executor, groups, self._one, self._failed):
+            if isinstance(out, RawDocument):
+                self.pages.inc()
+            elif isinstance(out, beam.pvalue.TaggedOutput) and out.tag == SETTLED:
+                self.permanent.inc()
+            yield out
+
+    def _failed(self, entry: EntryRef, exc: Exception) -> list[Any]:
+        detail = f"{type(exc).__name__}: {exc}"
+        return [reject(entry.canonical, STAGE, "internal-error", detail, self.run_id, url=entry.url)]
+
+    def _one(self, entry: EntryRef) -> list[Any]:
+        outs: list[Any]
+        try:
+            result = self.client.get(entry.url, ARTICLE)
+        except FetchFailure as failure:
+            status = f"HTTP {failure.status}: " if failure.status and failure.reason != f"http-{failure.status}" else ""
+            outs = [
+                reject(entry.canonical, STAGE, failure.reason, f"{status}{failure.detail}", self.run_id, url=entry.url)
+            ]
+            if failure.permanent:
+                outs.append(beam.pvalue.TaggedOutput(SETTLED, entry.canonical))
+            return outs
+        made = document_from(entry, result)
+        if isinstance(made, RawDocument):
+            return [made]
+        reason, detail = made
+        outs = [reject(entry.canonical, STAGE, reason, detail, self.run_id, url=entry.url)]
+        if reason != "empty":  # binary or undecodable bytes served as HTML will be the same next time
+            outs.append(beam.pvalue.TaggedOutput(SETTLED, entry.canonical))
+        return outs
+
+
+class Fetch(beam.PTransform):
+    """EntryRefs → (RawDocuments, rejected rows, settled canonical URLs); exactly one document or one
+    rejected row per entry.
+
+    Entries are grouped by lane (hash of the host), so every host is fetched by one worker, which alone
+    keeps to the host's delay and one-request-at-a-time limit."""
+
+    def __init__(self, config: FetchConfig, run_id: str) -> None:
+        super().__init__()
+        self.config = config
+        self.run_id = run_id
+
+    def expand(self, entries: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection, beam.PCollection]:
+        lanes = self.config.lanes
+        results = (
+            entries
+            | "KeyByLane" >> beam.Map(lambda e: (lane_of(host_of(e.url), lanes), e))
+            | "GroupByLane" >> beam.GroupByKey()
+            | "FetchPages"
+            >> beam.ParDo(_FetchPagesFn(self.run_id, self.config)).with_outputs(SETTLED, REJECTED, main="documents")
+        )
+        return results.documents, results[REJECTED], results[SETTLED]
+
+
+def _seen_row(item: tuple[str, str], run_id: str) -> dict[str, Any]:
+    canonical, outcome = item
+    return {
+        "canonical_url": canonical,
+        "outcome": outcome,
+        "run_id": run_id,
+        "seen_at": dt.datetime.now(dt.timezone.utc),
+    }
+
+
+def _fetched_outcomes(element: tuple[str, Mapping[str, Iterable[Any]]]) -> Iterable[tuple[str, str]]:
+    source, groups = element
+    if any(True for _ in groups["fetched"]):
+        for outcome in groups["outcomes"]:
+            yield (source, outcome)
+
+
+class MarkSeen(beam.PTransform):
+    """Record the entry URLs this run settled in `_state/seen_urls`, once the run's files are written.
+
+    Input, a dict of PCollections: `documents` (what Fetch returned), `outcomes` ((source, "written" |
+    "duplicate" | "rejected") of every document of the run, web or not; only fetched ones are kept),
+    `settled` (canonical URLs permanently rejected at fetch) and `after` (the run's WrittenFiles). Emits
+    `("web|seen-urls-recorded", n)` for the run's counts, so the manifest depends on it.
+
+    The rows wait for `after` through a CoGroupByKey, a main input (a side input would make Beam's Dask
+    runner compute the pipeline again): a grouping emits only when all its inputs are complete."""
+
+    def __init__(self, output: str, run_id: str) -> None:
+        super().__init__()
+        self.output = output
+        self.run_id = run_id
+
+    def expand(self, pcolls: Mapping[str, beam.PCollection]) -> beam.PCollection:
+        done = (
+            {
+                "fetched": pcolls["documents"] | "KeyFetched" >> beam.Map(lambda d: (d.source, None)),
+                "outcomes": pcolls["outcomes"],
+            }
+            | "JoinOutcomes" >> beam.CoGroupByKey()
+            | "FetchedOutcomes" >> beam.FlatMap(_fetched_outcomes)
+        )
+        settled = pcolls["settled"] | "SettledAtFetch" >> beam.Map(lambda url: (url, "rejected"))
+        rows = (done, settled) | "Settled" >> beam.Flatten()
+        return (
+            {
+                "rows": rows | "OneKey" >> beam.Map(lambda row: (0, row)),
+                "after": pcolls["after"] | "Written" >> beam.Map(lambda _f: (0, None)),
+            }
+            | "AfterWrites" >> beam.CoGroupByKey()
+            | "Release" >> beam.FlatMap(lambda kv: kv[1]["rows"])
+            | "ToRow" >> beam.Map(_seen_row, self.run_id)
+            | "WriteSeen" >> WriteStateRows(self.output, SEEN_TABLE, SEEN_SCHEMA, self.run_id)
+            | "CountSeen" >> beam.Map(lambda n: (COUNT_SEEN_RECORDED, n))
+        )
+
+
+class ReadWeb(beam.PTransform):
+    """Web sources → a dict of PCollections: `documents` (RawDocuments, on to Extract), `rejected` (sources
+    and entries that failed: each one input of the run), `skipped` (entries not fetched: each one input and
+    one duplicate), `settled` (for MarkSeen) and `counts` ((key, n) pairs about the sources).
+
+    Discover → SkipSeen → Fetch."""
+
+    def __init__(self, web: WebSources, output: str, run_id: str, config: FetchConfig) -> None:
+        super().__init__()
+        self.web = web
+        self.output = output
+        self.run_id = run_id
+        self.config = config
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
+        entries, source_rejected, counts = pbegin | "Discover" >> Discover(
+            self.web, self.output, self.run_id, self.config
+        )
+        fresh, skipped = entries | "SkipSeen" >> SkipSeen(self.output)
+        documents, fetch_rejected, settled = fresh | "Fetch" >> Fetch(self.config, self.run_id)
+        return {
+            "documents": documents,
+            "rejected": (source_rejected, fetch_rejected) | "WebRejected" >> beam.Flatten(),
+            "skipped": skipped,
+            "settled": settled,
+            "counts": counts,
+        }

@@ -1,0 +1,261 @@
+"""Unchanged local inputs: what an earlier run already made an article of is not read or extracted again.
+
+Two checks, both counting a skipped input as a duplicate (`unchanged-input`):
+
+1. Before the pipeline (`plan_reads`, called by the launcher): a `.txt`/`.html` file whose path, size and
+   modification time are recorded in `_state/file_fingerprints/` is not even read. This is what makes a
+   second run over the same files cheap (and lets the launcher choose in-process execution for the few
+   files left).
+2. Right after reading (`SkipUnchanged`): each input is hashed (`input_hash`: its decoded content and
+   everything else the reader took from it, not its path) and checked against `_state/input_hashes/` in a
+   CoGroupByKey, so no worker holds them all. This catches copies, moves, touched files and JSONL lines.
+   The same bytes always extract to the same text, which would be an exact duplicate anyway.
+
+`RecordUnchanged` records both, for inputs whose every outcome was an article (written, or a duplicate
+of one already kept); rejected inputs are tried again (a newer extractor may succeed). It writes only after
+the run's article files exist, so nothing is recorded for an article not on disk; a run that crashes
+before it merely re-reads those inputs next time and finds them exact duplicates. The fingerprint is the
+one taken before the run read the file: a file changed meanwhile is read again next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from transforms import state
+from transforms._outputs import ParDoWithOutputs
+from transforms.dedupe import Duplicate
+from transforms.document import RawDocument
+from transforms.read import expand_inputs, format_of
+
+STAGE = "unchanged"
+TABLE = "input_hashes"
+SCHEMA = pa.schema(
+    [
+        pa.field("input_hash", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+    ]
+)
+FILES_TABLE = "file_fingerprints"
+FILES_SCHEMA = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("size", pa.int64(), nullable=False),
+        pa.field("mtime", pa.float64(), nullable=False),
+    ]
+)
+UNCHANGED = "unchanged"
+KEYS = "keys"
+REASON = "unchanged-input"
+COUNT_RECORDED = "stories|input-hashes-recorded"
+COUNT_FINGERPRINTS = "stories|file-fingerprints-recorded"
+# One document per file: a file of these formats is one input, its path the document's source.
+_SINGLE_DOCUMENT = ("txt", "html")
+
+Fingerprint = tuple[str, int, float]  # path, size in bytes, modification time (s)
+
+
+@dataclass
+class ReadPlan:
+    """Which matched files to read (as literal match patterns) and which an earlier run already made
+    articles of, unchanged since; `fingerprints` of the single-document files to read, for the record."""
+
+    read: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    fingerprints: list[Fingerprint] = field(default_factory=list)
+    read_bytes: int = 0
+
+
+def literal_pattern(path: str) -> str:
+    """`path` as a match pattern for that one file (Beam patterns have no escape character: glob
+    characters become one-character classes)."""
+    return "".join({"*": "[*]", "?": "[?]", "[": "[\\[]"}.get(c, c) for c in path)
+
+
+def plan_reads(output: str, inputs: Sequence[str]) -> ReadPlan:
+    """Match `inputs` and set aside the files `_state/file_fingerprints/` knows unchanged (metadata only,
+    nothing is read)."""
+    known: dict[str, set[tuple[int, float]]] = {}
+    for row in state.read_table(output, FILES_TABLE, FILES_SCHEMA).to_pylist():
+        known.setdefault(row["path"], set()).add((row["size"], row["mtime"]))
+    plan = ReadPlan()
+    seen: set[str] = set()
+    for pattern in expand_inputs(inputs):
+        for meta in FileSystems.match([pattern])[0].metadata_list:
+            if meta.path in seen:
+                continue
+            seen.add(meta.path)
+            updated = getattr(meta, "last_updated_in_seconds", None)
+            mtime = float(updated) if updated is not None else None
+            single = format_of(meta.path) in _SINGLE_DOCUMENT
+            if single and mtime is not None and (meta.size_in_bytes, mtime) in known.get(meta.path, ()):
+                plan.unchanged.append(meta.path)
+                continue
+            plan.read.append(literal_pattern(meta.path))
+            plan.read_bytes += meta.size_in_bytes
+            if single and mtime is not None:
+                plan.fingerprints.append((meta.path, meta.size_in_bytes, mtime))
+    return plan
+
+
+class UnchangedFiles(beam.PTransform):
+    """The files `plan_reads` set aside → a Duplicate each (one input, one duplicate of the run)."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        super().__init__()
+        self.paths = sorted(paths)
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            pbegin
+            | "Paths" >> beam.Create(self.paths)
+            | "AsDuplicates" >> beam.Map(lambda path: Duplicate(path, None, None, REASON))
+        )
+
+
+def input_hash(doc: RawDocument) -> str:
+    """What the extractor will see of `doc` (not where it was found): same hash, same article."""
+    basis = json.dumps(
+        [
+            doc.source_format,
+            doc.kind,
+            doc.url,
+            doc.title,
+            doc.published,
+            doc.published_source,
+            doc.publisher,
+            list(doc.authors),
+        ],
+        ensure_ascii=False,
+    )
+    digest = hashlib.sha256(basis.encode("utf-8"))
+    digest.update(b"\x00")
+    digest.update(doc.content.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+class UnchangedResult(NamedTuple):
+    fresh: beam.PCollection  # RawDocuments to extract
+    unchanged: beam.PCollection  # Duplicate records for the inputs skipped
+    keys: beam.PCollection  # (source, input_hash) of every fresh input, for RecordUnchanged
+
+
+class _SkipFn(beam.DoFn):
+    def __init__(self) -> None:
+        self.skipped = Metrics.counter(STAGE, "unchanged_inputs")
+        self.fresh = Metrics.counter(STAGE, "fresh_inputs")
+
+    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Any]:
+        digest, groups = element
+        seen = any(True for _ in groups["seen"])
+        for doc in groups["docs"]:
+            if seen:
+                self.skipped.inc()
+                yield beam.pvalue.TaggedOutput(UNCHANGED, Duplicate(doc.source, None, None, REASON))
+            else:
+                self.fresh.inc()
+                yield beam.pvalue.TaggedOutput(KEYS, (doc.source, digest))
+                yield doc
+
+
+class SkipUnchanged(beam.PTransform):
+    """RawDocuments → `UnchangedResult`: documents an earlier run already made articles of are set aside."""
+
+    def __init__(self, output: str) -> None:
+        super().__init__()
+        self.output = output
+
+    def expand(self, docs: beam.PCollection) -> UnchangedResult:
+        seen = (
+            docs.pipeline
+            | "ReadHashes" >> state.ReadStateRows(self.output, TABLE, ["input_hash"])
+            | "KeyHashes" >> beam.Map(lambda r: (r["input_hash"], None))
+        )
+        results = (
+            {"docs": docs | "Hash" >> beam.Map(lambda d: (input_hash(d), d)), "seen": seen}
+            | "JoinOnHash" >> beam.CoGroupByKey()
+            | "Skip" >> ParDoWithOutputs(_SkipFn(), UNCHANGED, KEYS, main="fresh")
+        )
+        return UnchangedResult(results["fresh"], results[UNCHANGED], results[KEYS])
+
+
+class _DecideFn(beam.DoFn):
+    """Record a source's input hashes (and its file's fingerprint) only when none of its inputs was
+    rejected (sources can repeat, e.g. JSONL records naming one outlet, so this is decided per source).
+    Emits `(table, row)`."""
+
+    def __init__(self) -> None:
+        self.recorded = Metrics.counter(STAGE, "recorded_inputs")
+
+    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
+        source, groups = element
+        rejected = any(True for _ in groups["rejected"])
+        made_articles = any(True for _ in groups["articles"])
+        settled = made_articles and not rejected
+        for digest in sorted(set(groups["inputs"])) if settled else []:
+            self.recorded.inc()
+            yield TABLE, {"input_hash": digest, "source": source}
+        for size, mtime in sorted(set(groups["fingerprints"])) if settled else []:
+            yield FILES_TABLE, {"path": source, "size": size, "mtime": mtime}
+
+
+def _release(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from element[1]["rows"]
+
+
+def _rows_of(pair: tuple[str, dict[str, Any]], table: str) -> Iterable[dict[str, Any]]:
+    return (pair[1],) if pair[0] == table else ()
+
+
+class RecordUnchanged(beam.PTransform):
+    """`{"keys", "articles" (sources of articles written or duplicated), "rejected" (sources rejected),
+    "fingerprints" ((path, (size, mtime)) of the files read), "after" (the run's WrittenFiles)}` → rows
+    appended to `_state/input_hashes/` and `_state/file_fingerprints/` once the article files exist (the
+    rows wait for `after` through a CoGroupByKey); emits `(key, n)` counts."""
+
+    def __init__(self, output: str, run_id: str) -> None:
+        super().__init__()
+        self.output = output
+        self.run_id = run_id
+
+    def expand(self, pcolls: Mapping[str, beam.PCollection]) -> beam.PCollection:
+        rows = (
+            {
+                "inputs": pcolls["keys"],
+                "articles": pcolls["articles"] | "KeyArticles" >> beam.Map(lambda s: (s, None)),
+                "rejected": pcolls["rejected"] | "KeyRejected" >> beam.Map(lambda s: (s, None)),
+                "fingerprints": pcolls["fingerprints"],
+            }
+            | "JoinOnSource" >> beam.CoGroupByKey()
+            | "Decide" >> beam.ParDo(_DecideFn())
+        )
+        released = (
+            {
+                "rows": rows | "OneKey" >> beam.Map(lambda row: (0, row)),
+                "after": pcolls["after"] | "Written" >> beam.Map(lambda _f: (0, None)),
+            }
+            | "AfterWrites" >> beam.CoGroupByKey()
+            | "Release" >> beam.FlatMap(_release)
+        )
+        hashes = (
+            released
+            | "HashRows" >> beam.FlatMap(_rows_of, TABLE)
+            | "WriteHashes" >> state.WriteStateRows(self.output, TABLE, SCHEMA, self.run_id)
+            | "CountHashes" >> beam.Map(lambda n: (COUNT_RECORDED, n))
+        )
+        files = (
+            released
+            | "FileRows" >> beam.FlatMap(_rows_of, FILES_TABLE)
+            | "WriteFingerprints" >> state.WriteStateRows(self.output, FILES_TABLE, FILES_SCHEMA, self.run_id)
+            | "CountFingerprints" >> beam.Map(lambda n: (COUNT_FINGERPRINTS, n))
+        )
+        return (hashes, files) | "Counts" >> beam.Flatten()
