@@ -32,5 +32,10 @@ test: install lint
 bench: install
 	$(BIN)/python bench/run_all.py
 
+# Accuracy on public ground truth beside the project (../shared/data): extraction, dates, topics, cost.
+.PHONY: bench-quality
+bench-quality: install
+	$(BIN)/python bench/quality.py
+
 clean:
 	rm -rf data/articles .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -46,12 +46,17 @@ def write_block(name: str, lines: list[str]) -> None:
     if pattern.search(text):
         text = pattern.sub(lambda _: block, text)
     else:
-        # Append at the end of the Quality section (before the next level-2 heading, if any).
-        at = text.index(SECTION) + len(SECTION)
-        following = re.search(r"^## ", text[at:], re.MULTILINE)
-        cut = at + following.start() if following else len(text)
+        # After the last quality block, else after the section's intro paragraph: never near the end of
+        # the section, where another script's markers may already open its own section.
+        ends = [m.end() for m in re.finditer(r"<!-- /quality:[a-z]+ -->", text)]
+        if ends:
+            cut = ends[-1]
+        else:
+            at = text.index(SECTION)
+            paragraph_end = text.find("\n\n", text.find("\n\n", at) + 2)
+            cut = paragraph_end if paragraph_end >= 0 else len(text)
         head, tail = text[:cut].rstrip("\n"), text[cut:]
-        text = head + "\n\n" + block + "\n" + ("\n" + tail if tail else "")
+        text = head + "\n\n" + block + (tail if tail.startswith("\n") else "\n" + tail)
     BENCHMARKS.write_text(text, encoding="utf-8")
 
 

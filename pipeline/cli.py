@@ -17,6 +17,8 @@ from typing import Any
 from pipeline import DEFAULT_OUTPUT
 
 USAGE = """newsbeam run   [--input PATH_OR_GLOB ...] [--output DIR] [--reference-date YYYY-MM-DD] [Beam options]
+       newsbeam stream --feed URL [--feeds FILE] [--output DIR] [--poll-interval 300] [--window 600]
+                       [--max-duration SECONDS] [web options of run]
        newsbeam query "SQL" [--output DIR] [--format table|csv|jsonl]
        newsbeam compact [--output DIR] [--target-size-mb N]
        newsbeam verify --run-id ID [--output DIR]
@@ -158,6 +160,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pipeline.job import run
 
         return run(rest)
+    if command == "stream":
+        if "-h" in rest or "--help" in rest:
+            from pipeline.options import NewsbeamOptions
+
+            help_parser = argparse.ArgumentParser(
+                prog="newsbeam stream",
+                description="Poll feeds continuously; write new articles window by window, each once. "
+                "SIGINT/SIGTERM flush the open window and stop.",
+            )
+            NewsbeamOptions._add_argparse_args(help_parser)
+            help_parser.print_help()
+            return 0
+        from pipeline.stream import run_stream
+
+        return run_stream(rest)
     if command == "query":
         return query(rest)
     if command == "compact":

@@ -16,7 +16,7 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from pipeline import DEFAULT_INPUT, manifest, runners
 from pipeline.build import build_batch
-from pipeline.compact import dataset_lock
+from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
 from pipeline.options import NewsbeamOptions
 from transforms import unchanged
 from transforms._http import FetchConfig
@@ -67,6 +67,42 @@ def _check_inputs(inputs: Sequence[str]) -> tuple[int, int]:
         files += len(found)
         size += sum(m.size_in_bytes for m in found)
     return files, size
+
+
+TEMP_SUFFIX = ".inprogress"  # transforms.sink.write_parquet and manifest.write_manifest write here first
+
+
+def remove_stale_temporaries(output: str) -> int:
+    """Delete the hidden `.<name>.inprogress` files a killed run left in a local dataset; returns how many.
+
+    Readers never see them (hidden names, no `.parquet` suffix), but nothing else ever removes them, so each
+    crash in the write phase would leak disk for good. They are only stale when no other run or compaction
+    is writing: the shared dataset lock (`pipeline.compact.dataset_lock`) says so, so this takes it
+    exclusively without waiting and does nothing when it cannot. Object stores are left alone."""
+    if not _is_local(output) or not os.path.isdir(local_path(output)):
+        return 0
+    import fcntl
+
+    root = local_path(output)
+    os.makedirs(os.path.join(root, manifest.COMPACTIONS_DIR), exist_ok=True)
+    removed = 0
+    with open(os.path.join(root, manifest.COMPACTIONS_DIR, LOCK_NAME), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another run or a compaction is writing: its temporaries are live
+            return 0
+        try:
+            for directory, _dirs, names in os.walk(root):
+                for name in names:
+                    if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                        with contextlib.suppress(FileNotFoundError):
+                            os.remove(os.path.join(directory, name))
+                            removed += 1
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    if removed:
+        logger.warning("removed %d temporary files left in %s by an interrupted run", removed, output)
+    return removed
 
 
 # Above these, a local run is worth the ~1.5 s it takes to start one worker process per core.
@@ -128,6 +164,7 @@ def run(argv: Sequence[str]) -> int:
             options.view_as(DirectOptions).direct_num_workers,
         )
     output = opts.output.rstrip("/") or "/"
+    remove_stale_temporaries(output)  # a killed run's half-written files; before this run makes its own
     runner = runners.resolve_runner(options)
     logger.info("run %s: %s → %s on %s", ctx.run_id, ", ".join(inputs), output, runner)
     params = {
@@ -233,6 +270,14 @@ def format_summary(
             f"    web: {counts.get('web|entries', 0)} entries from {sources} feed/sitemap source"
             f"{'' if sources == 1 else 's'}"
             f" ({counts.get('web|sources-not-modified', 0)} not modified since the last run)",
+        )
+    if counts.get("stories|articles"):
+        at = next(i for i, line in enumerate(lines) if line.startswith("  written"))
+        lines.insert(
+            at + 1,
+            f"    stories: {counts.get('stories|new-stories', 0)} new, "
+            f"{counts.get('stories|joined-earlier-story', 0)} articles joined earlier ones; "
+            f"{counts.get('stories|near-duplicates', 0)} flagged as near-duplicates",
         )
     reasons = sorted((k.split("|", 1)[1], n) for k, n in counts.items() if k.startswith(f"{manifest.DUPLICATES}|"))
     at = next(i for i, line in enumerate(lines) if line.startswith("  duplicates"))

@@ -3,8 +3,9 @@
 Beam's Dask runner (2.77) computes only the ancestors of the last step, evaluates side inputs as
 separate computations and hands every output of a multi-output ParDo to every consumer. The batch graph
 therefore has one sink that everything leads to by main inputs, no side inputs and no multi-output
-ParDo; `test_batch_graph_is_runner_neutral` keeps it that way on any runner, the Dask runs below show
-the result.
+ParDo; `test_batch_graph_is_runner_neutral` keeps it that way on any runner. The runs below use
+newsbeam's DaskRunner (Beam's, with the partitions of each step capped, which changes no element;
+`test_dask_partitions_stay_bounded`), which every Dask runner name resolves to.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import apache_beam as beam
 import duckdb
@@ -25,7 +27,7 @@ from apache_beam.pipeline import AppliedPTransform, PipelineVisitor
 
 from pipeline import manifest
 from pipeline.build import build_batch
-from pipeline.runners import DASK_RUNNER, matched_files, resolve_runner
+from pipeline.runners import BEAM_DASK_RUNNER, DASK_RUNNER, matched_files, resolve_runner
 from schemas.article import FILE_SCHEMA
 from tests.conftest import SEEDS
 from tests.html_samples import news_page
@@ -104,7 +106,7 @@ def dask_cluster() -> Iterator[str]:
     """A 2-worker local cluster the test starts, which `--dask-address` joins."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
@@ -140,7 +142,7 @@ def test_joining_a_cluster_by_address_with_beams_runner_name(
     out = inputs.parent / "dask-joined"
     result = newsbeam(
         "run", "--input", str(inputs), "--output", str(out), "--reference-date", REFERENCE,
-        "--runner", DASK_RUNNER, "--dask-address", dask_cluster,
+        "--runner", BEAM_DASK_RUNNER, "--dask-address", dask_cluster,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert summary_counts(result.stdout) == direct_counts
@@ -170,9 +172,9 @@ def run_id_of(stdout: str) -> str:
 
 
 def test_runner_names_and_literal_inputs(tmp_path: Path) -> None:
-    for name in ("dask", "DaskRunner", DASK_RUNNER):
-        options = PipelineOptions(["--runner", name])
-        assert resolve_runner(options) == DASK_RUNNER
+    for name in ("dask", "DaskRunner", "daskrunner", DASK_RUNNER):
+        assert resolve_runner(PipelineOptions(["--runner", name])) == DASK_RUNNER
+    assert resolve_runner(PipelineOptions(["--runner", BEAM_DASK_RUNNER])) == DASK_RUNNER  # partitions capped
     assert resolve_runner(PipelineOptions([])) == "DirectRunner"
     odd = tmp_path / "a [1] *?.txt"
     odd.write_text("x")
@@ -213,3 +215,36 @@ def test_batch_graph_is_runner_neutral(tmp_path: Path) -> None:
     assert shape.leaves[-1].full_label == "WriteManifest/Write"  # the Dask runner computes the last step
     assert [n.full_label for n in shape.leaves if n.side_inputs] == []
     assert [n.full_label for n in shape.leaves if len(n.outputs) > 1] == []
+
+
+def _bags(visitor_of: Any, tmp_path: Path) -> list[Any]:
+    from apache_beam.runners.dask.overrides import dask_overrides
+
+    p = beam.Pipeline()
+    ctx = RunContext(
+        run_id="r",
+        ingested_at=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc),
+        reference_date=dt.date(2026, 11, 21),
+    )
+    inputs = matched_files([str(SEEDS)])
+    build_batch(
+        p, inputs=inputs, output=str(tmp_path), ctx=ctx, max_bytes=DEFAULT_MAX_BYTES, min_words=DEFAULT_MIN_WORDS
+    )
+    p.replace_all(dask_overrides())
+    visitor = visitor_of({"npartitions": 2})
+    p.visit(visitor)
+    return [b for b in visitor.bags.values() if hasattr(b, "npartitions")]
+
+
+def test_dask_partitions_stay_bounded(tmp_path: Path) -> None:
+    """Beam's translation lets partitions add up through every Flatten (hundreds by the manifest); newsbeam's
+    DaskRunner keeps every step at --dask_npartitions. Only the graph is built here, nothing computed."""
+    from apache_beam.runners.dask.dask_runner import DaskRunner as BeamDaskRunner
+
+    from pipeline.runners import DaskRunner
+
+    stock = _bags(BeamDaskRunner.to_dask_bag_visitor, tmp_path / "stock")
+    ours = _bags(DaskRunner.to_dask_bag_visitor, tmp_path / "ours")
+    assert len(ours) == len(stock)
+    assert max(b.npartitions for b in stock) > 50
+    assert max(b.npartitions for b in ours) == 2

@@ -322,3 +322,134 @@ def test_iso_rejects_bad_arguments() -> None:
         parse_iso("2025-12-20", REF, "gossip", 0.9)
     with pytest.raises(ValueError, match="confidence"):
         parse_iso("2025-12-20", REF, "feed", 1.5)
+
+
+# ---- the publisher's day, and htmldate's output ----------------------------------------------------------------
+
+
+def test_offset_keeps_the_publishers_day() -> None:
+    found = parse_iso("2025-12-20T23:30:00-05:00", REF, "feed", 0.9)
+    assert found is not None
+    assert found.value == dt.datetime(2025, 12, 21, 4, 30, tzinfo=UTC)
+    assert found.day == dt.date(2025, 12, 20) == dates.evidence_day(found)
+    utc = parse_iso("2025-12-20T23:30:00Z", REF, "feed", 0.9)
+    assert utc is not None and utc.day is None and dates.evidence_day(utc) == dt.date(2025, 12, 20)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-12-20T10:30:00+0200", dt.datetime(2025, 12, 20, 8, 30, tzinfo=UTC)),  # htmldate's %z
+        ("2025-12-20T10:30:00.123Z", dt.datetime(2025, 12, 20, 10, 30, 0, 123000, tzinfo=UTC)),
+        ("2025-12-20T10:30+02", dt.datetime(2025, 12, 20, 8, 30, tzinfo=UTC)),
+        ("2025-12-20 9:05:00", dt.datetime(2025, 12, 20, 9, 5, tzinfo=UTC)),
+    ],
+)
+def test_more_iso_spellings(value: str, expected: dt.datetime) -> None:
+    found = parse_iso(value, REF, "html", 0.8)
+    assert found is not None and found.value == expected and found.has_time
+
+
+def test_a_local_day_after_the_reference_is_not_believed() -> None:
+    # 21 November at 23:00 UTC is already the 22nd in Tokyo, which is after the reference day.
+    assert parse_iso("2026-11-22T08:00:00+09:00", REF, "feed", 0.9) is None
+
+
+def test_htmldate_midnight_without_offset_is_a_bare_day() -> None:
+    day_only = dates.parse_htmldate("2025-12-20T00:00:00", REF)
+    assert day_only is not None and day_only.has_time is False
+    timed = dates.parse_htmldate("2025-12-20T14:15:57+0100", REF)
+    assert timed is not None and timed.has_time and timed.day == dt.date(2025, 12, 20)
+    assert dates.parse_htmldate(None, REF) is None
+    assert dates.parse_htmldate("2027-01-01T00:00:00", REF) is None
+
+
+def test_choose_date_ranges_on_the_publishers_day() -> None:
+    late = parse_iso("2026-11-21T22:00:00-05:00", REF, "feed", 0.9)  # 03:00 UTC on the 22nd
+    assert late is not None and choose_date([late], REF) is late
+
+
+def test_xinhua_style_url_day() -> None:
+    found = url_date("http://www.xinhuanet.com/local/2020-02/19/c_1125597921.htm", REF)
+    assert found is not None and found.value.date() == dt.date(2020, 2, 19)
+
+
+# ---- structured metadata and htmldate: html_date ---------------------------------------------------------------
+
+JSON_LD = '<script type="application/ld+json">{"@type":"NewsArticle","datePublished": "2023-11-09T03:02:34-05:00",\
+"dateModified":"2023-11-10T01:00:00Z"}</script>'
+MICRODATA = '<time datetime="2023-11-08T21:11:03-05:00" class="pub" itemProp="datePublished">Nov 8</time>'
+
+
+def test_structured_dates_read_json_ld_then_microdata() -> None:
+    html = f"<html><head>{JSON_LD}</head><body>{MICRODATA}<meta itemprop='datePublished' content='2023-11-01'>"
+    assert dates.structured_dates(html) == ["2023-11-09T03:02:34-05:00", "2023-11-08T21:11:03-05:00", "2023-11-01"]
+    assert dates.structured_dates("<p>datePublished: soon</p>") == []
+
+
+def test_html_date_agreeing_sources_are_surer() -> None:
+    found = dates.html_date("2023-11-09T00:00:00", ["2023-11-09"], None, REF)
+    assert found is not None
+    assert (dates.evidence_day(found), found.confidence) == (dt.date(2023, 11, 9), dates.HTML_AGREED_CONFIDENCE)
+    alone = dates.html_date("2023-11-09T00:00:00", [], None, REF)
+    assert alone is not None and alone.confidence == dates.HTML_CONFIDENCE
+
+
+def test_html_date_takes_the_time_of_the_same_moment() -> None:
+    # htmldate found the (URL's) day; JSON-LD states the moment in UTC, after midnight: the day stays.
+    found = dates.html_date("2023-11-08T00:00:00", ["2023-11-09T03:28:35Z"], "https://x.example/2023/11/08/a", REF)
+    assert found is not None and found.has_time
+    assert found.value == dt.datetime(2023, 11, 9, 3, 28, 35, tzinfo=UTC)
+    assert dates.evidence_day(found) == dt.date(2023, 11, 8)
+
+
+def test_html_date_a_stated_offset_gives_the_publishers_day() -> None:
+    # htmldate picked an earlier metadata day; datePublished with its New York offset is the next day there.
+    found = dates.html_date("2023-11-08T00:00:00", ["2023-11-09T03:02:34-05:00"], None, REF)
+    assert found is not None and dates.evidence_day(found) == dt.date(2023, 11, 9)
+    assert found.value == dt.datetime(2023, 11, 9, 8, 2, 34, tzinfo=UTC)
+
+
+def test_html_date_utc_stamp_gets_the_local_day_of_the_same_moment() -> None:
+    stated = ["2023-11-09T02:11:03+00:00", "2023-11-08T21:11:03-05:00"]
+    found = dates.html_date("2023-11-09T02:11:03+0000", stated, None, REF)
+    assert found is not None and dates.evidence_day(found) == dt.date(2023, 11, 8)
+    assert found.value == dt.datetime(2023, 11, 9, 2, 11, 3, tzinfo=UTC)
+
+
+def test_html_date_disagreement_keeps_htmldate_less_sure() -> None:
+    # htmldate prefers the original date over a datePublished that was rewritten on update.
+    found = dates.html_date("2021-11-29T00:00:00", ["2022-01-12T14:27:30+00:00"], None, REF)
+    assert found is not None and dates.evidence_day(found) == dt.date(2021, 11, 29)
+    assert found.confidence == dates.HTML_DISPUTED_CONFIDENCE
+    assert "datePublished" in found.detail
+
+
+def test_html_date_drops_a_day_read_from_a_url_slug() -> None:
+    url = "https://blog.example/2023/10/3-questions-for-our-team/"
+    found = dates.html_date("2023-10-03T00:00:00", ["2023-10-31T08:47:16+00:00"], url, REF)
+    assert found is not None and dates.evidence_day(found) == dt.date(2023, 10, 31)
+    assert dates.html_date("2023-10-03T00:00:00", [], url, REF) is None
+    # A real day path is no slug.
+    kept = dates.html_date("2023-10-03T00:00:00", [], "https://blog.example/2023/10/03/questions/", REF)
+    assert kept is not None and dates.evidence_day(kept) == dt.date(2023, 10, 3)
+
+
+def test_html_date_structured_only_and_nothing() -> None:
+    found = dates.html_date(None, ["not a date", "2025-12-19T08:30:00+01:00"], None, REF)
+    assert found is not None and found.confidence == dates.HTML_STRUCTURED_CONFIDENCE
+    assert dates.evidence_day(found) == dt.date(2025, 12, 19)
+    assert dates.html_date(None, [], None, REF) is None
+    assert dates.html_date(None, ["2027-01-01"], None, REF) is None
+
+
+def test_extract_html_keeps_time_and_offset() -> None:
+    from tests.html_samples import news_page
+    from transforms.extract import extract_html
+
+    draft = extract_html(news_page(date="2025-12-19"), "https://gazette.example/harbour", REF)
+    assert draft is not None
+    (found,) = draft.dates
+    assert (found.source, found.has_time) == ("html", True)
+    assert found.value == dt.datetime(2025, 12, 19, 7, 30, tzinfo=UTC)  # 08:30+01:00 in the page
+    assert dates.evidence_day(found) == dt.date(2025, 12, 19)

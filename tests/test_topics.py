@@ -406,3 +406,143 @@ def test_validation_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text("- label: x\n  keywords: {a: heavy}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"broken\.yaml: topic 'x': weight of keyword 'a'"):
         Taxonomy.load(str(path))
+
+
+# ---- the trained model and the pipeline's scorer ----------------------------------------------------------
+
+from transforms import train_topics  # noqa: E402
+from transforms.topic_model import MODEL_LABELS, TopicModel, model_features  # noqa: E402
+from transforms.topics import TopicScorer  # noqa: E402
+
+BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "topics" / "bbc-news"
+
+
+@pytest.fixture(scope="module")
+def scorer() -> TopicScorer:
+    return TopicScorer.load()
+
+
+@pytest.mark.parametrize("path", seed_texts(), ids=lambda p: p.name[:3])
+def test_scorer_tags_seeds_war_or_politics(scorer: TopicScorer, path: Path) -> None:
+    scores = scorer.score(path.read_text(encoding="utf-8"))
+    assert primary_topic(scores) in {"conflict-war-peace", "politics"}
+    assert {"conflict-war-peace", "politics"} <= set(labels(scores)[:3]), scores
+
+
+@pytest.mark.parametrize(("expected", "title", "text"), SHORT_TEXTS, ids=lambda v: str(v)[:24])
+def test_scorer_short_texts_inside_and_outside_the_models_labels(
+    scorer: TopicScorer, expected: str, title: str | None, text: str
+) -> None:
+    # Weather and health are not model labels: the model must not pull them into one of its five.
+    scores = scorer.score(text, title)
+    assert primary_topic(scores) == expected, scores
+    assert dict(scores)[expected] >= 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "Lorem ipsum dolor sit amet, consectetur adipiscing elit.", "Die Regierung hat beschlossen."],
+)
+def test_scorer_without_evidence_says_nothing(scorer: TopicScorer, text: str) -> None:
+    assert primary_topic(scorer.score(text)) == FALLBACK_TOPIC
+
+
+def test_scorer_scores_are_bounded_sorted_and_multi_label(scorer: TopicScorer) -> None:
+    for path in seed_texts():
+        scores = scorer.score(path.read_text(encoding="utf-8"))
+        values = [s for _, s in scores]
+        assert values == sorted(values, reverse=True) and all(topics.MIN_SCORE <= v < 1.0 for v in values)
+        assert len(scores) <= topics.MAX_TOPICS
+    both = dict(scorer.score((SEEDS / "004_46723dfe6c79f676.txt").read_text(encoding="utf-8")))
+    assert both["conflict-war-peace"] + both["politics"] > 1.0  # independent scores, not a distribution
+
+
+def test_scorer_with_a_user_taxonomy(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "extends: iptc\ntopics:\n  - label: ukraine-peace-talks\n    parent: conflict-war-peace\n"
+        "    keywords: {peace plan: 3, 20-point plan: 3, witkoff: 2, dmitriev: 2, negotiat*: 1}\n",
+        encoding="utf-8",
+    )
+    scorer = TopicScorer.load(str(path))
+    assert len(scorer.labels) == 18 and scorer.model is not None
+    scores = dict(scorer.score((SEEDS / "001_fab9527af4f6b0ab.txt").read_text(encoding="utf-8")))
+    assert scores["ukraine-peace-talks"] >= 0.5
+    # A taxonomy of the user's own (no IPTC labels): keywords alone, the model has nothing to add to.
+    own = tmp_path / "own.yaml"
+    own.write_text("- label: ukraine-peace-talks\n  keywords: {peace plan: 3, witkoff: 2}\n", encoding="utf-8")
+    alone = TopicScorer.load(str(own))
+    assert alone.labels == ("ukraine-peace-talks",)
+    text = (SEEDS / "001_fab9527af4f6b0ab.txt").read_text(encoding="utf-8")
+    assert alone.score(text) == alone.taxonomy.score(text)
+
+
+def test_scorer_pickles_for_beam(scorer: TopicScorer) -> None:
+    text = (SEEDS / "002_5dbc7340132de969.txt").read_text(encoding="utf-8")
+    assert pickle.loads(pickle.dumps(scorer)).score(text) == scorer.score(text)
+
+
+def test_model_artifact_ships_small_and_whole() -> None:
+    resource = importlib.resources.files("transforms").joinpath("data/topic_model.json.gz")
+    blob = resource.read_bytes()
+    assert len(blob) < 2 * 1024 * 1024
+    model = TopicModel.loads(blob)
+    assert model.labels == MODEL_LABELS and set(MODEL_LABELS) <= IPTC_LABELS
+    assert model.calibration is not None and len(model.vocabulary) > 10_000
+    assert model.info["data"] == "bbc-news" and model.info["seed"] == train_topics.SEED
+    assert model.dumps() == blob or TopicModel.loads(model.dumps()).to_json() == model.to_json()
+
+
+def test_model_reads_lower_case_words_only() -> None:
+    counts = model_features("Russia said the Kremlin would study the peace plan.", "Talks on Kremlin plan")
+    assert "russia" not in counts and "kremlin" not in counts
+    assert counts["peace plan"] == 1 and counts["plan"] == 1 + 2  # the title counts twice
+    assert counts["talks"] == 2  # a title's first word is no name
+
+
+def test_model_predicts_sport_and_business() -> None:
+    model = TopicModel.load()
+    assert model.predict("The striker scored twice and the goalkeeper saved a penalty in the league match.") == "sport"
+    assert model.predict("Shares fell after the firm cut its profit forecast and investors sold the stock.") == (
+        "economy-business-finance"
+    )
+
+
+def test_calibration_fit_is_exact_and_monotone() -> None:
+    # More model belief or more keyword evidence never lowers a score.
+    model = TopicModel.load()
+    calibration = model.calibration
+    assert calibration is not None
+    low, high = calibration.score(-3.0, 2.0), calibration.score(3.0, 2.0)
+    assert low < high
+    assert calibration.score(3.0, 1.0) < calibration.score(3.0, 10.0)
+    assert calibration.score(-30.0, 0.0) < topics.MIN_SCORE  # no evidence at all: not reported
+
+
+# ---- training: reproducible, honest folds (needs ../shared/data; fails when it is missing) ----------------
+
+
+@pytest.fixture(scope="module")
+def bbc() -> list[train_topics.Example]:
+    assert BBC.is_dir(), f"evaluation data missing: {BBC}"
+    return train_topics.load_bbc(BBC)
+
+
+def test_folds_keep_duplicate_groups_together_and_classes_spread(bbc: list[train_topics.Example]) -> None:
+    folds = train_topics.assign_folds(bbc)
+    assert folds == train_topics.assign_folds(bbc)  # deterministic
+    by_group: dict[str, set[int]] = {}
+    for example, fold in zip(bbc, folds, strict=True):
+        by_group.setdefault(example.group, set()).add(fold)
+    assert all(len(f) == 1 for f in by_group.values())
+    assert sum(1 for g in by_group if g.startswith("dup:")) > 50
+    for label in MODEL_LABELS:
+        sizes = [sum(1 for e, f in zip(bbc, folds, strict=True) if e.label == label and f == k) for k in range(5)]
+        assert max(sizes) - min(sizes) <= 6, (label, sizes)  # duplicate groups move whole
+
+
+def test_retraining_rebuilds_the_shipped_model(bbc: list[train_topics.Example]) -> None:
+    shipped = TopicModel.load()
+    fresh = train_topics.train(bbc)
+    assert fresh.vocabulary == shipped.vocabulary
+    assert fresh.to_json() == shipped.to_json()

@@ -595,3 +595,141 @@ def read_index(output: str, columns: Sequence[str] | None = None) -> pa.Table:
     """The whole article index (for tests, benchmarks and inspection; pipelines stream it)."""
     schema = INDEX_SCHEMA if columns is None else pa.schema([INDEX_SCHEMA.field(c) for c in columns])
     return state.read_table(output, INDEX_TABLE, schema)
+
+
+# --- streaming ----------------------------------------------------------------------------------------------
+
+
+def _rebuilt_rows(output: str) -> list[dict[str, Any]]:
+    """Index rows rebuilt from the article files of runs (or stream windows) that left no index part."""
+    indexed = {
+        run
+        for m in FileSystems.match([state.table_glob(output, INDEX_TABLE)])[0].metadata_list
+        if (run := run_of(m.path))
+    }
+    rebuild = _RebuildFn()
+    rows: list[dict[str, Any]] = []
+    for meta in FileSystems.match([article_files_pattern(output)])[0].metadata_list:
+        if (run := run_of(meta.path)) is not None and run not in indexed:
+            rows.extend(rebuild.process(meta))
+    return rows
+
+
+class _DedupeWindowFn(beam.DoFn):
+    """One window's articles against the index as it is on disk when the window fires: the same steps and
+    DoFns as `Dedupe`, run in one call. Reading the state per window (not once at start, as a batch graph
+    does) is what lets each window see the articles that earlier windows wrote."""
+
+    def __init__(
+        self, output: str, run_id: str, near_duplicate_threshold: float, story_threshold: float, window_days: int
+    ) -> None:
+        self.output = output
+        self.run_id = run_id
+        self.near_duplicate_threshold = near_duplicate_threshold
+        self.story_threshold = story_threshold
+        self.window_days = window_days
+        self.windows = Metrics.counter(STAGE, "stream_windows")
+
+    def setup(self) -> None:
+        self.pick = _PickFn()
+        self.revise = _ReviseFn()
+        self.cluster = _ClusterFn(self.near_duplicate_threshold, self.story_threshold, self.window_days)
+        self.apply = _ApplyFn()
+
+    def process(self, element: tuple[int, Iterable[Article]], window: Any = beam.DoFn.WindowParam) -> Iterator[Any]:
+        from transforms.sink import window_run_id
+
+        _, grouped = element
+        articles = list(grouped)
+        if not articles:
+            return
+        self.windows.inc()
+        sign = _SignFn(window_run_id(self.run_id, window))
+        rebuilt = _rebuilt_rows(self.output)
+        index = state.read_table(self.output, INDEX_TABLE, INDEX_SCHEMA).to_pylist()
+        known = index + rebuilt
+        # 1. Exact duplicates.
+        by_hash: dict[str, list[Article]] = {}
+        for article in articles:
+            by_hash.setdefault(article.content_hash, []).append(article)
+        earlier_ids: dict[str, list[str]] = {}
+        for row in known:
+            earlier_ids.setdefault(row["content_hash"], []).append(row["article_id"])
+        unique: list[Article] = []
+        for text_hash, group in by_hash.items():
+            for out in self.pick.process((text_hash, {"new": group, "earlier": earlier_ids.get(text_hash, [])})):
+                if isinstance(out, beam.pvalue.TaggedOutput):
+                    yield out
+                else:
+                    unique.append(out)
+        # 2. Revisions.
+        by_id: dict[str, list[Article]] = {}
+        for article in unique:
+            by_id.setdefault(article.article_id, []).append(article)
+        revisions: dict[str, list[tuple[int, str | None]]] = {}
+        for row in known:
+            if row["article_id"] in by_id:
+                revisions.setdefault(row["article_id"], []).append((row["revision"], row["story_id"]))
+        revised = [
+            a
+            for article_id, group in by_id.items()
+            for a in self.revise.process((article_id, {"new": group, "earlier": revisions.get(article_id, [])}))
+        ]
+        # 3. Signatures.
+        entries: list[stories.Entry] = []
+        for article in revised:
+            for out in sign.process(article):
+                if isinstance(out, beam.pvalue.TaggedOutput):
+                    yield out
+                else:
+                    entries.append(out)
+        # 4. Near-duplicates and stories against the earlier entries in the story window.
+        bounds = stories.window_bounds((e.date for e in entries), self.window_days) if entries else None
+        tagged: list[tuple[str, Any]] = [("new", e) for e in entries]
+        tagged += [("earlier", entry_from_row(r)) for r in index if in_window(r["date"], bounds)]
+        tagged += [("rebuilt", r) for r in rebuilt]
+        assignments: dict[str, Any] = {}
+        for out in self.cluster.process((0, tagged)):
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield out
+            else:
+                assignments[out.content_hash] = out
+        # 5. Back onto the articles.
+        for article in revised:
+            if article.content_hash in assignments:
+                yield from self.apply.process(
+                    (article.content_hash, {"article": [article], "assignment": [assignments[article.content_hash]]})
+                )
+        for row in rebuilt:
+            yield beam.pvalue.TaggedOutput(INDEX, _mark_rebuilt(row))
+
+
+class StreamDedupe(beam.PTransform):
+    """`Dedupe` for a windowed, unbounded PCollection: per window, the window's articles against the index
+    on disk (plus rows rebuilt from files a crashed window left unindexed). Same `DedupeResult`; index rows
+    carry the window's run id (`transforms.sink.window_run_id`), so `WriteIndex` writes one part per window.
+
+    The batch `Dedupe` reads the index once, from bounded reads in the global window, which never meet the
+    articles of later windows; hence this variant. One worker dedupes a window: it holds that window's
+    articles and the index's cheap columns."""
+
+    def __init__(
+        self,
+        output: str,
+        run_id: str,
+        *,
+        near_duplicate_threshold: float = minhash.DEFAULT_NEAR_DUPLICATE_THRESHOLD,
+        story_threshold: float = stories.DEFAULT_STORY_THRESHOLD,
+        story_window_days: int = stories.DEFAULT_WINDOW_DAYS,
+    ) -> None:
+        super().__init__()
+        self.fn = _DedupeWindowFn(output, run_id, near_duplicate_threshold, story_threshold, story_window_days)
+
+    def expand(self, articles: beam.PCollection) -> DedupeResult:
+        results = (
+            articles
+            | "OneGroup" >> beam.Map(lambda a: (0, a))
+            | "GatherWindow" >> beam.GroupByKey()
+            | "DedupeWindow" >> beam.ParDo(self.fn).with_outputs(DUPLICATES, REJECTED, INDEX, COUNTS, main="unique")
+        )
+        return DedupeResult(results.unique, results[DUPLICATES], results[REJECTED], results[INDEX], results[COUNTS])

@@ -39,17 +39,23 @@ MAX_ENTITIES = 25
 MAX_CHARS = 20_000  # entities come from the article's first pages; the cost stays flat for long texts
 PER, ORG, LOC = "PER", "ORG", "LOC"
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[^\W\d_])|\n+")
-_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_](?:[\w&]|['’.-](?=\w))*\.?")
+# Words, and the punctuation that ends a run of capitalised words ("Smith, Jones", "Putin (Getty Images)").
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_](?:[\w&]|['’.-](?=\w))*\.?|[,;:()\[\]\"“”«»—–|]")
 # Inside a name: "Bank of England", "Ursula von der Leyen", "Mohammed bin Salman", "University of the Arts".
-_CONNECTORS = frozenset("of the de du des la le van von der den al bin ibn da di del dos das y".split())
-_ABBREVIATIONS = frozenset("mr mrs ms dr prof gen col maj capt lt sen rep gov st jr sr no vs mt ft".split())
-_SAID = frozenset(
+_CONNECTORS = _words("of the de du des la le van von der den al bin ibn da di del dos das y")
+_ABBREVIATIONS = _words("mr mrs ms dr prof gen col maj capt lt sen rep gov st jr sr no vs mt ft")
+_SAID = _words(
     "said says told tells added wrote writes argued stated noted warned insisted announced asked replied "
-    "explained claimed confirmed denied acknowledged".split()
+    "explained claimed confirmed denied acknowledged"
 )
 # Lower-case forms of capitalised sentence openers and headline words that are never names on their own.
-_COMMON = frozenset(
+_COMMON = _words(
     """
     the a an and or but if so yet for nor of in on at to by with from as into about after before since
     while when where why how what who which that this these those there here it its he she they we you i
@@ -60,7 +66,7 @@ _COMMON = frozenset(
     meanwhile however also still even just only then now later according although though despite
     officials official sources source analysts critics experts residents people police government
     breaking live update updated read watch photo video image getty reuters ap afp
-    """.split()
+    """
 )
 _CASE_NOUN_LANGUAGES = frozenset({"de", "lb"})
 
@@ -71,6 +77,8 @@ class Gazetteer:
 
     names: dict[tuple[str, ...], str]
     org_words: frozenset[str]
+    demonyms: frozenset[str]
+    place_words: frozenset[str]
     titles: frozenset[tuple[str, ...]]
     given_names: frozenset[str]
 
@@ -89,6 +97,8 @@ class Gazetteer:
         return cls(
             names=names,
             org_words=frozenset(str(w) for w in data["org_words"]),
+            place_words=frozenset(str(w) for w in data["place_words"]),
+            demonyms=frozenset(str(w) for w in data["demonyms"]),
             titles=frozenset(tuple(str(t).split()) for t in data["person_titles"]),
             given_names=frozenset(str(n) for n in data["given_names"]),
         )
@@ -134,9 +144,7 @@ class EntityRecognizer:
                 continue
             end = i + 1
             while end < len(tokens):
-                if _capitalised(tokens[end]):
-                    end += 1
-                elif (
+                if _capitalised(tokens[end]) or (
                     tokens[end] in _CONNECTORS
                     and end + 1 < len(tokens)
                     and (_capitalised(tokens[end + 1]) or tokens[end + 1] in _CONNECTORS)
@@ -146,7 +154,11 @@ class EntityRecognizer:
                     break
             while end > i and tokens[end - 1] in _CONNECTORS:
                 end -= 1
-            found.extend(self._split_run(tokens, i, end, case_nouns))
+            organisation = self._organisation_run(tokens, i, end)
+            if organisation is not None:
+                found.append(organisation)  # "Bank of England" is a bank, not England
+            else:
+                found.extend(self._split_run(tokens, i, end, case_nouns))
             i = max(end, i + 1)
         return found
 
@@ -154,18 +166,23 @@ class EntityRecognizer:
         """Known names, titles and the pieces between them, labelled where the rules allow."""
         out: list[_Mention] = []
         i = start
+        # "envoy Steve Witkoff": a title right before the run; "said Georgi Bovt": a verb of saying.
         after_title = start > 0 and self._title_ending_at(tokens, start) is not None
+        after_said = start > 0 and tokens[start - 1].lower() in _SAID
         pending: list[int] = []
 
         def flush(next_is_said: bool) -> None:
-            nonlocal after_title
+            nonlocal after_title, after_said
+            while pending and tokens[pending[-1]] in _CONNECTORS:  # "Nestor Kirchner of" Argentina
+                pending.pop()
             if pending:
                 words = tuple(tokens[j] for j in pending)
-                label = self._label(words, after_title, next_is_said, pending[0] == 0, case_nouns)
+                said = next_is_said or after_said
+                label = self._label(words, after_title, said, pending[0] == 0, case_nouns)
                 if label is not None or len(words) > 1 or not case_nouns:
                     out.append(_Mention(words, label, pending[0]))
                 pending.clear()
-            after_title = False
+            after_title = after_said = False
 
         while i < end:
             known = self._known_at(tokens, i, end)
@@ -182,12 +199,33 @@ class EntityRecognizer:
                 i += title
                 continue
             if not pending and tokens[i] in _CONNECTORS:
+                after_title = after_said = False  # "Lord of the Rings" names no lord
                 i += 1
                 continue
             pending.append(i)
             i += 1
         flush(end < len(tokens) and tokens[end].lower() in _SAID)
-        return [m for m in out if m.words and not (len(m.words) == 1 and m.words[0].lower() in _COMMON)]
+        # "US" is a known place; an unexplained "Us" or "However" is nothing.
+        return [m for m in out if m.label is not None or not (len(m.words) == 1 and m.words[0].lower() in _COMMON)]
+
+    def _organisation_run(self, tokens: list[str], start: int, end: int) -> _Mention | None:
+        """The run (after any leading title) as one ORG when an organisation word shapes it: "Ministry of
+        Finance", "Moscow State University", "Zaporizhzhia Nuclear Power Plant"."""
+        i = start
+        title = self._title_at(tokens, i, end)
+        if title is not None:
+            i += title
+        while i < end and tokens[i] in _CONNECTORS:
+            i += 1
+        if i + 1 < end and tokens[i] in self.gazetteer.demonyms and self._known_at(tokens, i + 1, end):
+            i += 1  # "Russian Zaporizhzhia Nuclear Power Plant"; "Ukrainian Armed Forces" stays whole
+        words = tuple(tokens[i:end])
+        if len(words) < 2 or tuple(words) in self.gazetteer.names:
+            return None
+        g = self.gazetteer
+        if words[-1] in g.org_words or (words[0] in g.org_words and words[1] == "of"):
+            return _Mention(words, ORG, i)
+        return None
 
     def _known_at(self, tokens: list[str], i: int, end: int) -> tuple[int, str] | None:
         names = self.gazetteer.names
@@ -217,25 +255,35 @@ class EntityRecognizer:
         g = self.gazetteer
         if len(words) > 1 and (words[-1] in g.org_words or (words[0] in g.org_words and "of" in words[1:2])):
             return ORG
+        if len(words) > 1 and words[-1] in g.place_words:
+            return LOC
         if len(words) == 1 and words[0].isupper() and 2 <= len(words[0].rstrip(".")) <= 6:
             return ORG  # an acronym ("OSCE", "NABU")
-        name_like = all(_name_word(w) for w in words if w not in _CONNECTORS)
-        if name_like and len(words) <= 4:
-            if after_title or before_said or (len(words) > 1 and words[0] in g.given_names):
-                return PER
-        if opens_sentence and len(words) == 1:
+        if not all(_name_word(w) for w in words if w not in _CONNECTORS) or len(words) > 4:
             return None
+        if (words[-1],) in g.titles:
+            return None  # "the Salford MP told ..." names a role
+        if after_title and not (opens_sentence and len(words) == 1):
+            return PER  # "President Putin", "envoy Steve Witkoff", "said Georgi Bovt"
+        if len(words) > 1 and (before_said or words[0] in g.given_names):
+            return PER  # "Dmitry Peskov said", "Keir Starmer"; one word before "said" is too often not a name
         return None
 
 
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+")
+
+
 def _strip(token: str) -> str:
-    """A token without its possessive ending or a trailing full stop (kept for initials and "Mr.")."""
-    for ending in ("'s", "’s"):
-        if token.endswith(ending):
-            token = token[: -len(ending)]
-    if token.endswith(".") and not re.fullmatch(r"(?:[^\W\d_]\.)+", token):
-        if token[:-1].lower() not in _ABBREVIATIONS:
-            token = token[:-1]
+    """A token without its possessive ending, a lower-case hyphenated tail ("US-backed", "Bush-style") or a
+    trailing full stop (kept for initials and "Mr.")."""
+    if "-" in token:
+        head, _, tail = token.partition("-")
+        if head[:1].isupper() and tail[:1].islower():
+            token = head
+    if token.endswith(("'s", "’s")):
+        token = token[:-2]
+    if token.endswith(".") and token[:-1].lower() not in _ABBREVIATIONS and not _INITIALS.fullmatch(token):
+        token = token[:-1]
     return token
 
 
@@ -255,13 +303,14 @@ def _resolve(mentions: list[_Mention], limit: int) -> list[Entity]:
             labels.setdefault(m.words, m.label)
     # A person's full name, by surname ("Putin" -> "Vladimir Putin"); a surname of two people is ambiguous.
     by_surname: dict[str, set[tuple[str, ...]]] = {}
-    for words, label in labels.items():
-        if label == PER and len(words) > 1:
-            by_surname.setdefault(words[-1], set()).add(words)
+    for known, kind in labels.items():
+        if kind == PER and len(known) > 1:
+            by_surname.setdefault(known[-1], set()).add(known)
     counts: Counter[tuple[str, str]] = Counter()
     first: dict[tuple[str, str], int] = {}
     for m in mentions:
-        words, label = m.words, m.label or labels.get(m.words)
+        words: tuple[str, ...] = m.words
+        label: str | None = m.label or labels.get(m.words)
         if len(words) == 1 and words[0] in by_surname and label in (None, PER):
             full = by_surname[words[0]]
             if len(full) == 1:

@@ -17,7 +17,10 @@ def canonical_url(url: str | None) -> str | None:
     (utm_*, fbclid, …) stripped, parameters sorted, fragment dropped. None when not a web URL."""
     if not url:
         return None
-    parts = urlsplit(url.strip())
+    try:  # a feed can list anything: "http://[::1" makes urlsplit raise, and must just be "not a web URL"
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     # Only courlan's normalisation, not its `check_url`: that is a crawl filter and turns down hosts

@@ -250,10 +250,12 @@ class _ReadFileFn(DeadLetterFn):
             return reject(source, STAGE, "undecodable", str(exc), self.run_id)
 
     def _jsonl(self, readable: fileio.ReadableFile, path: str) -> Iterator[Any]:
+        records = 0
         with readable.open() as handle:
             for number, raw_line in enumerate(handle, start=1):
                 if not raw_line.strip():
                     continue  # blank lines separate nothing in JSONL; they are not inputs
+                records += 1
                 source = f"{path}#L{number}"
                 if len(raw_line) > self.max_bytes:
                     yield reject(
@@ -277,6 +279,8 @@ class _ReadFileFn(DeadLetterFn):
                 doc.encoding = out[1]
                 self.documents.inc()
                 yield doc
+        if not records:  # an empty file is an input like an empty .txt: rejected, not silently nothing
+            yield reject(path, STAGE, "empty", "JSONL file with no records", self.run_id)
 
 
 class ReadLocal(beam.PTransform):

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import IntervalWindow
 
 from schemas.article import FILE_SCHEMA, Article
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
@@ -74,6 +75,15 @@ def write_parquet(path: str, schema: pa.Schema, rows: Iterable[dict[str, Any]]) 
     return written
 
 
+def window_run_id(run_id: str, window: Any) -> str:
+    """The id of one window of a streaming run, `<run_id>-w<start, UTC>`: it names the window's files and is
+    stamped on its rows, so each window is a run of its own to the index repair and to readers. Outside a
+    bounded window (batch, global window) it is `run_id` itself."""
+    if not isinstance(window, IntervalWindow):
+        return run_id
+    return f"{run_id}-w{window.start.to_utc_datetime():%Y%m%dT%H%M%SZ}"
+
+
 def _chunks(items: Iterable[Any], size: int) -> Iterator[Iterator[Any]]:
     iterator = iter(items)
     for first in iterator:
@@ -93,11 +103,14 @@ class _WritePartitionFn(beam.DoFn):
         self.files = Metrics.counter("write", "article_files")
         self.rows = Metrics.counter("write", "article_rows")
 
-    def process(self, element: tuple[tuple[str, str], Iterable[Article]]) -> Iterator[WrittenFile]:
+    def process(
+        self, element: tuple[tuple[str, str], Iterable[Article]], window: Any = beam.DoFn.WindowParam
+    ) -> Iterator[WrittenFile]:
         (date, topic), articles = element
         directory = partition_dir(self.output, date, topic)
+        run_id = window_run_id(self.run_id, window)
         for index, chunk in enumerate(_chunks(articles, self.rows_per_file)):
-            path = FileSystems.join(directory, f"part-{self.run_id}-{index:05d}.parquet")
+            path = FileSystems.join(directory, f"part-{run_id}-{index:05d}.parquet")
             rows = write_parquet(path, FILE_SCHEMA, (a.to_row() for a in chunk))
             self.files.inc()
             self.rows.inc(rows)
@@ -111,9 +124,11 @@ class _WriteRejectedFn(beam.DoFn):
         self.run_id = run_id
         self.rows = Metrics.counter("write", "rejected_rows")
 
-    def process(self, element: tuple[str, Iterable[Rejected]]) -> Iterator[WrittenFile]:
+    def process(
+        self, element: tuple[str, Iterable[Rejected]], window: Any = beam.DoFn.WindowParam
+    ) -> Iterator[WrittenFile]:
         stage, rejected = element
-        name = f"part-{self.run_id}-{partition_value(stage)}.parquet"
+        name = f"part-{window_run_id(self.run_id, window)}-{partition_value(stage)}.parquet"
         path = FileSystems.join(self.output, REJECTED_DIR, name)
         rows = write_parquet(path, REJECTED_SCHEMA, (r.to_row() for r in rejected))
         self.rows.inc(rows)
@@ -121,7 +136,10 @@ class _WriteRejectedFn(beam.DoFn):
 
 
 class WritePartitions(beam.PTransform):
-    """Articles → `<output>/date=YYYY-MM-DD/topic=<slug>/part-<run_id>-NNNNN.parquet`; emits WrittenFile."""
+    """Articles → `<output>/date=YYYY-MM-DD/topic=<slug>/part-<run_id>-NNNNN.parquet`; emits WrittenFile.
+
+    In fixed windows (streaming) each window writes its own files, `part-<run_id>-w<start>-NNNNN.parquet`
+    (`window_run_id`), at most one per partition and window below `rows_per_file`."""
 
     def __init__(self, output: str, run_id: str, rows_per_file: int = DEFAULT_ROWS_PER_FILE) -> None:
         super().__init__()

@@ -13,7 +13,9 @@ same answer in any process, whatever order they arrive in.
   corpus statistics are needed: two articles' similarity does not depend on what else a run holds, which
   keeps one run and many runs consistent. Only the 30 heaviest terms are kept (and stored).
   Candidates come from an index keyed by pairs of each article's 15 heaviest terms (two shared salient
-  terms), so a look-up costs a few hundred dictionary hits, not a comparison with every article.
+  terms): a look-up costs ~100 dictionary hits, keys shared by more than `MAX_POSTINGS` articles are
+  skipped, and at most `MAX_CANDIDATES` (those sharing the most keys) plus the near-duplicates are
+  compared, so an article's cost is bounded however many articles the window holds.
   Articles are grouped by average-link agglomerative clustering over the candidate pairs (a group joins
   another when their mean pairwise similarity is at least the threshold; pairs never retrieved count 0).
   Earlier stories are fixed: new articles may join one, two earlier stories never merge, and a new group's

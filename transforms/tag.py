@@ -1,23 +1,30 @@
-"""TagArticles: turn drafts into `Article` rows with identity, date (and where it came from), topics and
-language. The logic lives in plain modules (dates, topics, language, identity) that are tested alone."""
+"""TagArticles: turn drafts into `Article` rows with identity, date (where it came from, how sure), topics,
+language, authors, publisher, keywords and named entities. The logic lives in plain modules (dates,
+topics + topic_model, language, authors, keywords, entities, identity) that are tested alone; this module
+only puts their answers into the row."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schemas.article import Article, TopicScore
+from schemas.article import DATE_SOURCES, Article, TopicScore
 from transforms import dates, identity, language
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms._progress import Progress
+from transforms.authors import clean_authors
 from transforms.document import DateEvidence, Draft, RunContext
-from transforms.topics import Taxonomy, primary_topic
+from transforms.entities import EntityRecognizer
+from transforms.keywords import extract_keywords, warm_up
+from transforms.topics import TopicScorer, primary_topic
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +38,8 @@ DEFAULT_MIN_WORDS = 5
 
 
 def date_candidates(draft: Draft, reference: dt.date) -> list[DateEvidence]:
-    """Every piece of date evidence for one article, strongest sources first."""
+    """Every piece of date evidence for one article: the input's own (feed, sitemap), the page's (HTML),
+    the URL's and the text's; `dates.choose_date` ranks them."""
     found = list(draft.dates)
     stated = dates.parse_iso(draft.published, reference, draft.published_source, INPUT_DATE_CONFIDENCE)
     if stated is not None:
@@ -43,18 +51,69 @@ def date_candidates(draft: Draft, reference: dt.date) -> list[DateEvidence]:
     return found
 
 
-def build_article(draft: Draft, taxonomy: Taxonomy, ctx: RunContext) -> Article:
-    """The tagged output row for a draft."""
+@dataclass(frozen=True)
+class ArticleDate:
+    """The date columns of a row: `published_at` (UTC, None when only the ingest time is known), the
+    partition `day` (the publisher's calendar day where known), `source` and `confidence`."""
+
+    published_at: dt.datetime | None
+    day: dt.date
+    source: str
+    confidence: float
+    detail: str = ""
+
+
+def article_date(draft: Draft, ctx: RunContext) -> ArticleDate:
+    """The best date evidence for a draft, or the ingest time when there is none."""
     best = dates.choose_date(date_candidates(draft, ctx.reference_date), ctx.reference_date)
     if best is None:
-        published_at = None
         day = ctx.ingested_at.astimezone(dt.timezone.utc).date()
-        date_source, confidence = "ingested", INGESTED_CONFIDENCE
-    else:
-        published_at = best.value.astimezone(dt.timezone.utc)
-        day = published_at.date()
-        date_source, confidence = best.source, best.confidence
-    scores = taxonomy.score(draft.text, draft.title)
+        return ArticleDate(None, day, "ingested", INGESTED_CONFIDENCE)
+    value = best.value.astimezone(dt.timezone.utc)
+    return ArticleDate(value, dates.evidence_day(best), best.source, round(float(best.confidence), 3), best.detail)
+
+
+def publisher_name(publisher: str | None, url: str | None) -> str | None:
+    """The site name as given (trafilatura's `sitename`, a feed, a copyright line), else the URL's host.
+
+    A site name that is itself a URL or a domain becomes the bare host ("www.example.com" -> "example.com").
+    """
+    name = " ".join((publisher or "").split()).strip(" |-–—:@")
+    if name and ("://" in name or (" " not in name and "." in name and name.count(".") <= 3)):
+        name = _host(name if "://" in name else f"https://{name}") or name
+    if name:
+        return name
+    return _host(url) if url else None
+
+
+def _host(url: str) -> str | None:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+@dataclass
+class Taggers:
+    """What the stage loads before its first article: the topic scorer (taxonomy and model) and the entity
+    gazetteer. Built once per worker (`TagArticles` does it in `DoFn.setup`), then shared by every article."""
+
+    topics: TopicScorer
+    entities: EntityRecognizer
+
+    @classmethod
+    def load(cls, taxonomy_path: str | None = None) -> Taggers:
+        warm_up()  # stop words and word frequencies of English, so the first article is not slow
+        return cls(TopicScorer.load(taxonomy_path), EntityRecognizer())
+
+
+def build_article(draft: Draft, taggers: Taggers, ctx: RunContext) -> Article:
+    """The tagged output row for a draft."""
+    when = article_date(draft, ctx)
+    scores = taggers.topics.score(draft.text, draft.title)
     lang, _ = language.detect_language(draft.text, draft.language_hint)
     canonical = identity.canonical_url(draft.url)
     text_hash = identity.content_hash(draft.text)
@@ -69,17 +128,17 @@ def build_article(draft: Draft, taxonomy: Taxonomy, ctx: RunContext) -> Article:
         title=draft.title,
         text=draft.text,
         word_count=len(draft.text.split()),
-        authors=list(draft.authors),
-        publisher=draft.publisher,
+        authors=clean_authors(draft.authors),
+        publisher=publisher_name(draft.publisher, canonical or draft.url),
         language=lang,
-        published_at=published_at,
-        date=day,
-        date_source=date_source,
-        date_confidence=round(float(confidence), 3),
+        published_at=when.published_at,
+        date=when.day,
+        date_source=when.source,
+        date_confidence=when.confidence,
         topic=primary_topic(scores),
         topics=[TopicScore(label, round(float(score), 4)) for label, score in scores],
-        keywords=[],
-        entities=[],
+        keywords=extract_keywords(draft.text, draft.title, lang),
+        entities=taggers.entities.extract(draft.text, lang),
         duplicate_of=None,
         story_id=None,
         ingested_at=ctx.ingested_at,
@@ -95,13 +154,17 @@ class _TagFn(DeadLetterFn):
         self.ctx = ctx
         self.min_words = min_words
         self.taxonomy_path = taxonomy_path
-        self.taxonomy: Taxonomy | None = None
+        self.taggers: Taggers | None = None
         self.progress: Progress | None = None
         self.tagged = Metrics.counter(STAGE, "articles")
         self.undated = Metrics.counter(STAGE, "dated_by_ingest_time")
+        self.dated_by = {source: Metrics.counter(STAGE, f"date_source_{source}") for source in DATE_SOURCES}
+        self.uncategorized = Metrics.counter(STAGE, "uncategorized")
+        self.with_authors = Metrics.counter(STAGE, "with_authors")
+        self.with_entities = Metrics.counter(STAGE, "with_entities")
 
     def setup(self) -> None:
-        self.taxonomy = Taxonomy.load(self.taxonomy_path)
+        self.taggers = Taggers.load(self.taxonomy_path)
         self.progress = Progress("articles tagged")
 
     def handle(self, draft: Draft) -> Iterable[Any]:
@@ -113,13 +176,21 @@ class _TagFn(DeadLetterFn):
             detail = f"{words} words < --min-words {self.min_words}: {draft.text[:80]!r}"
             yield reject(draft.source, STAGE, "too-short", detail, self.run_id, draft.url)
             return
-        assert self.taxonomy is not None
-        article = build_article(draft, self.taxonomy, self.ctx)
+        assert self.taggers is not None
+        article = build_article(draft, self.taggers, self.ctx)
         self.tagged.inc()
         if self.progress is not None:
             self.progress.tick()
         if article.date_source == "ingested":
             self.undated.inc()
+        if article.date_source in self.dated_by:
+            self.dated_by[article.date_source].inc()
+        if not article.topics:
+            self.uncategorized.inc()
+        if article.authors:
+            self.with_authors.inc()
+        if article.entities:
+            self.with_entities.inc()
         yield article
 
 

@@ -146,12 +146,17 @@ class TopicModel:
     def vector(self, counts: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
         """(term indices, l2-normalised tf-idf weights) of a text's features; unknown terms are dropped."""
         index = self.index
-        ids = [index[term] for term in counts if term in index]
+        ids: list[int] = []
+        tf: list[int] = []
+        for term, n in counts.items():
+            i = index.get(term)
+            if i is not None:
+                ids.append(i)
+                tf.append(n)
         if not ids:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        tf = np.fromiter((counts[self.vocabulary[i]] for i in ids), dtype=np.float64, count=len(ids))
         rows = np.asarray(ids, dtype=np.int64)
-        weights = (1.0 + np.log(tf)) * self.idf[rows]
+        weights = (1.0 + np.log(np.asarray(tf, dtype=np.float64))) * self.idf[rows]
         return rows, weights / np.linalg.norm(weights)
 
     def joint_log_likelihood(self, text: str, title: str | None = None) -> np.ndarray:
@@ -217,10 +222,10 @@ def _round(value: float) -> float:
 
 
 def _log_odds(jll: np.ndarray) -> np.ndarray:
-    """Per-label log-odds of the softmax posterior, ln p_k - ln(1 - p_k) = s_k - logsumexp(s_j, j != k)."""
-    out = np.empty(len(jll))
-    for k in range(len(jll)):
-        others = np.delete(jll, k)
-        top = float(others.max())
-        out[k] = float(jll[k]) - top - math.log(float(np.exp(others - top).sum()))
-    return np.clip(out, -LOGIT_CLIP, LOGIT_CLIP)
+    """Per-label log-odds ln(p / (1 - p)) of the softmax posterior, within +-LOGIT_CLIP."""
+    shifted = np.exp(jll - jll.max())
+    p = np.clip(shifted / shifted.sum(), _P_MIN, 1.0 - _P_MIN)
+    return np.clip(np.log(p) - np.log1p(-p), -LOGIT_CLIP, LOGIT_CLIP)
+
+
+_P_MIN = 1.0 / (1.0 + math.exp(LOGIT_CLIP))

@@ -1,7 +1,10 @@
-"""Topic scores from weighted keyword lists, over the IPTC Media Topics top level or a user's taxonomy file.
+"""Topic scores from weighted keyword lists, over the IPTC Media Topics top level or a user's taxonomy file,
+and `TopicScorer`, which the pipeline uses: these keyword scores with a trained model folded into the five
+topics it knows (`transforms.topic_model`).
 
-Keywords rather than a trained model: the lists are readable, a newsroom can extend them with
-`--taxonomy file.yaml` without training data, and scoring stays fast enough to sit inline in the pipeline.
+Keywords cover every topic: the lists are readable, a newsroom can extend them with `--taxonomy file.yaml`
+without training data, and scoring stays fast enough to sit inline in the pipeline. The model adds what
+labelled data can teach where there is some (2,225 BBC articles over five topics).
 
 Taxonomy file format (the built-in `data/iptc_topics.yaml` uses it too) — either a list of topics, or a
 mapping `{extends: iptc, topics: [...]}` that starts from the built-in IPTC topics::

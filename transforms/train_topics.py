@@ -158,8 +158,8 @@ def fit_model(
         sums[:, j] = np.bincount(matrix.indices[mask], weights=matrix.data[mask], minlength=len(vocabulary))
     smoothed = sums + alpha
     log_probs = np.log(smoothed) - np.log(smoothed.sum(axis=0, keepdims=True))
-    counts = np.bincount(label_ids, minlength=len(MODEL_LABELS)).astype(np.float64)
-    log_prior = np.log(counts / counts.sum())
+    per_label = np.bincount(label_ids, minlength=len(MODEL_LABELS)).astype(np.float64)
+    log_prior = np.log(per_label / per_label.sum())
     info = {"documents": n, "terms": len(vocabulary), "min_df": min_df, "max_terms": max_terms, "alpha": alpha}
     return TopicModel(MODEL_LABELS, vocabulary, idf, log_probs, log_prior, None, info)
 

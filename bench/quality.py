@@ -1,0 +1,41 @@
+"""`make bench-quality`: newsbeam's accuracy on public ground truth, each figure beside its anchor.
+
+Runs the `bench/quality_*.py` scripts one after another (extraction, dates, topics, cost); each prints its
+figures and rewrites its own block in the "Quality" section of BENCHMARKS.md. Pass names to run a subset:
+`python bench/quality.py dates topics`. Exits non-zero when a script fails (e.g. the evaluation data
+beside the project is missing), never when a target is missed: missing a target is a finding to report.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = ("extraction", "dates", "topics", "cost")
+
+
+def main(argv: list[str]) -> int:
+    names = [n for n in ORDER if not argv or n in argv]
+    unknown = sorted(set(argv) - set(ORDER))
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(ORDER)}", file=sys.stderr)
+        return 2
+    failed = []
+    for name in names:
+        script = HERE / f"quality_{name}.py"
+        print(f"=== {script.name}", flush=True)
+        started = time.monotonic()
+        code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
+        print(f"=== {script.name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
+        if code:
+            failed.append(script.name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,138 @@
+"""The streaming pieces with TestStream: windowed dedupe and writes, empty windows, crash repair, and the
+stoppable impulse."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.testing.test_stream import TestStream
+from apache_beam.transforms.window import FixedWindows, GlobalWindow, IntervalWindow, TimestampedValue
+
+from pipeline.stream import _StampWindowFn
+from schemas.article import Article
+from tests.factories import make_article
+from transforms import dedupe
+from transforms.poll import Ticks
+from transforms.sink import WritePartitions, window_run_id
+
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau"
+
+
+def text(n: int) -> str:
+    words = WORDS.split()
+    return " ".join(f"{words[(i * 7 + n) % len(words)]}{n}{i}" for i in range(60))
+
+
+def streaming() -> PipelineOptions:
+    options = PipelineOptions([])
+    options.view_as(StandardOptions).streaming = True
+    return options
+
+
+def run_windows(out: Path, events: list[tuple[float, list[Article]]], key: str) -> None:
+    """Articles arrive at event times; 10 s windows; dedupe, write files and index like `newsbeam stream`."""
+    stream = TestStream()
+    for at, articles in events:
+        stream = stream.add_elements([TimestampedValue(a, at) for a in articles]).advance_watermark_to(at + 10)
+    stream = stream.advance_watermark_to_infinity()
+    with beam.Pipeline(options=streaming()) as p:
+        stamped = p | stream | beam.WindowInto(FixedWindows(10)) | "Stamp" >> beam.ParDo(_StampWindowFn("run"))
+        deduped = stamped | dedupe.StreamDedupe(str(out), "run")
+        written = deduped.unique | WritePartitions(str(out), "run")
+        _ = {"rows": deduped.index_rows, "after": written} | dedupe.WriteIndex(str(out))
+        _ = deduped.duplicates | beam.Map(lambda d: (d.source, d.reason)) | beam.Map(append, key)
+
+
+# What the pipelines saw, element by element (the DirectRunner runs them in this process).
+_SEEN: dict[str, list[Any]] = {}
+
+
+def append(item: Any, key: str) -> None:
+    _SEEN.setdefault(key, []).append(item)
+
+
+def collected(key: str) -> list[Any]:
+    return _SEEN.pop(key, [])
+
+
+def rows(out: Path) -> list[dict[str, Any]]:
+    found = []
+    for path in sorted(out.glob("date=*/topic=*/*.parquet")):
+        for row in pq.read_table(path, columns=["source", "run_id"]).to_pylist():
+            found.append({**row, "file": path.name})
+    return found
+
+
+def test_window_run_id_names_each_window() -> None:
+    assert window_run_id("r1", GlobalWindow()) == "r1"
+    assert window_run_id("r1", IntervalWindow(20, 30)) == "r1-w19700101T000020Z"
+
+
+def test_windows_write_their_own_files_and_dedupe_within_and_across_windows(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    a, b, c = text(1), text(2), text(3)
+    run_windows(
+        out,
+        [
+            (0, [make_article(a, source="a"), make_article(b, source="b"), make_article(a, source="a-copy")]),
+            (10, [make_article(c, source="c")]),
+            # Window [20, 30) is empty. Window [30, 40) repeats window 0's text from another URL.
+            (30, [make_article(a, source="a-again")]),
+        ],
+        "dups",
+    )
+    found = rows(out)
+    assert sorted(r["source"] for r in found) == ["a", "b", "c"]
+    by_source = {r["source"]: r for r in found}
+    assert by_source["a"]["run_id"] == by_source["b"]["run_id"] == "run-w19700101T000000Z"
+    assert by_source["c"]["run_id"] == "run-w19700101T000010Z"
+    assert by_source["a"]["file"] == "part-run-w19700101T000000Z-00000.parquet"
+    # One file per partition per window; the empty windows wrote nothing.
+    files = sorted(p.name for p in out.glob("date=*/topic=*/*.parquet"))
+    assert files == ["part-run-w19700101T000000Z-00000.parquet", "part-run-w19700101T000010Z-00000.parquet"]
+    assert sorted(collected("dups")) == [("a-again", "seen-in-earlier-run"), ("a-copy", "duplicate-in-run")]
+    index = dedupe.read_index(str(out), ["content_hash", "run_id"]).to_pylist()
+    assert sorted(r["run_id"] for r in index) == ["run-w19700101T000000Z"] * 2 + ["run-w19700101T000010Z"]
+
+
+def test_a_restarted_stream_skips_what_earlier_windows_wrote_and_repairs_a_missing_index(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    a, b = text(4), text(5)
+    run_windows(out, [(0, [make_article(a, source="a")])], "first")
+    assert collected("first") == []
+    # A crash between the article file and the index part: the index part is lost.
+    for part in (out / "_state" / "article_index").glob("*.parquet"):
+        part.unlink()
+    run_windows(out, [(100, [make_article(a, source="a"), make_article(b, source="b")])], "second")
+    assert collected("second") == [("a", "seen-in-earlier-run")]
+    assert sorted(r["source"] for r in rows(out)) == ["a", "b"]
+    # The lost index rows were rebuilt from the article file and written as a repair part.
+    parts = sorted(p.name for p in (out / "_state" / "article_index").glob("*.parquet"))
+    assert parts == ["part-run-w19700101T000000Z-repair.parquet", "part-run-w19700101T000140Z-00000.parquet"]
+
+
+def test_ticks_stop_when_the_marker_appears_and_flush_the_open_window(tmp_path: Path) -> None:
+    marker = tmp_path / "stop"
+    start = time.time()
+    threading.Timer(2.5, marker.touch).start()
+    with beam.Pipeline(options=streaming()) as p:
+        _ = (
+            p
+            | Ticks(start, start + 60, 0.5, str(marker))
+            | "Windows" >> beam.WindowInto(FixedWindows(2))
+            | beam.Map(lambda t: (0, 1))
+            | beam.CombinePerKey(sum)
+            | beam.Map(lambda kv: kv[1])
+            | beam.Map(append, "ticks")
+        )
+    elapsed = time.time() - start
+    assert elapsed < 15, f"did not stop: {elapsed:.1f} s"
+    counts = collected("ticks")
+    # Every tick before the stop landed in some window, the last (open) one included.
+    assert 4 <= sum(counts) <= int(elapsed / 0.5) + 2, counts

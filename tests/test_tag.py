@@ -1,0 +1,301 @@
+"""TagArticles: the row a draft becomes (date chain with provenance, topics, language, authors, publisher,
+keywords, entities), the Beam stage, and a user taxonomy through the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import apache_beam as beam
+import duckdb
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from tests.beam_util import check
+from tests.conftest import SEEDS
+from tests.html_samples import news_page
+from transforms import dates
+from transforms.document import DateEvidence, Draft, RunContext
+from transforms.extract import extract_html
+from transforms.keywords import extract_keywords, rarity, stop_words
+from transforms.tag import (
+    INGESTED_CONFIDENCE,
+    INPUT_DATE_CONFIDENCE,
+    TagArticles,
+    Taggers,
+    article_date,
+    build_article,
+    publisher_name,
+)
+
+REF = dt.date(2026, 11, 21)
+NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
+CTX = RunContext(run_id="run-1", ingested_at=NOW, reference_date=REF)
+UTC = dt.timezone.utc
+BODY = (
+    "The city council approved the new harbour budget after a debate that lasted most of the night. "
+    "Council members argued over the cost of dredging the northern channel. "
+)
+
+
+@pytest.fixture(scope="module")
+def taggers() -> Taggers:
+    return Taggers.load()
+
+
+def draft(text: str = BODY, source: str = "s.txt", **kw: object) -> Draft:
+    return Draft(source=source, source_format="txt", kind="text", text=text, **kw)  # type: ignore[arg-type]
+
+
+def seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+# ---- the date chain: feed > sitemap > html > url > text > ingest time ---------------------------------------
+
+
+def html_evidence(day: dt.date, confidence: float = 0.8) -> DateEvidence:
+    return DateEvidence(dt.datetime(day.year, day.month, day.day, tzinfo=UTC), "html", confidence)
+
+
+def test_feed_date_beats_everything_and_keeps_its_time() -> None:
+    d = draft(
+        "KYIV, Dec. 2, 2025 — " + BODY,
+        url="https://example.com/2025/12/03/story",
+        published="2025-12-05T09:30:00+01:00",
+        dates=[html_evidence(dt.date(2025, 12, 4))],
+    )
+    when = article_date(d, CTX)
+    assert (when.source, when.confidence) == ("feed", INPUT_DATE_CONFIDENCE)
+    assert when.published_at == dt.datetime(2025, 12, 5, 8, 30, tzinfo=UTC)
+    assert when.day == dt.date(2025, 12, 5)
+
+
+def test_sitemap_date_is_recorded_as_such() -> None:
+    d = draft(published="2025-12-05", published_source="sitemap", dates=[html_evidence(dt.date(2025, 12, 4))])
+    when = article_date(d, CTX)
+    assert (when.source, when.day) == ("sitemap", dt.date(2025, 12, 5))
+    assert when.published_at == dt.datetime(2025, 12, 5, tzinfo=UTC)  # day precision: midnight UTC
+
+
+def test_html_beats_url_and_text() -> None:
+    d = draft("KYIV, Dec. 2, 2025 — " + BODY, url="https://example.com/2025/12/03/story")
+    d.dates = [html_evidence(dt.date(2025, 12, 4))]
+    assert article_date(d, CTX).source == "html"
+    d.dates = []
+    when = article_date(d, CTX)
+    assert (when.source, when.day) == ("url", dt.date(2025, 12, 3))
+    d.url = None
+    when = article_date(d, CTX)
+    assert (when.source, when.day) == ("text", dt.date(2025, 12, 2))
+    assert when.confidence == dates.DATELINE_CONFIDENCE
+
+
+def test_no_evidence_means_the_ingest_time() -> None:
+    when = article_date(draft(), CTX)
+    assert (when.source, when.confidence, when.published_at, when.day) == (
+        "ingested",
+        INGESTED_CONFIDENCE,
+        None,
+        NOW.date(),
+    )
+
+
+def test_evidence_after_the_reference_or_before_1990_is_not_believed() -> None:
+    d = draft(published="2027-01-01T00:00:00Z", url="https://example.com/1989/11/09/wall")
+    d.dates = [html_evidence(dt.date(2026, 12, 1))]
+    assert article_date(d, CTX).source == "ingested"
+
+
+def test_the_partition_day_is_the_publishers_day() -> None:
+    # 23:30 in New York on 20 December is 04:30 UTC on the 21st: published_at is UTC, the day is New York's.
+    when = article_date(draft(published="2025-12-20T23:30:00-05:00"), CTX)
+    assert when.published_at == dt.datetime(2025, 12, 21, 4, 30, tzinfo=UTC)
+    assert when.day == dt.date(2025, 12, 20)
+
+
+def test_html_page_through_extract_and_tag(taggers: Taggers) -> None:
+    page = news_page(date="2025-12-19").replace(
+        "</head>",
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-12-19T08:30:00+01:00"}'
+        "</script></head>",
+    )
+    extracted = extract_html(page, "https://gazette.example/harbour", REF)
+    assert extracted is not None
+    extracted.source = "page.html"
+    article = build_article(extracted, taggers, CTX)
+    assert (article.date_source, article.date) == ("html", dt.date(2025, 12, 19))
+    assert article.published_at == dt.datetime(2025, 12, 19, 7, 30, tzinfo=UTC)
+    assert article.date_confidence >= dates.HTML_AGREED_CONFIDENCE
+    assert article.authors == ["Maria Lopez"]
+    assert article.publisher == "Harbour Gazette"
+
+
+# ---- the whole row ------------------------------------------------------------------------------------------
+
+
+def test_seed_row_has_every_tag(taggers: Taggers) -> None:
+    d = draft(seed("003"), title="Russia weighs the plan", authors=["Jim Thomas ✉", "Email the author"])
+    d.publisher = "Newsmax"
+    article = build_article(d, taggers, CTX)
+    assert article.topic in {"conflict-war-peace", "politics"}
+    assert article.topics and article.topics[0].label == article.topic
+    assert article.language == "en"
+    assert article.authors == ["Jim Thomas"]
+    assert article.publisher == "Newsmax"
+    assert 3 <= len(article.keywords) <= 10
+    assert {"Zelenskyy", "Donetsk"} <= set(article.keywords)
+    entities = {(e.text, e.label) for e in article.entities}
+    assert {("Volodymyr Zelenskyy", "PER"), ("Kremlin", "ORG"), ("Moscow", "LOC")} <= entities
+    assert article.date_source == "ingested"  # seed 003 says only "in October" and weekdays
+
+
+def test_trafilatura_authors_are_cleaned_too(taggers: Taggers) -> None:
+    d = draft(authors=["By Jane Doe and John Roe", "Staff", "Jane Doe, Senior Reporter"])
+    assert build_article(d, taggers, CTX).authors == ["Jane Doe", "John Roe"]
+
+
+@pytest.mark.parametrize(
+    ("given", "url", "expected"),
+    [
+        ("Harbour Gazette", None, "Harbour Gazette"),
+        ("  Harbour   Gazette | ", None, "Harbour Gazette"),
+        ("www.gazette.example", None, "gazette.example"),
+        ("https://www.gazette.example/", None, "gazette.example"),
+        (None, "https://www.gazette.example/2025/12/20/x", "gazette.example"),
+        ("", "https://news.example.org/a", "news.example.org"),
+        ("@gazette", None, "gazette"),
+        (None, None, None),
+    ],
+)
+def test_publisher_name(given: str | None, url: str | None, expected: str | None) -> None:
+    assert publisher_name(given, url) == expected
+
+
+# ---- keywords -----------------------------------------------------------------------------------------------
+
+
+def test_keywords_of_a_seed_are_its_subject() -> None:
+    keywords = extract_keywords(seed("001"), "Russia rejects and wants to rewrite 20-point peace plan", "en")
+    assert keywords[:3] and len(keywords) <= 10
+    assert "peace plan" in keywords
+    assert {"Russia", "Ukraine"} <= set(keywords)
+    lowered = {k.lower() for k in keywords}
+    assert not lowered & stop_words("en")
+    assert "said" not in lowered and "the" not in lowered
+
+
+def test_keywords_skip_forms_and_parts_of_chosen_ones() -> None:
+    text = (
+        "Vladimir Putin arrived in Minsk on Monday. Officials said Vladimir Putin would stay for two days. "
+        "Putin later met the envoys. The company said its profit rose. Annual profits grew strongly, and the "
+        "profit margin held. Analysts expect profits to keep growing."
+    )
+    keywords = extract_keywords(text, None, "en")
+    assert "Vladimir Putin" in keywords and "Putin" not in keywords
+    assert len({"profit", "profits"} & {k.lower() for k in keywords}) == 1
+
+
+def test_keywords_need_two_mentions_or_the_title() -> None:
+    filler = "The committee met again and will meet again next week to continue its work on the rules. " * 12
+    assert "Zanzibar" not in extract_keywords(filler + "A delegate from Zanzibar spoke.", None, "en")
+    assert "Zanzibar" in extract_keywords(filler + "A delegate from Zanzibar spoke.", "Zanzibar delegate speaks", "en")
+
+
+def test_keywords_in_another_language() -> None:
+    text = (
+        "Die Bundesregierung hat ein Gesetz zur Förderung erneuerbarer Energien beschlossen. "
+        "Das Gesetz soll erneuerbare Energien fördern, sagte die Bundesregierung in Berlin."
+    )
+    keywords = extract_keywords(text, None, "de")
+    assert {"Bundesregierung", "Gesetz", "Energien"} <= set(keywords)
+    assert not {"die", "das", "hat"} & {k.lower() for k in keywords}
+
+
+def test_rarity_orders_words_by_how_common_they_are() -> None:
+    assert rarity("the", "en") < rarity("ceasefire", "en") < rarity("Witkoffski", "en")
+    assert rarity("anything", "xx") == 1.0  # a language wordfreq does not know
+
+
+def test_empty_text_has_no_keywords() -> None:
+    assert extract_keywords("", None, "en") == []
+
+
+# ---- the Beam stage -----------------------------------------------------------------------------------------
+
+
+def test_tag_articles_stage() -> None:
+    drafts = [
+        draft(seed("000"), source="000.txt"),
+        draft("Too short.", source="short.txt"),
+        draft("", source="empty.txt"),
+    ]
+
+    def check_articles(articles: list) -> None:
+        assert [a.source for a in articles] == ["000.txt"]
+        (a,) = articles
+        assert a.topic in {"conflict-war-peace", "politics"}
+        assert a.date_source == "text" and a.date == dt.date(2025, 12, 21)
+        assert a.keywords and a.entities and a.language == "en"
+        assert a.run_id == "run-1"
+
+    def check_rejected(rejected: list) -> None:
+        assert sorted(r.reason for r in rejected) == ["empty-text", "too-short"]
+        assert {r.stage for r in rejected} == {"tag"}
+
+    with TestPipeline() as p:
+        articles, rejected = p | beam.Create(drafts) | TagArticles(CTX)
+        check(articles, check_articles, "Articles")
+        check(rejected, check_rejected, "Rejected")
+
+
+# ---- a user taxonomy, end to end through the CLI -------------------------------------------------------------
+
+CLI = [sys.executable, "-m", "pipeline.cli"]
+REFERENCE = ["--reference-date", REF.isoformat()]
+UKRAINE_TAXONOMY = """
+extends: iptc
+topics:
+  - label: ukraine-peace-talks
+    name: Ukraine peace talks
+    parent: conflict-war-peace
+    keywords:
+      peace plan: 3
+      20-point plan: 3
+      witkoff: 2
+      dmitriev: 2
+      kushner: 1.5
+      security guarantees: 2
+      negotiat*: 1
+"""
+
+
+def test_ukraine_peace_talks_taxonomy_through_the_cli(tmp_path: Path) -> None:
+    taxonomy = tmp_path / "topics.yaml"
+    taxonomy.write_text(UKRAINE_TAXONOMY, encoding="utf-8")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run(
+        [*CLI, "run", "--input", str(SEEDS), "--output", str(out), "--taxonomy", str(taxonomy), *REFERENCE],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = duckdb.sql(
+        f"SELECT split_part(source, '/', -1) AS name, topic, topics "
+        f"FROM read_parquet('{out}/date=*/topic=*/*.parquet', hive_partitioning = true) ORDER BY name"
+    ).fetchall()
+    assert len(rows) == 5
+    tagged = {name: {t["label"]: t["score"] for t in scores} for name, _, scores in rows}
+    # Seeds 000 and 001 are about the 20-point plan, Witkoff and Dmitriev: the new topic is on them.
+    for name in ("000_a36a2d63ccc73221.txt", "001_fab9527af4f6b0ab.txt"):
+        assert tagged[name].get("ukraine-peace-talks", 0.0) >= 0.5, tagged[name]
+    for _, topic, _ in rows:
+        assert topic in {"conflict-war-peace", "politics", "ukraine-peace-talks"}

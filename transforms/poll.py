@@ -1,0 +1,239 @@
+"""Streaming sources: a stoppable periodic impulse and the feed poller it drives (`newsbeam stream`).
+
+- `Ticks`: Beam's PeriodicImpulse machinery (`ImpulseSeqGenDoFn`) with one addition: when the stop marker
+  file exists, the generator claims the rest of its range and returns, so its watermark goes to the end of
+  time and every open window fires. That is a drain, not a cancel: what was polled is still written. The
+  marker is a file (any Beam filesystem), so the same graph stops the same way on any runner.
+- `PollFeeds`: ticks → every source → a stateful DoFn keyed by source URL that GETs it conditionally
+  (ETag / Last-Modified kept in state) and emits the entries it has not emitted before (also kept in state,
+  seeded at start from `_state/seen_urls` and from article files whose window never recorded its URLs).
+  Failures become rejected rows (stage `fetch`), like `transforms.discover`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.coders import PickleCoder
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.restriction_trackers import OffsetRange
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.periodicsequence import ImpulseSeqGenDoFn, ImpulseSeqGenRestrictionProvider
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+from apache_beam.utils import timestamp
+
+from schemas.article import ARTICLES_GLOB
+from transforms import state
+from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms._http import SOURCE, FetchConfig, FetchFailure, Validators, acquire_client, release_client
+from transforms.discover import STAGE, EntryRef, SourceError, SourceRef, parse_source
+from transforms.fetch import SEEN_SCHEMA, SEEN_TABLE
+
+logger = logging.getLogger(__name__)
+
+COUNT_POLLS = "stream|polls"
+COUNT_NOT_MODIFIED = "stream|not-modified"
+
+
+def stop_requested(marker: str) -> bool:
+    try:
+        return bool(FileSystems.exists(marker))
+    except Exception:  # an unreadable marker location must not kill the stream
+        return False
+
+
+_RESTRICTION = beam.DoFn.RestrictionParam(ImpulseSeqGenRestrictionProvider())
+_WATERMARK = beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider())
+_VALIDATORS = ReadModifyWriteStateSpec("validators", PickleCoder())
+_EMITTED = ReadModifyWriteStateSpec("emitted", PickleCoder())
+_VALIDATORS_PARAM = beam.DoFn.StateParam(_VALIDATORS)
+_EMITTED_PARAM = beam.DoFn.StateParam(_EMITTED)
+
+
+class _StoppableSeqGenFn(ImpulseSeqGenDoFn):
+    """PeriodicImpulse's generator that ends early once `marker` exists."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__(None)
+        self.marker = marker
+
+    @beam.DoFn.unbounded_per_element()
+    def process(
+        self,
+        element: Any,
+        restriction_tracker: Any = _RESTRICTION,
+        watermark_estimator: Any = _WATERMARK,
+    ) -> Iterator[Any]:
+        if stop_requested(self.marker):
+            restriction: OffsetRange = restriction_tracker.current_restriction()
+            if restriction.stop > restriction.start:
+                # Claiming the last position completes the range: no residual, the watermark is released.
+                restriction_tracker.try_claim(restriction.stop - 1)
+            logger.info("stop requested: no more polls")
+            return
+        yield from super().process(element, restriction_tracker, watermark_estimator)
+
+
+class Ticks(beam.PTransform):
+    """A timestamp every `interval` seconds from `start` until `stop` (exclusive) or until `marker` exists."""
+
+    def __init__(self, start: float, stop: float, interval: float, marker: str) -> None:
+        super().__init__()
+        self.start = start
+        self.stop = stop
+        self.interval = interval
+        self.marker = marker
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        bounds = (timestamp.Timestamp.of(self.start), timestamp.Timestamp.of(self.stop), float(self.interval))
+        return (
+            pbegin
+            | "Impulse" >> beam.Impulse()
+            | "Bounds" >> beam.Map(lambda _: bounds)
+            | "Generate" >> beam.ParDo(_StoppableSeqGenFn(self.marker))
+        )
+
+
+def window_runs_with_urls(output: str) -> set[str]:
+    """Window ids (`<run_id>-w…`) whose entry URLs are in `_state/seen_urls`."""
+    from transforms.dedupe import run_of  # the part-file naming lives with the index
+
+    metas = FileSystems.match([state.table_glob(output, SEEN_TABLE)])[0].metadata_list
+    return {run for m in metas if (run := run_of(m.path))}
+
+
+def seen_at_start(output: str) -> set[str]:
+    """Canonical URLs already settled: `_state/seen_urls`, plus the sources of article files whose window
+    died before recording them (state is derived from the files, never ahead of them)."""
+    from transforms.dedupe import run_of
+
+    seen = {row["canonical_url"] for row in state.read_table(output, SEEN_TABLE, _SEEN_URL_SCHEMA).to_pylist()}
+    recorded = window_runs_with_urls(output)
+    for meta in FileSystems.match([FileSystems.join(output, ARTICLES_GLOB)])[0].metadata_list:
+        if run_of(meta.path) in recorded:
+            continue
+        with FileSystems.open(meta.path) as handle:
+            seen.update(v for v in pq.read_table(handle, columns=["source"]).column("source").to_pylist() if v)
+    return seen
+
+
+_SEEN_URL_SCHEMA = pa.schema([SEEN_SCHEMA.field("canonical_url")])
+
+
+class _PollFn(DeadLetterFn):
+    """One source per key: conditional GET, parse, emit the entries not emitted before.
+
+    State per source: its validators and the canonical URLs it listed that were already emitted (pruned to
+    the current listing, so it stays the size of one feed)."""
+
+    stage = STAGE
+
+    def __init__(self, output: str, run_id: str, config: FetchConfig) -> None:
+        super().__init__(run_id)
+        self.output = output
+        self.config = config
+        self.polls = Metrics.counter("stream", "polls")
+        self.not_modified = Metrics.counter("stream", "not_modified")
+        self.new_entries = Metrics.counter("stream", "new_entries")
+        self._seen: set[str] | None = None
+
+    def setup(self) -> None:
+        self.client = acquire_client(self.config)
+
+    def teardown(self) -> None:
+        release_client(self.config)
+
+    def process(
+        self,
+        element: tuple[str, SourceRef],
+        validators_state: Any = _VALIDATORS_PARAM,
+        emitted_state: Any = _EMITTED_PARAM,
+    ) -> Iterator[Any]:
+        self._validators_state = validators_state
+        self._emitted_state = emitted_state
+        yield from super().process(element)
+
+    def _settled(self) -> set[str]:
+        if self._seen is None:
+            self._seen = seen_at_start(self.output)
+            logger.info("%d entry URLs settled by earlier runs", len(self._seen))
+        return self._seen
+
+    def handle(self, element: tuple[str, SourceRef]) -> Iterable[Any]:
+        url, ref = element
+        self.polls.inc()
+        validators = self._validators_state.read()
+        try:
+            result = self.client.get(url, SOURCE, validators)
+        except FetchFailure as failure:
+            yield reject(url, STAGE, failure.reason, f"{ref.kind} {failure.detail}", self.run_id, url=url)
+            return
+        if result.not_modified:
+            self.not_modified.inc()
+            yield beam.pvalue.TaggedOutput("counts", (COUNT_NOT_MODIFIED, 1))
+            return
+        yield beam.pvalue.TaggedOutput("counts", (COUNT_POLLS, 1))
+        try:
+            parsed = parse_source(
+                result.body, result.final_url, result.headers.get("content-type", ""), self.config.max_bytes
+            )
+        except SourceError as exc:
+            yield reject(url, STAGE, exc.reason, f"{ref.kind} {url}: {exc.detail}", self.run_id, url=url)
+            return
+        etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
+        self._validators_state.write(Validators(etag, modified) if etag or modified else None)
+        emitted: set[str] = self._emitted_state.read() or set()
+        if not emitted:
+            emitted = {e.canonical for e in parsed.entries} & self._settled()
+        listed = set()
+        for entry in parsed.entries:
+            listed.add(entry.canonical)
+            if entry.canonical in emitted:
+                continue
+            emitted.add(entry.canonical)
+            self.new_entries.inc()
+            yield entry
+        for child in parsed.children:
+            yield reject(child.url, STAGE, "nested-index", f"{url} lists sources; streams poll feeds", self.run_id)
+        for listed_url, reason in parsed.invalid:
+            yield reject(f"{url}#{listed_url}", STAGE, reason, f"{url} lists {listed_url!r}", self.run_id)
+        self._emitted_state.write(emitted & listed)
+
+
+class PollFeeds(beam.PTransform):
+    """Ticks → (new EntryRefs, rejected rows, (key, n) counts), each timestamped with its poll."""
+
+    def __init__(self, sources: Sequence[SourceRef], output: str, run_id: str, config: FetchConfig) -> None:
+        super().__init__()
+        self.sources = [dataclasses.replace(s) for s in {s.url: s for s in sources}.values()]
+        self.output = output
+        self.run_id = run_id
+        self.config = config
+
+    def expand(self, ticks: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection, beam.PCollection]:
+        sources = self.sources
+        polled = (
+            ticks
+            | "EverySource"
+            >> beam.FlatMap(lambda _t: [(s.url, s) for s in sources]).with_output_types(beam.typehints.Tuple[str, Any])
+            | "Poll"
+            >> beam.ParDo(_PollFn(self.output, self.run_id, self.config)).with_outputs(
+                REJECTED, "counts", main="entries"
+            )
+        )
+        return polled.entries, polled[REJECTED], polled["counts"]
+
+
+def now() -> float:
+    return time.time()
+
+
+__all__ = ["EntryRef", "PollFeeds", "Ticks", "seen_at_start", "stop_requested"]
