@@ -28,13 +28,16 @@ generation. Merged file names are never reused, so an old name can never open a 
 
 Object stores (gs://, s3://) have no directory and no atomic multi-object change: any swap there leaves
 a moment in which a listing sees both generations (publish first) or neither (delete first). Compaction
-therefore refuses non-local outputs; see README "Scale-out and deployment" for running it on a mounted
-copy or choosing a table format with a metadata pointer (Iceberg, Delta) when that guarantee is needed.
+therefore refuses non-local outputs; see deploy/README.md "Compaction and object stores" for compacting a
+mounted copy or choosing a table format with a metadata pointer (Iceberg, Delta) when that is needed.
 
-Runs and compaction: a run writing into a partition while it is compacted does not lose or duplicate
-rows (late files are carried over), but a run whose temporary file straddles the exchange fails its
-rename and must be re-run (safely: dedupe skips what it wrote). The schedules in deploy/ run compaction
-after the ingest run, never beside it; two compactions never overlap (a lock file, `_compactions/.lock`).
+Runs and compaction: on one host they never write a dataset at once (`dataset_lock`: runs hold
+`_compactions/.lock` shared, compaction exclusively, and refuses to start while a run writes). A writer
+the lock cannot see (another host on a shared mount) loses nothing either: files it adds during a
+compaction are carried into the new generation (before the exchange, and again right after it); if it
+replaces or removes a file being merged (a retried bundle; checked just before the exchange), that
+partition is left as it was. Its temporary file can straddle the exchange, in which case its rename
+fails and the run must be re-run (safely: dedupe skips what it wrote). The schedules in deploy/ run compaction after the ingest run.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 import pyarrow as pa
@@ -138,6 +141,17 @@ def _visible_parquet(directory: str) -> dict[str, int]:
         for entry in entries:
             if entry.name.endswith(".parquet") and not entry.name.startswith(".") and entry.is_file():
                 found[entry.name] = entry.stat().st_size
+    return found
+
+
+def _inodes(directory: str, names: Iterable[str]) -> dict[str, int | None]:
+    """The inode of each named file (None when gone), to see whether a file was replaced meanwhile."""
+    found: dict[str, int | None] = {}
+    for name in names:
+        try:
+            found[name] = os.stat(os.path.join(directory, name)).st_ino
+        except FileNotFoundError:
+            found[name] = None
     return found
 
 
@@ -234,6 +248,7 @@ def compact_partition(
     """Compact one partition directory; None when it has nothing to merge. `before_swap(new_dir)` is a
     test hook called when the new generation is complete and not yet visible."""
     snapshot = _visible_parquet(directory)
+    inodes = _inodes(directory, snapshot)
     bins = plan_bins(snapshot, target_bytes, lambda name: _schema_key(os.path.join(directory, name)))
     if not bins:
         return None
@@ -266,6 +281,11 @@ def compact_partition(
         _fsync(work)
         if before_swap is not None:
             before_swap(work)
+        if _inodes(directory, in_bins) != {n: inodes[n] for n in in_bins}:
+            # A writer replaced or removed a file that was merged (a retried bundle): merging it again
+            # next time is right, swapping now could lose or double its rows.
+            logger.warning("%s changed during compaction; left as it is", directory)
+            return None
         exchange(work, directory)  # `directory` is now the new generation, `work` the old one
         swapped = True
         carried = set(snapshot) | set(late)

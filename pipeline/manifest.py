@@ -170,7 +170,9 @@ def _run_rows_in_compacted(directory: str, run_id: str) -> int:
     for meta in FileSystems.match([pattern])[0].metadata_list:
         with FileSystems.open(meta.path) as handle:
             parquet = pq.ParquetFile(handle)
-            column = parquet.schema_arrow.get_field_index("run_id")
+            # Row-group statistics are per leaf column, and list/struct columns come before run_id.
+            leaves = parquet.metadata.schema
+            column = next(i for i in range(len(leaves)) if leaves.column(i).path == "run_id")
             for group in range(parquet.metadata.num_row_groups):
                 stats = parquet.metadata.row_group(group).column(column).statistics
                 if stats is not None and stats.has_min_max and not stats.min <= run_id <= stats.max:

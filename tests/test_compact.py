@@ -301,3 +301,53 @@ def test_runs_still_verify_after_their_files_are_merged(
     # and a merged file that is gone altogether as well
     os.remove(target)
     assert manifest.verify(str(out), victim_run).problems
+
+
+def test_query_runs_again_when_a_swap_removed_a_listed_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`newsbeam query` that listed a partition's old files just before a swap gets "file not found" once
+    and answers from the new generation on the next attempt; other errors are not retried."""
+    from pipeline import cli
+
+    out = tmp_path / "articles"
+    total = make_dataset(out, partitions=1, files=2, rows=2)
+    real = cli._print_query
+    calls = []
+
+    def straddled(con: object, args: object) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise duckdb.IOException('IO Error: Cannot open file "x/part-a.parquet": No such file or directory')
+        return real(con, args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_print_query", straddled)
+    assert cli.main(["query", "SELECT count(*) AS n FROM articles", "--output", str(out), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.split() == ["n", str(total)] and len(calls) == 2
+
+    def broken(con: object, args: object) -> int:
+        raise duckdb.BinderException("Binder Error: no such column")
+
+    monkeypatch.setattr(cli, "_print_query", broken)
+    with pytest.raises(duckdb.BinderException):
+        cli.main(["query", "SELECT nope FROM articles", "--output", str(out)])
+
+
+def test_a_file_replaced_during_compaction_leaves_the_partition_alone(tmp_path: Path) -> None:
+    """A writer rewriting a file that is being merged (a retried bundle) makes that partition's
+    compaction stand down: no row lost or doubled, nothing recorded, the next compaction merges it."""
+    out = tmp_path / "articles"
+    total = make_dataset(out, partitions=1, files=3, rows=2)
+    victim = parquet_files(out)[0]
+    rows = pq.read_table(victim).to_pylist()
+
+    def rewrite(new_generation: str) -> None:
+        write_parquet(str(victim), FILE_SCHEMA, rows)  # same name, a new file (temporary + rename)
+
+    report = compaction.compact(str(out), target_mb=1, before_swap=rewrite)
+    assert report.partitions == [] and len(parquet_files(out)) == 3
+    assert _count_duckdb(out) == (total, total)
+    assert not list((out / manifest.COMPACTIONS_DIR).glob("*.json"))
+    assert not [p for p in out.rglob(".*") if p.name != ".lock"]
+    assert len(compaction.compact(str(out), target_mb=1).partitions) == 1
+    assert _count_duckdb(out) == (total, total) and len(parquet_files(out)) == 1

@@ -53,6 +53,7 @@ from transforms._http import (
     per_host,
     release_client,
 )
+from transforms._outputs import ParDoWithOutputs
 from transforms.state import ReadStateRows, WriteStateRows, read_table
 
 logger = logging.getLogger(__name__)
@@ -744,17 +745,23 @@ class _SourceRound(beam.PTransform):
             | "KeyByLane" >> beam.Map(lambda r: (lane_of(host_of(r.url), lanes), r))
             | "GroupByLane" >> beam.GroupByKey()
             | "FetchSources"
-            >> beam.ParDo(_FetchSourcesFn(self.run_id, self.config, self.validators)).with_outputs(
-                CHILDREN, NOT_MODIFIED, STATE, COUNTS, REJECTED, main="entries"
+            >> ParDoWithOutputs(
+                _FetchSourcesFn(self.run_id, self.config, self.validators),
+                CHILDREN,
+                NOT_MODIFIED,
+                STATE,
+                COUNTS,
+                REJECTED,
+                main="entries",
             )
         )
         replayed = (
             {"refs": fetched[NOT_MODIFIED], "snapshots": self.snapshots}
             | "JoinSnapshots" >> beam.CoGroupByKey()
-            | "Replay" >> beam.ParDo(_ReplayFn(self.run_id)).with_outputs(CHILDREN, REJECTED, main="entries")
+            | "Replay" >> ParDoWithOutputs(_ReplayFn(self.run_id), CHILDREN, REJECTED, main="entries")
         )
         return {
-            "entries": (fetched.entries, replayed.entries) | "Entries" >> beam.Flatten(),
+            "entries": (fetched["entries"], replayed["entries"]) | "Entries" >> beam.Flatten(),
             CHILDREN: (fetched[CHILDREN], replayed[CHILDREN]) | "Children" >> beam.Flatten(),
             REJECTED: (fetched[REJECTED], replayed[REJECTED]) | "Rejected" >> beam.Flatten(),
             STATE: fetched[STATE],
@@ -816,9 +823,9 @@ class Discover(beam.PTransform):
         lists = (
             pbegin
             | "UrlLists" >> beam.Create(list(self.web.url_lists))
-            | "ReadUrlLists" >> beam.ParDo(_ReadUrlListFn(self.run_id)).with_outputs(REJECTED, main="entries")
+            | "ReadUrlLists" >> ParDoWithOutputs(_ReadUrlListFn(self.run_id), REJECTED, main="entries")
         )
-        entries = (first["entries"], second["entries"], lists.entries) | "AllEntries" >> beam.Flatten()
+        entries = (first["entries"], second["entries"], lists["entries"]) | "AllEntries" >> beam.Flatten()
         # Round two rejects what it would list (indexes do not nest), so its CHILDREN output stays empty.
         rejected = (first[REJECTED], second[REJECTED], lists[REJECTED]) | "SourceRejects" >> beam.Flatten()
         saved = (

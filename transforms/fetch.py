@@ -38,6 +38,7 @@ from transforms._http import (
     per_host,
     release_client,
 )
+from transforms._outputs import ParDoWithOutputs
 from transforms.discover import Discover, EntryRef, WebSources, lane_of
 from transforms.document import RawDocument
 from transforms.read import declared_charset, decode, sniff_binary
@@ -138,9 +139,9 @@ class SkipSeen(beam.PTransform):
         results = (
             {"entries": keyed, "seen": seen}
             | "JoinSeen" >> beam.CoGroupByKey()
-            | "Pick" >> beam.ParDo(_PickFn()).with_outputs(SKIPPED, main="fresh")
+            | "Pick" >> ParDoWithOutputs(_PickFn(), SKIPPED, main="fresh")
         )
-        return results.fresh, results[SKIPPED]
+        return results["fresh"], results[SKIPPED]
 
 
 def _codec(name: str | None) -> str | None:
@@ -267,9 +268,9 @@ class Fetch(beam.PTransform):
             | "KeyByLane" >> beam.Map(lambda e: (lane_of(host_of(e.url), lanes), e))
             | "GroupByLane" >> beam.GroupByKey()
             | "FetchPages"
-            >> beam.ParDo(_FetchPagesFn(self.run_id, self.config)).with_outputs(SETTLED, REJECTED, main="documents")
+            >> ParDoWithOutputs(_FetchPagesFn(self.run_id, self.config), SETTLED, REJECTED, main="documents")
         )
-        return results.documents, results[REJECTED], results[SETTLED]
+        return results["documents"], results[REJECTED], results[SETTLED]
 
 
 def _seen_row(item: tuple[str, str], run_id: str) -> dict[str, Any]:
