@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import source_pages, variant
+from corpus import _anchor, source_pages, variant
 from report import machine, median, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +39,10 @@ CONFIGS = {
 
 
 def build_corpus(copies: int, folder: Path) -> int:
-    """One HTML file per article: every page `copies` times, each copy distinct in its main text."""
-    pages = source_pages()
+    """One HTML file per article: every page `copies` times, each copy distinct in its main text. Pages
+    whose main text has no line the marker can go into are left out (their copies would be identical,
+    and dedupe would rightly drop them)."""
+    pages = [page for page in source_pages() if _anchor(page) is not None]
     for copy in range(copies):
         for number, page in enumerate(pages):
             (folder / f"c{copy}-p{number:03d}.html").write_text(variant(page, copy * len(pages) + number), "utf-8")
@@ -154,9 +156,10 @@ def main() -> int:
 `{command}` on {machine()}; load average {load_before:.1f} before, {load_after:.1f} after (the machine
 is shared: absolute figures are low, ratios within the run are what to read).
 
-Corpus: {articles} HTML articles, one file each ({args.copies} distinct copies of the 102 ScrapingHub
-evaluation pages); every configuration wrote all {articles} and verified them. Wall time of the whole
-`newsbeam run` (process start, Dask cluster start, verification included), median of {args.repeats}.
+Corpus: {articles} HTML articles, one file each ({args.copies} distinct copies of each ScrapingHub
+evaluation page whose main text can carry the copy's marker); every configuration wrote all {articles}
+and verified them. Wall time of the whole `newsbeam run` (process start, Dask cluster start,
+verification included), median of {args.repeats}.
 
 | configuration | articles/s | median s | runs (s) | vs 1 process |
 |---|---|---|---|---|

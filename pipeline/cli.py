@@ -169,7 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 description="Poll feeds continuously; write new articles window by window, each once. "
                 "SIGINT/SIGTERM flush the open window and stop.",
             )
+            from pipeline.stream import StreamOptions
+
             NewsbeamOptions._add_argparse_args(help_parser)
+            StreamOptions._add_argparse_args(help_parser)
             help_parser.print_help()
             return 0
         from pipeline.stream import run_stream

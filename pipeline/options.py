@@ -153,27 +153,3 @@ class NewsbeamOptions(PipelineOptions):
             help="Seconds one request may take in all (connect at most 10 of them, each silence on the socket "
             f"at most 20); a slower response is retried, then rejected. Default: {DEFAULT_TIMEOUT:g}",
         )
-        stream = parser.add_argument_group("newsbeam stream")
-        stream.add_argument(
-            "--poll-interval",
-            dest="poll_interval",
-            type=float,
-            default=300.0,
-            help="`newsbeam stream`: seconds between two polls of every feed (conditional GET). Default: 300",
-        )
-        stream.add_argument(
-            "--window",
-            dest="window",
-            type=float,
-            default=600.0,
-            help="`newsbeam stream`: seconds of polls whose new articles are written together, at most one file "
-            "per partition per window. Default: 600",
-        )
-        stream.add_argument(
-            "--max-duration",
-            dest="max_duration",
-            type=float,
-            default=None,
-            help="`newsbeam stream`: stop (flushing the open window) after this many seconds. Default: run until "
-            "SIGINT or SIGTERM",
-        )

@@ -18,6 +18,7 @@ time, so every open window fires, is written and recorded, and the pipeline fini
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
 import signal
@@ -55,6 +56,37 @@ STOP_DIR = "stream"
 # Without --max-duration the impulse still needs an end: far enough away to be "never".
 FOREVER = 100 * 365 * 86400
 _DIRECT_RUNNERS = ("DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
+
+
+class StreamOptions(PipelineOptions):
+    """`newsbeam stream`'s own options (the batch `run`, and its Flex Template, do not have them)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        stream = parser.add_argument_group("newsbeam stream")
+        stream.add_argument(
+            "--poll-interval",
+            dest="poll_interval",
+            type=float,
+            default=300.0,
+            help="`newsbeam stream`: seconds between two polls of every feed (conditional GET). Default: 300",
+        )
+        stream.add_argument(
+            "--window",
+            dest="window",
+            type=float,
+            default=600.0,
+            help="`newsbeam stream`: seconds of polls whose new articles are written together, at most one file "
+            "per partition per window. Default: 600",
+        )
+        stream.add_argument(
+            "--max-duration",
+            dest="max_duration",
+            type=float,
+            default=None,
+            help="`newsbeam stream`: stop (flushing the open window) after this many seconds. Default: run until "
+            "SIGINT or SIGTERM",
+        )
 
 
 def stop_marker(output: str, run_id: str) -> str:
@@ -198,10 +230,11 @@ def run_stream(argv: Sequence[str]) -> int:
     options = PipelineOptions(list(argv))
     options.view_as(StandardOptions).streaming = True
     opts = options.view_as(NewsbeamOptions)
+    timing = options.view_as(StreamOptions)
     _check_story_options(opts)
-    if opts.poll_interval <= 0 or opts.window <= 0:
+    if timing.poll_interval <= 0 or timing.window <= 0:
         raise SystemExit("newsbeam: --poll-interval and --window must be positive")
-    if opts.max_duration is not None and opts.max_duration <= 0:
+    if timing.max_duration is not None and timing.max_duration <= 0:
         raise SystemExit("newsbeam: --max-duration must be positive")
     web = _web_sources(opts)
     if not web.sources:
@@ -224,15 +257,15 @@ def run_stream(argv: Sequence[str]) -> int:
     output = opts.output.rstrip("/") or "/"
     marker = stop_marker(output, ctx.run_id)
     start = time.time()
-    stop = start + (opts.max_duration if opts.max_duration is not None else FOREVER)
+    stop = start + (timing.max_duration if timing.max_duration is not None else FOREVER)
     logger.info(
         "stream %s: %d source(s) → %s, poll every %gs, windows of %gs%s",
         ctx.run_id,
         len(web.sources),
         output,
-        opts.poll_interval,
-        opts.window,
-        f", for {opts.max_duration:g}s" if opts.max_duration is not None else "",
+        timing.poll_interval,
+        timing.window,
+        f", for {timing.max_duration:g}s" if timing.max_duration is not None else "",
     )
     runner = runners.resolve_runner(options)
     # The Python DirectRunner holds a splittable DoFn's output watermark until its range is done, so no
@@ -244,7 +277,7 @@ def run_stream(argv: Sequence[str]) -> int:
         with _StopOnSignal(marker), dataset_lock(output, exclusive=False):
             while not stop_requested(marker) and time.time() < stop:
                 begin = time.time()
-                end = min(stop, (begin // opts.window + 1) * opts.window) if segmented else stop
+                end = min(stop, (begin // timing.window + 1) * timing.window) if segmented else stop
                 with beam.Pipeline(options=options) as p:
                     build_stream(
                         p,
@@ -252,8 +285,8 @@ def run_stream(argv: Sequence[str]) -> int:
                         output=output,
                         ctx=ctx,
                         fetch=fetch,
-                        poll_interval=opts.poll_interval,
-                        window=opts.window,
+                        poll_interval=timing.poll_interval,
+                        window=timing.window,
                         start=begin,
                         stop=end,
                         taxonomy=opts.taxonomy,

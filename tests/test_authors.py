@@ -33,6 +33,10 @@ from transforms.authors import MAX_AUTHORS, author_names, clean_authors
         ("Van Morrison", ["Van Morrison"]),
         ("J.R. Smith", ["J.R. Smith"]),
         ("Dmitri Peskov (Reuters)", ["Dmitri Peskov"]),
+        # A news agency's credit is the byline of wire copy.
+        ("The Associated Press", ["The Associated Press"]),
+        ("By Reuters Staff", ["Reuters"]),
+        ("Jane Doe and AFP", ["Jane Doe", "AFP"]),
     ],
 )
 def test_names_are_found(raw: str, expected: list[str]) -> None:
@@ -47,10 +51,9 @@ def test_names_are_found(raw: str, expected: list[str]) -> None:
         "Email the author",
         "Contact the author",
         "Staff",
-        "Reuters Staff",
         "Staff Writer",
         "Editorial Board",
-        "Associated Press",
+        "Associated Press Television Staff Council",
         "The Newsroom",
         "admin",
         "Newsmax",  # one word: a site, not a person

@@ -134,7 +134,7 @@ def test_feed_growing_between_polls_lands_each_article_once(
     assert set(written) & set(urls[3:]), "entries published mid-run were never written"
     # Polls are conditional: an unchanged feed was answered 304 at least once.
     feed_requests = srv.requests("/feed.json")
-    assert len(feed_requests) >= 5
+    assert len(feed_requests) >= 3
     assert any("if-none-match" in r.headers for r in feed_requests)
     # Windowed files: `part-<run_id>-w<start>-NNNNN.parquet`, at most one per partition per window.
     names = [f.name for f in article_files(out)]

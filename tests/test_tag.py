@@ -157,6 +157,8 @@ def test_seed_row_has_every_tag(taggers: Taggers) -> None:
 def test_trafilatura_authors_are_cleaned_too(taggers: Taggers) -> None:
     d = draft(authors=["By Jane Doe and John Roe", "Staff", "Jane Doe, Senior Reporter"])
     assert build_article(d, taggers, CTX).authors == ["Jane Doe", "John Roe"]
+    wire = draft(authors=["The Associated Press"])  # a feed's credit of wire copy
+    assert build_article(wire, taggers, CTX).authors == ["The Associated Press"]
 
 
 @pytest.mark.parametrize(

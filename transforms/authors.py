@@ -7,7 +7,9 @@ Sources disagree on what an author field holds: trafilatura returns "Jane Doe; J
 
 A name is two to five words that start with a capital letter (particles such as "van", "de", "bin" may
 sit inside), or initials ("J.R. Smith"). One word alone is not taken: it is far more often a site name,
-a desk ("Newsroom") or a fragment than a person.
+a desk ("Newsroom") or a fragment than a person. The one exception to "people only" is a news agency
+credited as the author of wire copy ("The Associated Press", "Reuters Staff" -> "Reuters"): that credit
+is the byline, and dropping it would leave the article without one.
 """
 
 from __future__ import annotations
@@ -80,6 +82,17 @@ _ORG_WORDS = _wordset(
     magazine newspaper redaktion
     """
 )
+# News agencies whose credit stands as the author of wire copy (compared casefolded, without "the").
+_AGENCIES = frozenset(
+    {
+        "associated press", "ap", "reuters", "afp", "agence france-presse", "agence france presse", "dpa",
+        "deutsche presse-agentur", "bloomberg", "bloomberg news", "upi", "united press international",
+        "xinhua", "tass", "ria novosti", "interfax", "ansa", "efe", "pa media", "press association", "kyodo",
+        "kyodo news", "yonhap", "anadolu", "anadolu agency", "ukrinform", "canadian press", "aap",
+        "australian associated press", "apa", "sda", "ats", "anp", "belga", "ctk", "pap", "tt",
+    }
+)  # fmt: skip
+_AGENCY_TAIL = re.compile(r"\s+(?:staff|wire|news\s+service|newsroom|reporters?)$", re.IGNORECASE)
 _DENIED_PHRASES = (
     "email the author",
     "contact the author",
@@ -129,10 +142,22 @@ def author_names(value: str | None) -> list[str]:
     text = _PAREN.sub(" ", text)
     names = []
     for part in _SPLIT.split(text):
+        agency = _as_agency(part)
+        if agency is not None:
+            names.append(agency)
+            continue
         name = _as_name(part)
         if name is not None:
             names.append(name)
     return names
+
+
+def _as_agency(part: str) -> str | None:
+    """A news agency's credit as written ("The Associated Press"), without a trailing "Staff"."""
+    text = _AGENCY_TAIL.sub("", _BY.sub("", part.strip(" \t-–—:.,\"'“”‘’")))
+    key = text.casefold()
+    key = key[4:] if key.startswith("the ") else key
+    return text if key in _AGENCIES else None
 
 
 def _as_name(part: str) -> str | None:
