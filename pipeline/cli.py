@@ -16,14 +16,15 @@ from typing import Any
 # Beam is imported (it logs while importing), and `newsbeam query` should not pay for Beam at all.
 from pipeline import DEFAULT_OUTPUT
 
-USAGE = """newsbeam run   [--input PATH_OR_GLOB ...] [--output DIR] [--reference-date YYYY-MM-DD] [Beam options]
+USAGE = """newsbeam run   [--input PATH_OR_GLOB ...] [--feed URL ...] [--feeds FILE] [--sitemap URL] [--urls FILE]
+               [--output DIR] [--reference-date YYYY-MM-DD] [Beam options]   (newsbeam run --help)
        newsbeam stream --feed URL [--feeds FILE] [--output DIR] [--poll-interval 300] [--window 600]
                        [--max-duration SECONDS] [web options of run]
        newsbeam query "SQL" [--output DIR] [--format table|csv|jsonl]
        newsbeam compact [--output DIR] [--target-size-mb N]
        newsbeam verify --run-id ID [--output DIR]
 
-Views in queries: articles, rejected.
+Views in queries: articles, articles_latest (one row per article: its latest revision), rejected.
 """
 
 
@@ -48,7 +49,7 @@ def _configure_logging(verbose: bool) -> None:
 
 def query(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="newsbeam query", description="Run SQL over a newsbeam dataset.")
-    parser.add_argument("sql", help="SQL; the views `articles` and `rejected` are defined.")
+    parser.add_argument("sql", help="SQL; the views `articles`, `articles_latest` and `rejected` are defined.")
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"Dataset folder. Default: {DEFAULT_OUTPUT}")
     parser.add_argument("--format", choices=("table", "csv", "jsonl"), default="table")
     parser.add_argument("--max-rows", type=int, default=50, help="Rows shown in table format. Default: 50")

@@ -26,7 +26,8 @@ def canonical_url(url: str | None) -> str | None:
     # Only courlan's normalisation, not its `check_url`: that is a crawl filter and turns down hosts
     # with ports, IP addresses, intranet names and paths like /feed, all of which are real article URLs.
     try:
-        normalised = courlan.normalize_url(url.strip(), strict=False)
+        # A parsed URL, not a string: courlan HTML-unescapes strings, which turns `?a=0&lt=0` into `<`.
+        normalised = courlan.normalize_url(parts, strict=False)
     except ValueError:
         return None
     return urldefrag(normalised)[0]
