@@ -37,7 +37,8 @@ the lock cannot see (another host on a shared mount) loses nothing either: files
 compaction are carried into the new generation (before the exchange, and again right after it); if it
 replaces or removes a file being merged (a retried bundle; checked just before the exchange), that
 partition is left as it was. Its temporary file can straddle the exchange, in which case its rename
-fails and the run must be re-run (safely: dedupe skips what it wrote). The schedules in deploy/ run compaction after the ingest run.
+fails and the run must be re-run (safely: dedupe skips what it wrote). The schedules in deploy/ run
+compaction after the ingest run.
 """
 
 from __future__ import annotations
