@@ -195,7 +195,7 @@ def _cluster_workers(address: str) -> int:
     from distributed import Client
 
     with Client(address, set_as_default=False) as client:
-        return max(len(client.scheduler_info().get("workers", {})), 1)
+        return max(len(client.nthreads()), 1)
 
 
 def _current_client() -> Any:
