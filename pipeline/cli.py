@@ -47,6 +47,17 @@ def _configure_logging(verbose: bool) -> None:
         logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
 
 
+def _print_help(
+    prog: str, option_classes: Sequence[Any], description: str | None = None, epilog: str | None = None
+) -> int:
+    """`--help` of a Beam-backed command: its own option groups, not Beam's hundreds of options."""
+    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog)
+    for options in option_classes:
+        options._add_argparse_args(parser)
+    parser.print_help()
+    return 0
+
+
 def query(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="newsbeam query", description="Run SQL over a newsbeam dataset.")
     parser.add_argument("sql", help="SQL; the views `articles`, `articles_latest` and `rejected` are defined.")
@@ -149,33 +160,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "-h" in rest or "--help" in rest:
             from pipeline.runners import DaskSetupOptions
 
-            help_parser = argparse.ArgumentParser(
-                prog="newsbeam run",
+            return _print_help(
+                "newsbeam run",
+                [NewsbeamOptions, DaskSetupOptions],
                 epilog="Any other option goes to Beam, e.g. --runner, --direct_num_workers 2. "
                 "--runner dask runs on a local Dask cluster (or the one at --dask-address).",
             )
-            NewsbeamOptions._add_argparse_args(help_parser)
-            DaskSetupOptions._add_argparse_args(help_parser)
-            help_parser.print_help()
-            return 0
         from pipeline.job import run
 
         return run(rest)
     if command == "stream":
         if "-h" in rest or "--help" in rest:
             from pipeline.options import NewsbeamOptions
+            from pipeline.stream import StreamOptions
 
-            help_parser = argparse.ArgumentParser(
-                prog="newsbeam stream",
+            return _print_help(
+                "newsbeam stream",
+                [NewsbeamOptions, StreamOptions],
                 description="Poll feeds continuously; write new articles window by window, each once. "
                 "SIGINT/SIGTERM flush the open window and stop.",
             )
-            from pipeline.stream import StreamOptions
-
-            NewsbeamOptions._add_argparse_args(help_parser)
-            StreamOptions._add_argparse_args(help_parser)
-            help_parser.print_help()
-            return 0
         from pipeline.stream import run_stream
 
         return run_stream(rest)

@@ -318,6 +318,8 @@ def _guarded_socket(conn: HTTPConnection, guard: AddressGuard) -> socket.socket:
 
 def _pool_classes(guard: AddressGuard) -> dict[str, type[HTTPConnectionPool]]:
     class _Connection(HTTPConnection):
+        """Connects only to addresses the guard allows; each request runs under the try's deadline."""
+
         def _new_conn(self) -> socket.socket:
             return _guarded_socket(self, guard)
 
@@ -327,15 +329,9 @@ def _pool_classes(guard: AddressGuard) -> dict[str, type[HTTPConnectionPool]]:
                 deadline.watch(self)
             super().request(*args, **kwargs)
 
-    class _TLSConnection(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            return _guarded_socket(self, guard)
-
-        def request(self, *args: Any, **kwargs: Any) -> None:
-            deadline = getattr(_local, "deadline", None)
-            if deadline is not None:
-                deadline.watch(self)
-            super().request(*args, **kwargs)
+    # The same guard and deadline over TLS (MRO: _Connection's overrides, then HTTPSConnection).
+    class _TLSConnection(_Connection, HTTPSConnection):
+        pass
 
     class _Pool(HTTPConnectionPool):
         ConnectionCls = _Connection
