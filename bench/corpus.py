@@ -10,13 +10,16 @@ import gzip
 import html as html_lib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PAGES_DIR = SHARED_DATA / "extraction" / "scrapinghub-dev" / "html"
 
-_anchors: dict[int, int | None] = {}  # anchor per page object: finding it costs one extraction
+# Anchor per page text (finding one costs an extraction). Keyed by the text, not id(): ids of freed pages are
+# reused by the next build's pages, which put markers inside <style> blocks and made most copies identical.
+_anchors: dict[str, int | None] = {}
 
 
 def source_pages() -> list[str]:
@@ -27,31 +30,44 @@ def source_pages() -> list[str]:
     return [gzip.decompress(f.read_bytes()).decode("utf-8", errors="replace") for f in files]
 
 
-def _anchor(page: str) -> int | None:
-    """Offset in the HTML where the main text's first long line starts, so a marker inserted there is
-    part of what trafilatura extracts."""
-    import trafilatura
-
-    text = trafilatura.extract(page) or ""
+def _candidates(page: str, text: str) -> Iterator[int]:
+    """Offsets in the HTML where a long line of the extracted text starts, in text order."""
+    gap = r"(?:\s|&nbsp;|&#160;|<[^>]+>)+"
+    body = max(page.lower().find("<body"), 0)  # the title and description repeat it in <head>
     for line in text.splitlines():
         words = line.split()
-        if len(words) < 12:
+        if len(words) >= 12:
+            pattern = gap.join(re.escape(html_lib.escape(w, quote=False)) for w in words[:4])
+        elif len(words) < 4 and len(line) >= 40:  # Japanese and Chinese lines have no spaces
+            pattern = re.escape(html_lib.escape(line[:10], quote=False))
+        else:
             continue
-        gap = r"(?:\s|&nbsp;|&#160;|<[^>]+>)+"
-        pattern = gap.join(re.escape(html_lib.escape(w, quote=False)) for w in words[:4])
-        body = max(page.lower().find("<body"), 0)  # the title and description repeat it in <head>
         for match in re.finditer(pattern, page[body:]):
             start = body + match.start()
             if page.rfind("<", 0, start) <= page.rfind(">", 0, start):  # text, not inside a tag's attribute
-                return start
+                yield start
+
+
+def _anchor(page: str) -> int | None:
+    """Offset in the HTML where a marker inserted becomes part of what trafilatura extracts, checked by
+    extracting the page with a probe marker there: the words of a line also occur in <script> JSON-LD,
+    <style> and hidden blocks, where a marker would change the bytes but not the text."""
+    import trafilatura
+
+    probe = "Bench probe 424242. "
+    for tries, at in enumerate(_candidates(page, trafilatura.extract(page) or "")):
+        if probe in (trafilatura.extract(page[:at] + probe + page[at:]) or ""):
+            return at
+        if tries == 20:
+            break
     return None
 
 
 def variant(page: str, copy: int) -> str:
     """Copy number `copy` of a page: a marker sentence at the start of its main text's first long line."""
-    at = _anchors.get(id(page))
-    if at is None and id(page) not in _anchors:
-        at = _anchors[id(page)] = _anchor(page)
+    if page not in _anchors:
+        _anchors[page] = _anchor(page)
+    at = _anchors[page]
     marker = f"Bench copy {copy}. "
     if at is None:
         return page.replace("</body>", f"<p>{marker}</p></body>", 1)

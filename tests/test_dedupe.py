@@ -3,6 +3,7 @@ and stories, within a run and across runs, with the state under `_state/`."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from tests.beam_util import check
 from tests.conftest import SEEDS
 from tests.factories import NOW, make_article
 from transforms import identity
-from transforms.dedupe import INDEX_TABLE, Dedupe, WriteIndex, read_index, run_of
+from transforms.dedupe import INDEX_TABLE, Dedupe, WriteIndex, _fingerprint, read_index, run_of
 from transforms.document import RawDocument
 from transforms.sink import WritePartitions
 from transforms.state import table_dir
@@ -72,6 +73,74 @@ def test_exact_copies_within_a_run_keep_the_earliest(tmp_path: Path) -> None:
         [a_late, other, a_early],
         {"unique": check_unique, "duplicates": check_dups, "rejected": lambda xs: _eq(xs, [])},
     )
+
+
+def test_every_input_is_exactly_one_of_unique_duplicate_or_rejected(tmp_path: Path) -> None:
+    """Exact-copy groups (one sharing its source, as JSONL records naming one outlet do, with an identical
+    twin), a revision with its own copy, a copy of an earlier run's article and one that cannot be signed:
+    each input ends up in exactly one output, and the kept copy is the one the duplicates point at, in any
+    input order."""
+    url = "https://news.example/harbour"
+    old = make_article(SEED["004"], source="old.txt")
+    v1 = make_article(WIRE, source="v1.html", url=url)
+    x1 = make_article(SEED["001"], source="a.txt", day=dt.date(2025, 12, 21), run_id="run2")
+    x2 = make_article(SEED["001"], source="c.txt", day=dt.date(2025, 12, 20), run_id="run2")
+    x3 = make_article(SEED["001"], source="b.txt", day=dt.date(2025, 12, 20), run_id="run2")
+    bad = make_article(SEED["001"], source="0.txt", day=dt.date(2025, 12, 19), run_id="run2")
+    bad.language = ["en"]  # type: ignore[assignment]  # signing it raises: it is rejected, never kept
+    day = dt.date(2025, 12, 20)
+    y1 = make_article(SEED["002"], source="gazette", day=day, url="https://gazette.example/y1", run_id="run2")
+    y2 = make_article(SEED["002"], source="gazette", day=day, url="https://gazette.example/y2", run_id="run2")
+    twin = copy.deepcopy(y1)  # the same record read twice
+    v2a = make_article(WIRE + " The vote was 21 to 14.", source="v2a.html", url=url, run_id="run2")
+    v2b = make_article(WIRE + " The vote was 21 to 14.", source="v2b.html", url=url, run_id="run2")
+    again = make_article(SEED["004"], source="old-again.txt", run_id="run2")
+    fresh = make_article("Story two, about something else entirely.", source="fresh.txt", run_id="run2")
+    run2 = [x1, x2, x3, bad, y1, y2, twin, v2a, v2b, again, fresh]
+    y_kept = min((y1, y2), key=_fingerprint)
+    expected_unique = [
+        ("b.txt", x3.article_id, 1),
+        ("fresh.txt", fresh.article_id, 1),
+        ("gazette", y_kept.article_id, 1),
+        ("v2a.html", v1.article_id, 2),
+    ]
+    expected_duplicates = [
+        ("a.txt", "duplicate-in-run", x3.article_id),
+        ("c.txt", "duplicate-in-run", x3.article_id),
+        ("gazette", "duplicate-in-run", y_kept.article_id),
+        ("gazette", "duplicate-in-run", y_kept.article_id),
+        ("old-again.txt", "seen-in-earlier-run", old.article_id),
+        ("v2b.html", "duplicate-in-run", v1.article_id),
+    ]
+    expected_rejected = [("0.txt", "internal-error")]
+    assert len(expected_unique) + len(expected_duplicates) + len(expected_rejected) == len(run2)
+
+    def check_unique(articles: list[Article]) -> None:
+        _eq(sorted((a.source, a.article_id, a.revision) for a in articles), expected_unique)
+        kept = next(a for a in articles if a.source == "gazette")
+        _eq((kept.url, kept.title), (y_kept.url, y_kept.title))
+        _eq(kept.published_at, y_kept.published_at)
+        assert all(a.story_id and "story_hint" not in a.extra for a in articles)
+
+    for i, order in enumerate((run2, run2[::-1])):
+        out = str(tmp_path / f"out{i}")
+        run_dedupe(out, "run1", [old, v1])
+        run_dedupe(
+            out,
+            "run2",
+            order,
+            {
+                "unique": check_unique,
+                "duplicates": lambda xs: _eq(
+                    sorted((d.source, d.reason, d.duplicate_of) for d in xs), expected_duplicates
+                ),
+                "rejected": lambda xs: _eq([(r.source, r.reason) for r in xs], expected_rejected),
+            },
+        )
+        rows = written(out, "SELECT source, revision FROM articles WHERE run_id = 'run2' ORDER BY source")
+        assert rows == [(s, r) for s, _, r in expected_unique]
+        story = dict(written(out, "SELECT revision, story_id FROM articles WHERE source LIKE 'v%'"))
+        assert story[1] == story[2]  # the revision stays in its article's story
 
 
 def test_an_earlier_run_is_read_from_the_index(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -146,3 +147,67 @@ def test_read_with_assert_that(tmp_path: Path) -> None:
         docs, rejected = p | ReadLocal([str(tmp_path / "*.txt")], run_id="r", max_bytes=100)
         assert_that(docs | beam.Map(lambda d: d.content), equal_to(["one", "two"]), label="Docs")
         assert_that(rejected, equal_to([]), label="NoRejects")
+
+
+@pytest.mark.parametrize("range_bytes", [1, 7, 64, 1000, 10_000])
+def test_jsonl_ranges_cover_every_line_once(tmp_path: Path, range_bytes: int) -> None:
+    import random
+
+    from transforms.read import plan_ranges
+
+    rng = random.Random(range_bytes)
+    lines = [("x" * rng.randint(0, 300)) for _ in range(200)]
+    data = ("\n".join(lines) + ("\n" if range_bytes % 2 else "")).encode()  # with and without a final newline
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(data)
+    ranges = list(plan_ranges(str(path), len(data), range_bytes=range_bytes))
+    assert ranges[0].start == 0 and ranges[-1].end == len(data)
+    assert all(a.end == b.start for a, b in itertools.pairwise(ranges))
+    assert all(r.whole == (len(ranges) == 1) for r in ranges)
+    for r in ranges:
+        assert r.start == 0 or data[r.start - 1 : r.start] == b"\n"  # every slice starts at a line
+        assert r.first_line == data[: r.start].count(b"\n") + 1  # and knows its line number
+    if range_bytes < len(data) // 4:
+        assert len(ranges) > 3
+
+
+def test_a_jsonl_file_read_in_many_ranges_gives_each_record_once(tmp_path: Path) -> None:
+    from transforms.read import plan_ranges
+
+    path = tmp_path / "many.jsonl"
+    # No url: the source is then the line (`<path>#L<n>`), which is what this checks.
+    records = [json.dumps({"text": f"record {i} " + "w" * (i % 40)}) for i in range(60)]
+    lines = []
+    for i, record in enumerate(records):
+        lines.append(record)
+        if i % 7 == 0:
+            lines.append("")  # blank lines are skipped but still counted in line numbers
+    lines.insert(30, "{not json")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = sorted(f"{path}#L{n}" for n, line in enumerate(lines, start=1) if line.startswith('{"'))
+    bad_line = lines.index("{not json") + 1
+    assert len(list(plan_ranges(str(path), path.stat().st_size, 50))) > 30  # ~1 record a range
+
+    def docs_once(docs: list) -> None:
+        assert sorted(d.source for d in docs) == expected
+        assert sorted(d.content for d in docs) == sorted(json.loads(r)["text"].strip() for r in records)
+
+    def one_reject(rejected: list) -> None:
+        assert [(r.source, r.reason) for r in rejected] == [(f"{path}#L{bad_line}", "invalid-json")]
+
+    with TestPipeline() as p:
+        docs, rejected = p | ReadLocal([str(path)], run_id="r1", range_bytes=50)
+        check(docs, docs_once, "Docs")
+        check(rejected, one_reject, "Rejected")
+
+
+def test_an_empty_jsonl_file_is_rejected_once(tmp_path: Path) -> None:
+    (tmp_path / "blank.jsonl").write_text("\n\n   \n", encoding="utf-8")
+
+    def no_docs(docs: list) -> None:
+        assert docs == []
+
+    def empty(rejected: list) -> None:
+        assert [r.reason for r in rejected] == ["empty"]
+
+    _run([str(tmp_path / "blank.jsonl")], no_docs, empty)

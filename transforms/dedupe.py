@@ -12,20 +12,27 @@ article: ids, revision, content hash, story, near-duplicate signature and salien
   revisions are in them) and uses and writes them (`part-<run_id>-repair.parquet`). So nothing written is
   ever missing from the index for longer than one run.
 
-Steps, each a shuffle or a parallel map except one:
-1. exact duplicates: CoGroupByKey on `content_hash` with the index's hashes;
-2. revisions: CoGroupByKey on `article_id` with the index's revisions (same URL, new text: max + 1);
-3. signatures and salient terms of the kept articles, in parallel (`_SignFn`);
+Steps, each a shuffle or a parallel map except one. Full articles (with their text) cross ONE shuffle, the
+last: a runner may hold every shuffled PCollection in memory (Beam's FnApiRunner does, and in multi-processing
+mode lost elements of large streams), so every decision before it is taken on compact records (`_Signed`):
+1. signatures, salient terms and a fingerprint of every incoming article, duplicates included, in parallel
+   and fused with the stage before (`_SignFn`): a compact record per article, and the article keyed for 5;
+2. exact duplicates: CoGroupByKey of the compact records on `content_hash` with the index's hashes; one is
+   kept (`_keep_first`), the others become `Duplicate`s here;
+3. revisions: CoGroupByKey on `article_id` with the index's revisions (same URL, new text: max + 1);
 4. near-duplicates and stories in ONE DoFn (`_ClusterFn`) over the run's compact entries and the index
    rows in the story window (read with a Parquet filter on `date`): LSH and candidate-index look-ups, then
    deterministic average-link clustering (`transforms.stories.assign`). One worker holds the run's new
    entries plus the window's (≈1 KB each, no text), which bounds a run to a few hundred thousand of those;
-5. the assignments join back to the articles on `content_hash` (unique after step 1).
+5. the decisions (kept fingerprint, revision, story, near-duplicate) join the full articles in one
+   CoGroupByKey on `content_hash`: the kept article is emitted with them, the other copies are dropped
+   (step 2 reported them). So every input is exactly one of unique, duplicate or rejected.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 STAGE = "dedupe"
 DUPLICATES = "duplicates"
+ARTICLES = "articles"  # `_SignFn`'s output of the full articles, keyed for step 5
 INDEX = "index"
 COUNTS = "counts"
 # Keys of this stage's counts in the run manifest.
@@ -131,13 +139,30 @@ def run_of(path: str) -> str | None:
     return match.group("run") if match else None
 
 
-def _keep_first(article: Article) -> tuple[dt.datetime, str]:
-    """The copy to keep: the earliest published, then the smallest source, so the choice is stable."""
-    return (article.published_at or _LATEST, article.source)
+@dataclass(frozen=True)
+class _Signed:
+    """What steps 2-4 need of one article (ids, hash, source, dates, signature, terms), never its text."""
+
+    entry: stories.Entry
+    source: str
+    key: str  # `_fingerprint` of the article: identifies it in step 5
 
 
-def _revision_order(article: Article) -> tuple[dt.datetime, str]:
-    return (article.published_at or article.ingested_at, article.content_hash)
+def _fingerprint(article: Article) -> str:
+    """A digest of everything written of `article`. `source` is not unique (JSONL records may all name one
+    outlet, a file may be read twice), so this is the last tie-break between copies and how step 5 finds the
+    kept one; copies with the same digest would be written identically, so either one will do."""
+    return hashlib.sha256(repr(article.to_row()).encode("utf-8")).hexdigest()[:32]
+
+
+def _keep_first(record: _Signed) -> tuple[dt.datetime, str, str]:
+    """The copy to keep: the earliest published, then the smallest source, then the smallest fingerprint,
+    so the choice is stable and names exactly one article."""
+    return (record.entry.published_at or _LATEST, record.source, record.key)
+
+
+def _revision_order(entry: stories.Entry) -> tuple[dt.datetime, str]:
+    return (entry.published_at or entry.ingested_at, entry.content_hash)
 
 
 def index_row(entry: stories.Entry) -> dict[str, Any]:
@@ -260,22 +285,25 @@ class _ReadWindowFn(beam.DoFn):
 
 
 class _PickFn(beam.DoFn):
+    """The compact records of one content hash → the one kept (none if an earlier run has it), and a
+    `Duplicate` for each other copy."""
+
     def __init__(self) -> None:
         self.kept = Metrics.counter(STAGE, "kept")
         self.dropped = Metrics.counter(STAGE, "duplicates")
 
     def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Any]:
         text_hash, groups = element
-        articles = sorted(groups["new"], key=_keep_first)
+        records: list[_Signed] = sorted(groups["new"], key=_keep_first)
         earlier = sorted(groups["earlier"])
-        if earlier or not articles:
+        if earlier or not records:
             kept_id = earlier[0] if earlier else None
-            rest = articles
+            rest = records
         else:
-            kept_id = articles[0].article_id
-            rest = articles[1:]
+            kept_id = records[0].entry.article_id
+            rest = records[1:]
             self.kept.inc()
-            yield articles[0]
+            yield records[0]
         for other in rest:
             self.dropped.inc()
             yield beam.pvalue.TaggedOutput(
@@ -295,21 +323,24 @@ class _ReviseFn(beam.DoFn):
     def __init__(self) -> None:
         self.revisions = Metrics.counter(STAGE, "new_revisions")
 
-    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Article]:
+    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[_Signed]:
         _, groups = element
-        articles = sorted(groups["new"], key=_revision_order)
+        records: list[_Signed] = sorted(groups["new"], key=lambda r: _revision_order(r.entry))
         earlier = sorted(groups["earlier"], key=lambda rs: (rs[0], rs[1] or ""))
         latest, story = earlier[-1] if earlier else (0, None)
-        for offset, article in enumerate(articles, start=1):
-            revised = replace(article, revision=latest + offset, extra=dict(article.extra))
+        for offset, record in enumerate(records, start=1):
+            entry = replace(record.entry, revision=latest + offset)
             if story:
-                revised.extra["story_hint"] = story
-            if revised.revision > 1:
+                entry.story_hint = story
+            if entry.revision > 1:
                 self.revisions.inc()
-            yield revised
+            yield replace(record, entry=entry)
 
 
 class _SignFn(DeadLetterFn):
+    """Article → its compact record (main output) and `(content_hash, (fingerprint, article))` on
+    `ARTICLES` for step 5; an article that cannot be signed is rejected and goes nowhere else."""
+
     stage = STAGE
 
     def __init__(self, run_id: str) -> None:
@@ -317,8 +348,10 @@ class _SignFn(DeadLetterFn):
         self.signed = Metrics.counter(STAGE, "signatures")
 
     def handle(self, article: Article) -> Iterable[Any]:
+        record = _Signed(entry_for(article), article.source, _fingerprint(article))
         self.signed.inc()
-        yield entry_for(article)
+        yield record
+        yield beam.pvalue.TaggedOutput(ARTICLES, (article.content_hash, (record.key, article)))
 
 
 class _ClusterFn(beam.DoFn):
@@ -382,13 +415,30 @@ class _ClusterFn(beam.DoFn):
 
 
 class _ApplyFn(beam.DoFn):
+    """One content hash's full articles, its kept compact record and its assignment → the kept article with
+    revision, duplicate_of and story_id set. Nothing kept (an earlier run has the text), or a copy that is
+    not the kept one: dropped, as step 2 already reported it a `Duplicate`."""
+
+    def __init__(self) -> None:
+        self.missing = Metrics.counter(STAGE, "kept_article_missing")
+
     def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Article]:
-        _, groups = element
-        # No assignment: the article was rejected while signing, and is not written.
-        for a in list(groups["assignment"])[:1]:
-            for article in groups["article"]:
-                extra = {k: v for k, v in article.extra.items() if k != "story_hint"}
-                yield replace(article, duplicate_of=a.duplicate_of, story_id=a.story_id, extra=extra)
+        text_hash, groups = element
+        for kept in list(groups["kept"])[:1]:
+            for a in list(groups["assignment"])[:1]:
+                article = next((art for key, art in groups["article"] if key == kept.key), None)
+                if article is None:  # cannot happen: the record and the keyed article come from one call
+                    self.missing.inc()
+                    logger.error("dedupe: the kept article of %s is missing", text_hash)
+                else:
+                    extra = {k: v for k, v in article.extra.items() if k != "story_hint"}
+                    yield replace(
+                        article,
+                        revision=kept.entry.revision,
+                        duplicate_of=a.duplicate_of,
+                        story_id=a.story_id,
+                        extra=extra,
+                    )
 
 
 class _BoundsFn(beam.CombineFn):
@@ -478,28 +528,28 @@ class Dedupe(beam.PTransform):
             rebuilt | "KnownRebuilt" >> beam.Map(lambda r: {c: r[c] for c in _KNOWN_COLUMNS}),
         ) | "AllKnown" >> beam.Flatten()
 
-        # 1. Exact duplicates.
+        # 1. Compact records of every article, in parallel (fuses with the stage before).
+        signed = articles | "Sign" >> ParDoWithOutputs(_SignFn(self.run_id), ARTICLES, REJECTED, main="signed")
+        # 2. Exact duplicates.
         picked = (
             {
-                "new": articles | "KeyByHash" >> beam.Map(lambda a: (a.content_hash, a)),
+                "new": signed["signed"] | "KeyByHash" >> beam.Map(lambda r: (r.entry.content_hash, r)),
                 "earlier": known | "KnownHashes" >> beam.Map(lambda r: (r["content_hash"], r["article_id"])),
             }
             | "JoinOnHash" >> beam.CoGroupByKey()
             | "Pick" >> ParDoWithOutputs(_PickFn(), DUPLICATES, main="unique")
         )
-        # 2. Revisions.
+        # 3. Revisions.
         revised = (
             {
-                "new": picked["unique"] | "KeyById" >> beam.Map(lambda a: (a.article_id, a)),
+                "new": picked["unique"] | "KeyById" >> beam.Map(lambda r: (r.entry.article_id, r)),
                 "earlier": known
                 | "KnownRevisions" >> beam.Map(lambda r: (r["article_id"], (r["revision"], r["story_id"]))),
             }
             | "JoinOnId" >> beam.CoGroupByKey()
             | "Revise" >> beam.ParDo(_ReviseFn())
         )
-        # 3. Signatures, in parallel.
-        signed = revised | "Sign" >> ParDoWithOutputs(_SignFn(self.run_id), REJECTED, main="entries")
-        entries = signed["entries"]
+        entries = revised | "Entries" >> beam.Map(lambda r: r.entry)
         # 4. Near-duplicates and stories against the window's earlier entries, in one DoFn.
         bounds = (
             entries
@@ -529,13 +579,14 @@ class Dedupe(beam.PTransform):
                 main="assignments",
             )
         )
-        # 5. Back onto the articles.
+        # 5. The decisions onto the full articles: their one shuffle in this stage.
         unique = (
             {
-                "article": revised | "KeyRevisedByHash" >> beam.Map(lambda a: (a.content_hash, a)),
+                "article": signed[ARTICLES],
+                "kept": revised | "KeyKeptByHash" >> beam.Map(lambda r: (r.entry.content_hash, r)),
                 "assignment": clustered["assignments"] | "KeyAssignments" >> beam.Map(lambda a: (a.content_hash, a)),
             }
-            | "JoinAssignments" >> beam.CoGroupByKey()
+            | "JoinDecisions" >> beam.CoGroupByKey()
             | "Apply" >> beam.ParDo(_ApplyFn())
         )
         index_rows = (
@@ -648,41 +699,46 @@ class _DedupeWindowFn(beam.DoFn):
         rebuilt = _rebuilt_rows(self.output)
         index = state.read_table(self.output, INDEX_TABLE, INDEX_SCHEMA).to_pylist()
         known = index + rebuilt
-        # 1. Exact duplicates.
-        by_hash: dict[str, list[Article]] = {}
+        # 1. Compact records (and the articles by content hash and fingerprint).
+        records: list[_Signed] = []
+        full: dict[str, list[tuple[str, Article]]] = {}
         for article in articles:
-            by_hash.setdefault(article.content_hash, []).append(article)
+            for out in sign.process(article):
+                if isinstance(out, beam.pvalue.TaggedOutput) and out.tag == ARTICLES:
+                    text_hash, keyed = out.value
+                    full.setdefault(text_hash, []).append(keyed)
+                elif isinstance(out, beam.pvalue.TaggedOutput):
+                    yield out
+                else:
+                    records.append(out)
+        # 2. Exact duplicates.
+        by_hash: dict[str, list[_Signed]] = {}
+        for record in records:
+            by_hash.setdefault(record.entry.content_hash, []).append(record)
         earlier_ids: dict[str, list[str]] = {}
         for row in known:
             earlier_ids.setdefault(row["content_hash"], []).append(row["article_id"])
-        unique: list[Article] = []
+        kept: list[_Signed] = []
         for text_hash, group in by_hash.items():
             for out in self.pick.process((text_hash, {"new": group, "earlier": earlier_ids.get(text_hash, [])})):
                 if isinstance(out, beam.pvalue.TaggedOutput):
                     yield out
                 else:
-                    unique.append(out)
-        # 2. Revisions.
-        by_id: dict[str, list[Article]] = {}
-        for article in unique:
-            by_id.setdefault(article.article_id, []).append(article)
+                    kept.append(out)
+        # 3. Revisions.
+        by_id: dict[str, list[_Signed]] = {}
+        for record in kept:
+            by_id.setdefault(record.entry.article_id, []).append(record)
         revisions: dict[str, list[tuple[int, str | None]]] = {}
         for row in known:
             if row["article_id"] in by_id:
                 revisions.setdefault(row["article_id"], []).append((row["revision"], row["story_id"]))
         revised = [
-            a
+            r
             for article_id, group in by_id.items()
-            for a in self.revise.process((article_id, {"new": group, "earlier": revisions.get(article_id, [])}))
+            for r in self.revise.process((article_id, {"new": group, "earlier": revisions.get(article_id, [])}))
         ]
-        # 3. Signatures.
-        entries: list[stories.Entry] = []
-        for article in revised:
-            for out in sign.process(article):
-                if isinstance(out, beam.pvalue.TaggedOutput):
-                    yield out
-                else:
-                    entries.append(out)
+        entries = [r.entry for r in revised]
         # 4. Near-duplicates and stories against the earlier entries in the story window.
         bounds = stories.window_bounds((e.date for e in entries), self.window_days) if entries else None
         tagged: list[tuple[str, Any]] = [("new", e) for e in entries]
@@ -694,11 +750,12 @@ class _DedupeWindowFn(beam.DoFn):
                 yield out
             else:
                 assignments[out.content_hash] = out
-        # 5. Back onto the articles.
-        for article in revised:
-            if article.content_hash in assignments:
+        # 5. The decisions onto the articles.
+        for record in revised:
+            text_hash = record.entry.content_hash
+            if text_hash in assignments:
                 yield from self.apply.process(
-                    (article.content_hash, {"article": [article], "assignment": [assignments[article.content_hash]]})
+                    (text_hash, {"article": full[text_hash], "kept": [record], "assignment": [assignments[text_hash]]})
                 )
         for row in rebuilt:
             yield beam.pvalue.TaggedOutput(INDEX, _mark_rebuilt(row))
