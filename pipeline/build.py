@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import apache_beam as beam
@@ -43,12 +43,14 @@ def build_batch(
     story_threshold: float = DEFAULT_STORY_THRESHOLD,
     story_window_days: int = DEFAULT_WINDOW_DAYS,
     unchanged_files: Sequence[str] = (),
+    unchanged_inputs: Mapping[str, int] | None = None,
     fingerprints: Sequence[Fingerprint] = (),
 ) -> None:
     """Read → extract → clean → tag → dedupe → write, every stage's rejects to `_rejected/`, and a
     manifest of the run in `_runs/<run_id>.json`. Web sources (`web`) are fetched into documents that join
     the local ones before Extract. `unchanged_files` (not read: `transforms.unchanged.plan_reads`) count as
-    inputs and duplicates; `fingerprints` of the files read are recorded for the next run."""
+    inputs and duplicates (as many as `unchanged_inputs` says each held); `fingerprints` of the files read are
+    recorded for the next run."""
     run_id = ctx.run_id
     docs, read_rejected = p | "ReadLocal" >> ReadLocal(inputs, run_id, max_bytes)
     # Local inputs an earlier run already made articles of are not extracted again.
@@ -72,7 +74,7 @@ def build_batch(
         story_window_days=story_window_days,
     )
     unique = deduped.unique
-    not_read = p | "UnchangedFiles" >> UnchangedFiles(unchanged_files)
+    not_read = p | "UnchangedFiles" >> UnchangedFiles(unchanged_files, unchanged_inputs)
     duplicates = (deduped.duplicates, local.unchanged, not_read) | "AllDuplicates" >> beam.Flatten()
 
     written = unique | "WritePartitions" >> WritePartitions(output, run_id)

@@ -24,7 +24,7 @@ from transforms.dedupe import INDEX_TABLE, Dedupe, WriteIndex, _fingerprint, rea
 from transforms.document import RawDocument
 from transforms.sink import WritePartitions
 from transforms.state import table_dir
-from transforms.unchanged import TABLE, RecordUnchanged, SkipUnchanged, input_hash, plan_reads
+from transforms.unchanged import TABLE, Key, RecordUnchanged, SkipUnchanged, input_hash, plan_reads
 
 SEED = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
 WIRE = (
@@ -312,13 +312,20 @@ def test_input_hash_ignores_where_an_input_was_found() -> None:
     assert input_hash(html) != input_hash(doc("Body.", "a.txt"))
 
 
+ORIGINS = ("bad.txt", "copy.txt", "kept.txt")
+
+
 def test_unchanged_inputs_are_skipped_after_their_articles_exist(tmp_path: Path) -> None:
     out = str(tmp_path / "out")
     docs = [doc("Kept body.", "kept.txt"), doc("Copy body.", "copy.txt"), doc("Bad body.", "bad.txt")]
     with TestPipeline() as p:
         result = p | beam.Create(docs) | SkipUnchanged(out)
         check(result.unchanged, lambda xs: _eq(xs, []), "NothingSkipped")
-        check(result.keys, lambda xs: _eq(sorted(s for s, _ in xs), ["bad.txt", "copy.txt", "kept.txt"]), "Keys")
+        check(
+            result.keys,
+            lambda xs: _eq(sorted((s, k.origin, k.fresh) for s, k in xs), [(n, n, True) for n in sorted(ORIGINS)]),
+            "Keys",
+        )
         files = p | "Files" >> beam.Create(["a written file"])
         recorded = {
             "keys": result.keys,
@@ -352,7 +359,13 @@ def test_a_source_with_any_rejected_input_is_not_recorded(tmp_path: Path) -> Non
     """JSONL records may name one outlet as their source: one rejected record keeps all of them fresh."""
     out = str(tmp_path / "out")
     with TestPipeline() as p:
-        keys = p | "Keys" >> beam.Create([("gazette", "h1"), ("gazette", "h2"), ("solo", "h3")])
+        keys = p | "Keys" >> beam.Create(
+            [
+                ("gazette", Key("h1", "f.jsonl", True)),
+                ("gazette", Key("h2", "f.jsonl", True)),
+                ("solo", Key("h3", "s", True)),
+            ]
+        )
         rejected = Rejected(
             source="gazette", stage="tag", reason="too-short", detail=None, url=None, rejected_at=NOW, run_id="r"
         )
@@ -374,14 +387,20 @@ def test_read_plan_sets_aside_recorded_unchanged_files(tmp_path: Path) -> None:
         (src / name).write_text(f"{name} body", encoding="utf-8")
     first = plan_reads(out, [str(src)])
     assert first.unchanged == [] and len(first.read) == 4
-    assert sorted(Path(p).name for p, _, _ in first.fingerprints) == ["a.txt", "b.txt", "odd [draft] name?.html"]
+    assert sorted(Path(p).name for p, _, _ in first.fingerprints) == [
+        "a.txt",
+        "b.txt",
+        "lines.jsonl",
+        "odd [draft] name?.html",
+    ]
     # every read pattern matches exactly its own file, glob characters included
     for pattern in first.read:
         (meta,) = FileSystems.match([pattern])[0].metadata_list
         assert Path(meta.path).parent == src
     with TestPipeline() as p:
         recorded = {
-            "keys": p | "Keys" >> beam.Create([(path, "h") for path, _, _ in first.fingerprints]),
+            "keys": p
+            | "Keys" >> beam.Create([(path, Key(f"h-{path}", path, True)) for path, _, _ in first.fingerprints]),
             "articles": p | "Articles" >> beam.Create([str(src / "a.txt"), str(src / "odd [draft] name?.html")]),
             "rejected": p | "Rejected" >> beam.Create([str(src / "b.txt")]),
             "fingerprints": p
@@ -397,7 +416,8 @@ def test_read_plan_sets_aside_recorded_unchanged_files(tmp_path: Path) -> None:
         )
     (src / "odd [draft] name?.html").write_text("changed body, another length", encoding="utf-8")
     second = plan_reads(out, [str(src)])
-    assert [Path(p).name for p in second.unchanged] == ["a.txt"]  # b.txt was rejected, JSONL is always read
+    # b.txt was rejected; lines.jsonl made no input at all in this run (no keys), so it is read again
+    assert [Path(p).name for p in second.unchanged] == ["a.txt"] and second.unchanged_inputs == 1
     assert len(second.read) == 3 and second.read_bytes == sum(
         (src / n).stat().st_size for n in ("odd [draft] name?.html", "lines.jsonl", "b.txt")
     )

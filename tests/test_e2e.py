@@ -155,6 +155,36 @@ def test_a_later_run_joins_an_earlier_story(tmp_path: Path) -> None:
     assert by_name["001"][1] is None and by_name["002"][1] is None
 
 
+def test_a_jsonl_file_already_made_into_articles_is_not_read_again(tmp_path: Path) -> None:
+    """A JSONL file whose every record became an article is skipped before Beam starts and still counts as
+    all its records; a file with a rejected line is read again (its good records skipped by their hashes)."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    texts = [" ".join(f"{w} {i}" for w in ARTICLE_PARAGRAPHS[i % len(ARTICLE_PARAGRAPHS)].split()) for i in range(5)]
+    (src / "good.jsonl").write_text("\n".join(json.dumps({"text": t}) for t in texts[:3]) + "\n", "utf-8")
+    (src / "mixed.jsonl").write_text(
+        "\n".join([json.dumps({"text": texts[3]}), "{not json", json.dumps({"text": texts[4]})]) + "\n", "utf-8"
+    )
+    args = ("run", "--input", str(src), "--output", str(out), "--reference-date", REFERENCE)
+    first = newsbeam(*args)
+    assert first.returncode == 0, first.stderr
+    assert summary_counts(first.stdout) == {"read": 6, "written": 5, "duplicates": 0, "rejected": 1}
+
+    second = newsbeam(*args)
+    assert second.returncode == 0, second.stderr
+    assert summary_counts(second.stdout) == {"read": 6, "written": 0, "duplicates": 5, "rejected": 1}
+    assert re.search(r"^\s+unchanged-input: 5$", second.stdout, re.MULTILINE), second.stdout
+    assert "1 of 2 files unchanged since an earlier run" in second.stderr  # good.jsonl was not read
+
+    (src / "mixed.jsonl").write_text(json.dumps({"text": texts[3]}) + "\n", "utf-8")  # the bad line fixed
+    third = newsbeam(*args)
+    assert summary_counts(third.stdout) == {"read": 4, "written": 0, "duplicates": 4, "rejected": 0}
+    fourth = newsbeam(*args)  # now both files are settled: nothing is read, Beam does not even start
+    assert summary_counts(fourth.stdout) == {"read": 4, "written": 0, "duplicates": 4, "rejected": 0}
+    assert "2 of 2 files unchanged since an earlier run" in fourth.stderr
+    assert duckdb.sql(f"SELECT count(*) FROM '{out}/date=*/topic=*/*.parquet'").fetchall() == [(5,)]
+
+
 def test_query_command(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, _ = seeds_run
     result = newsbeam(

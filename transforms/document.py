@@ -24,6 +24,7 @@ class RawDocument:
     authors: list[str] = field(default_factory=list)
     encoding: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    origin: str | None = None  # the file it was read from (a JSONL file holds many); None when fetched
 
 
 @dataclass(frozen=True)

@@ -296,6 +296,7 @@ class _ReadRangeFn(DeadLetterFn):
             kind="html" if fmt == "html" else "text",
             content=text,
             encoding=encoding,
+            origin=path,
         )
 
     def _decode(self, data: bytes, source: str, html: bool = False) -> tuple[str, str] | beam.pvalue.TaggedOutput:
@@ -342,6 +343,7 @@ class _ReadRangeFn(DeadLetterFn):
                     yield reject(source, STAGE, reason, detail, self.run_id)
                     continue
                 doc.encoding = out[1]
+                doc.origin = part.path
                 self.documents.inc()
                 yield doc
         if not records and part.whole:  # an empty file is an input like an empty .txt: rejected

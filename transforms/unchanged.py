@@ -2,10 +2,10 @@
 
 Two checks, both counting a skipped input as a duplicate (`unchanged-input`):
 
-1. Before the pipeline (`plan_reads`, called by the launcher): a `.txt`/`.html` file whose path, size and
-   modification time are recorded in `_state/file_fingerprints/` is not even read. This is what makes a
-   second run over the same files cheap (and lets the launcher choose in-process execution for the few
-   files left).
+1. Before the pipeline (`plan_reads`, called by the launcher): a file (`.txt`, `.html`, `.jsonl`) whose
+   path, size and modification time are recorded in `_state/file_fingerprints/` is not even read; it
+   counts as the number of inputs it held. This is what makes a second run over the same files cheap (and,
+   when every file is unchanged, lets the launcher skip Beam altogether).
 2. Right after reading (`SkipUnchanged`): each input is hashed (`input_hash`: its decoded content and
    everything else the reader took from it, not its path) and looked up in the hashes of
    `_state/input_hashes/`, which each worker loads once (`setup`, 32 bytes a hash: 1 million recorded
@@ -14,7 +14,9 @@ Two checks, both counting a skipped input as a duplicate (`unchanged-input`):
    a join would shuffle every document's body, which Beam's DirectRunner holds in memory.
 
 `RecordUnchanged` records both, for inputs whose every outcome was an article (written, or a duplicate
-of one already kept); rejected inputs are tried again (a newer extractor may succeed). It writes only after
+of one already kept): an input hash per settled source, a fingerprint per file whose every input settled
+and none was rejected (a JSONL file with one bad line is read again). Rejected inputs are tried again (a
+newer extractor may succeed). It writes only after
 the run's article files exist, so nothing is recorded for an article not on disk; a run that crashes
 before it merely re-reads those inputs next time and finds them exact duplicates. The fingerprint is the
 one taken before the run read the file: a file changed meanwhile is read again next time.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -53,6 +56,7 @@ FILES_SCHEMA = pa.schema(
         pa.field("path", pa.string(), nullable=False),
         pa.field("size", pa.int64(), nullable=False),
         pa.field("mtime", pa.float64(), nullable=False),
+        pa.field("inputs", pa.int64(), nullable=False),  # how many inputs the file held (JSONL records)
     ]
 )
 UNCHANGED = "unchanged"
@@ -60,8 +64,9 @@ KEYS = "keys"
 REASON = "unchanged-input"
 COUNT_RECORDED = "stories|input-hashes-recorded"
 COUNT_FINGERPRINTS = "stories|file-fingerprints-recorded"
-# One document per file: a file of these formats is one input, its path the document's source.
-_SINGLE_DOCUMENT = ("txt", "html")
+_FILE = "file"  # a (file, settled) outcome on its way from _DecideFn to _DecideFileFn
+_FINGERPRINTED = ("txt", "html", "jsonl")
+_LINE_SOURCE = re.compile(r"^(?P<file>.+)#L\d+$")  # a JSONL record's source when it names no URL
 
 Fingerprint = tuple[str, int, float]  # path, size in bytes, modification time (s)
 
@@ -69,12 +74,18 @@ Fingerprint = tuple[str, int, float]  # path, size in bytes, modification time (
 @dataclass
 class ReadPlan:
     """Which matched files to read (as literal match patterns) and which an earlier run already made
-    articles of, unchanged since; `fingerprints` of the single-document files to read, for the record."""
+    articles of, unchanged since (with how many inputs each held); `fingerprints` of the files to read,
+    for the record."""
 
     read: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    inputs: dict[str, int] = field(default_factory=dict)  # inputs held by each unchanged file
     fingerprints: list[Fingerprint] = field(default_factory=list)
     read_bytes: int = 0
+
+    @property
+    def unchanged_inputs(self) -> int:
+        return sum(self.inputs.get(path, 1) for path in self.unchanged)
 
 
 def literal_pattern(path: str) -> str:
@@ -86,9 +97,9 @@ def literal_pattern(path: str) -> str:
 def plan_reads(output: str, inputs: Sequence[str]) -> ReadPlan:
     """Match `inputs` and set aside the files `_state/file_fingerprints/` knows unchanged (metadata only,
     nothing is read)."""
-    known: dict[str, set[tuple[int, float]]] = {}
+    known: dict[str, dict[tuple[int, float], int]] = {}
     for row in state.read_table(output, FILES_TABLE, FILES_SCHEMA).to_pylist():
-        known.setdefault(row["path"], set()).add((row["size"], row["mtime"]))
+        known.setdefault(row["path"], {})[(row["size"], row["mtime"])] = row["inputs"]
     plan = ReadPlan()
     seen: set[str] = set()
     for pattern in expand_inputs(inputs):
@@ -98,29 +109,32 @@ def plan_reads(output: str, inputs: Sequence[str]) -> ReadPlan:
             seen.add(meta.path)
             updated = getattr(meta, "last_updated_in_seconds", None)
             mtime = float(updated) if updated is not None else None
-            single = format_of(meta.path) in _SINGLE_DOCUMENT
-            if single and mtime is not None and (meta.size_in_bytes, mtime) in known.get(meta.path, ()):
+            fingerprinted = format_of(meta.path) in _FINGERPRINTED and mtime is not None
+            held = known.get(meta.path, {}).get((meta.size_in_bytes, mtime or 0.0)) if fingerprinted else None
+            if held is not None:
                 plan.unchanged.append(meta.path)
+                plan.inputs[meta.path] = held
                 continue
             plan.read.append(literal_pattern(meta.path))
             plan.read_bytes += meta.size_in_bytes
-            if single and mtime is not None:
+            if fingerprinted and mtime is not None:
                 plan.fingerprints.append((meta.path, meta.size_in_bytes, mtime))
     return plan
 
 
 class UnchangedFiles(beam.PTransform):
-    """The files `plan_reads` set aside → a Duplicate each (one input, one duplicate of the run)."""
+    """The files `plan_reads` set aside → a Duplicate per input they held (each an input and a duplicate of
+    the run)."""
 
-    def __init__(self, paths: Sequence[str]) -> None:
+    def __init__(self, paths: Sequence[str], inputs: Mapping[str, int] | None = None) -> None:
         super().__init__()
-        self.paths = sorted(paths)
+        self.files = [(path, (inputs or {}).get(path, 1)) for path in sorted(paths)]
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
         return (
             pbegin
-            | "Paths" >> beam.Create(self.paths)
-            | "AsDuplicates" >> beam.Map(lambda path: Duplicate(path, None, None, REASON))
+            | "Paths" >> beam.Create(self.files)
+            | "AsDuplicates" >> beam.FlatMapTuple(lambda path, n: [Duplicate(path, None, None, REASON)] * n)
         )
 
 
@@ -148,13 +162,22 @@ def input_hash(doc: RawDocument) -> str:
 class UnchangedResult(NamedTuple):
     fresh: beam.PCollection  # RawDocuments to extract
     unchanged: beam.PCollection  # Duplicate records for the inputs skipped
-    keys: beam.PCollection  # (source, input_hash) of every fresh input, for RecordUnchanged
+    keys: beam.PCollection  # (source, Key) of every input read, for RecordUnchanged
 
 
 def known_hashes(output: str) -> set[bytes]:
     """The input hashes earlier runs recorded, as digests."""
     table = state.read_table(output, TABLE, pa.schema([SCHEMA.field("input_hash")]))
     return {bytes.fromhex(h) for h in table.column("input_hash").to_pylist()}
+
+
+class Key(NamedTuple):
+    """What RecordUnchanged needs of each input read: its hash, the file it came from, and whether it was
+    fresh (an unchanged one is recorded already, but still counts towards its file)."""
+
+    input_hash: str
+    origin: str
+    fresh: bool
 
 
 class _SkipFn(beam.DoFn):
@@ -169,13 +192,14 @@ class _SkipFn(beam.DoFn):
 
     def process(self, doc: RawDocument) -> Iterator[Any]:
         digest = input_hash(doc)
-        if bytes.fromhex(digest) in self.known:
+        fresh = bytes.fromhex(digest) not in self.known
+        yield beam.pvalue.TaggedOutput(KEYS, (doc.source, Key(digest, doc.origin or doc.source, fresh)))
+        if fresh:
+            self.fresh.inc()
+            yield doc
+        else:
             self.skipped.inc()
             yield beam.pvalue.TaggedOutput(UNCHANGED, Duplicate(doc.source, None, None, REASON))
-        else:
-            self.fresh.inc()
-            yield beam.pvalue.TaggedOutput(KEYS, (doc.source, digest))
-            yield doc
 
 
 class SkipUnchanged(beam.PTransform):
@@ -192,30 +216,51 @@ class SkipUnchanged(beam.PTransform):
 
 
 class _DecideFn(beam.DoFn):
-    """Record a source's input hashes (and its file's fingerprint) only when none of its inputs was
-    rejected (sources can repeat, e.g. JSONL records naming one outlet, so this is decided per source).
-    Emits `(table, row)`."""
+    """Per source: record its fresh input hashes only when none of its inputs was rejected (sources can
+    repeat, e.g. JSONL records naming one outlet, so this is decided per source), and tell each input's
+    file whether it settled. Emits `(TABLE, row)` and `(_FILE, (file, settled))`."""
 
     def __init__(self) -> None:
         self.recorded = Metrics.counter(STAGE, "recorded_inputs")
 
-    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, Any]]:
         source, groups = element
         rejected = any(True for _ in groups["rejected"])
         made_articles = any(True for _ in groups["articles"])
         settled = made_articles and not rejected
-        for digest in sorted(set(groups["inputs"])) if settled else []:
+        keys: list[Key] = list(groups["inputs"])
+        for digest in sorted({k.input_hash for k in keys if k.fresh}) if settled else []:
             self.recorded.inc()
             yield TABLE, {"input_hash": digest, "source": source}
-        for size, mtime in sorted(set(groups["fingerprints"])) if settled else []:
-            yield FILES_TABLE, {"path": source, "size": size, "mtime": mtime}
+        for key in keys:
+            yield _FILE, (key.origin, settled)
+
+
+def _file_of(source: str) -> Iterator[tuple[str, None]]:
+    """The file a rejected input came from, where its source says (a path, or `<path>#L<n>`)."""
+    yield source, None
+    match = _LINE_SOURCE.match(source)
+    if match:
+        yield match.group("file"), None
+
+
+class _DecideFileFn(beam.DoFn):
+    """A file's fingerprint is recorded when every input read from it settled and none was rejected."""
+
+    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
+        path, groups = element
+        outcomes = list(groups["inputs"])
+        if not outcomes or not all(outcomes) or any(True for _ in groups["rejected"]):
+            return
+        for size, mtime in sorted(set(groups["fingerprints"])):
+            yield FILES_TABLE, {"path": path, "size": size, "mtime": mtime, "inputs": len(outcomes)}
 
 
 def _release(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
     yield from element[1]["rows"]
 
 
-def _rows_of(pair: tuple[str, dict[str, Any]], table: str) -> Iterable[dict[str, Any]]:
+def _rows_of(pair: tuple[str, Any], table: str) -> Iterable[Any]:
     return (pair[1],) if pair[0] == table else ()
 
 
@@ -231,16 +276,28 @@ class RecordUnchanged(beam.PTransform):
         self.run_id = run_id
 
     def expand(self, pcolls: Mapping[str, beam.PCollection]) -> beam.PCollection:
-        rows = (
+        decided = (
             {
                 "inputs": pcolls["keys"],
                 "articles": pcolls["articles"] | "KeyArticles" >> beam.Map(lambda s: (s, None)),
                 "rejected": pcolls["rejected"] | "KeyRejected" >> beam.Map(lambda s: (s, None)),
-                "fingerprints": pcolls["fingerprints"],
             }
             | "JoinOnSource" >> beam.CoGroupByKey()
             | "Decide" >> beam.ParDo(_DecideFn())
         )
+        file_rows = (
+            {
+                "inputs": decided | "FileOutcomes" >> beam.FlatMap(_rows_of, _FILE),
+                "rejected": pcolls["rejected"] | "RejectedFiles" >> beam.FlatMap(_file_of),
+                "fingerprints": pcolls["fingerprints"],
+            }
+            | "JoinOnFile" >> beam.CoGroupByKey()
+            | "DecideFile" >> beam.ParDo(_DecideFileFn())
+        )
+        rows = (
+            decided | "HashOutcomes" >> beam.Filter(lambda pair: pair[0] == TABLE),
+            file_rows,
+        ) | "AllRows" >> beam.Flatten()
         released = (
             {
                 "rows": rows | "OneKey" >> beam.Map(lambda row: (0, row)),
