@@ -16,10 +16,10 @@ Two checks, both counting a skipped input as a duplicate (`unchanged-input`):
 `RecordUnchanged` records both, for inputs whose every outcome was an article (written, or a duplicate
 of one already kept): an input hash per settled source, a fingerprint per file whose every input settled
 and none was rejected (a JSONL file with one bad line is read again). Rejected inputs are tried again (a
-newer extractor may succeed). It writes only after
-the run's article files exist, so nothing is recorded for an article not on disk; a run that crashes
-before it merely re-reads those inputs next time and finds them exact duplicates. The fingerprint is the
-one taken before the run read the file: a file changed meanwhile is read again next time.
+newer extractor may succeed). It writes only after the run's article files exist, so nothing is recorded
+for an article not on disk; a run that crashes before it merely re-reads those inputs next time and finds
+them exact duplicates. The fingerprint is the one taken before the run read the file: a file changed
+meanwhile is read again next time.
 """
 
 from __future__ import annotations
@@ -110,7 +110,9 @@ def plan_reads(output: str, inputs: Sequence[str]) -> ReadPlan:
             updated = getattr(meta, "last_updated_in_seconds", None)
             mtime = float(updated) if updated is not None else None
             fingerprinted = format_of(meta.path) in _FINGERPRINTED and mtime is not None
-            held = known.get(meta.path, {}).get((meta.size_in_bytes, mtime or 0.0)) if fingerprinted else None
+            held = None
+            if fingerprinted and mtime is not None:
+                held = known.get(meta.path, {}).get((meta.size_in_bytes, mtime))
             if held is not None:
                 plan.unchanged.append(meta.path)
                 plan.inputs[meta.path] = held
