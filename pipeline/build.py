@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
 
 from pipeline import manifest
+from pipeline.options import NewsbeamOptions
 from transforms._http import FetchConfig
 from transforms.clean import CleanText
 from transforms.dedupe import Dedupe, WriteIndex
@@ -19,8 +21,41 @@ from transforms.minhash import DEFAULT_NEAR_DUPLICATE_THRESHOLD
 from transforms.read import ReadLocal
 from transforms.sink import WritePartitions, WriteRejected
 from transforms.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
-from transforms.tag import TagArticles
+from transforms.tag import DEFAULT_MIN_WORDS, TagArticles
 from transforms.unchanged import Fingerprint, RecordUnchanged, SkipUnchanged, UnchangedFiles
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """What the tagging and dedupe stages are told, the same for a batch run and a stream; one place to add
+    a stage option instead of four."""
+
+    min_words: int = DEFAULT_MIN_WORDS
+    taxonomy: str | None = None
+    near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD
+    story_threshold: float = DEFAULT_STORY_THRESHOLD
+    story_window_days: int = DEFAULT_WINDOW_DAYS
+
+    @classmethod
+    def from_options(cls, opts: NewsbeamOptions) -> StageSettings:
+        return cls(
+            min_words=opts.min_words,
+            taxonomy=opts.taxonomy,
+            near_duplicate_threshold=opts.near_duplicate_threshold,
+            story_threshold=opts.story_threshold,
+            story_window_days=opts.story_window_days,
+        )
+
+    def dedupe_options(self) -> dict[str, Any]:
+        """The keyword arguments of `Dedupe` and `StreamDedupe` (also recorded in the run manifest)."""
+        return {
+            "near_duplicate_threshold": self.near_duplicate_threshold,
+            "story_threshold": self.story_threshold,
+            "story_window_days": self.story_window_days,
+        }
+
+
+DEFAULT_SETTINGS = StageSettings()
 
 
 def _count(label: str, pcoll: beam.PCollection, key: str) -> beam.PCollection:
@@ -33,15 +68,11 @@ def build_batch(
     inputs: Sequence[str],
     output: str,
     ctx: RunContext,
-    taxonomy: str | None = None,
     max_bytes: int,
-    min_words: int,
+    settings: StageSettings = DEFAULT_SETTINGS,
     params: dict[str, Any] | None = None,
     web: WebSources | None = None,
     fetch: FetchConfig | None = None,
-    near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD,
-    story_threshold: float = DEFAULT_STORY_THRESHOLD,
-    story_window_days: int = DEFAULT_WINDOW_DAYS,
     unchanged_files: Sequence[str] = (),
     unchanged_inputs: Mapping[str, int] | None = None,
     fingerprints: Sequence[Fingerprint] = (),
@@ -65,14 +96,8 @@ def build_batch(
         read_rejected = (read_rejected, fetched["rejected"]) | "ReadAndFetchRejects" >> beam.Flatten()
     drafts, extract_rejected = to_extract | "Extract" >> Extract(run_id, ctx.reference_date)
     cleaned, clean_rejected = drafts | "CleanText" >> CleanText(run_id)
-    articles, tag_rejected = cleaned | "Tag" >> TagArticles(ctx, taxonomy, min_words)
-    deduped = articles | "Dedupe" >> Dedupe(
-        output,
-        run_id,
-        near_duplicate_threshold=near_duplicate_threshold,
-        story_threshold=story_threshold,
-        story_window_days=story_window_days,
-    )
+    articles, tag_rejected = cleaned | "Tag" >> TagArticles(ctx, settings.taxonomy, settings.min_words)
+    deduped = articles | "Dedupe" >> Dedupe(output, run_id, **settings.dedupe_options())
     unique = deduped.unique
     not_read = p | "UnchangedFiles" >> UnchangedFiles(unchanged_files, unchanged_inputs)
     duplicates = (deduped.duplicates, local.unchanged, not_read) | "AllDuplicates" >> beam.Flatten()

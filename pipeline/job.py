@@ -21,7 +21,7 @@ from apache_beam.options.pipeline_options import (
 )
 
 from pipeline import DEFAULT_INPUT, manifest, runners
-from pipeline.build import build_batch
+from pipeline.build import StageSettings, build_batch
 from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
 from pipeline.options import NewsbeamOptions
 from transforms import unchanged
@@ -156,6 +156,7 @@ def run(argv: Sequence[str]) -> int:
         reference_date=_parse_reference(opts.reference_date, now),
     )
     _check_story_options(opts)
+    settings = StageSettings.from_options(opts)
     web = _web_sources(opts)
     fetch = FetchConfig(
         user_agent=opts.user_agent,
@@ -188,10 +189,8 @@ def run(argv: Sequence[str]) -> int:
         "reference_date": ctx.reference_date.isoformat(),
         "ingested_at": ctx.ingested_at.isoformat(),
         "runner": runner,
-        "taxonomy": opts.taxonomy,
-        "near_duplicate_threshold": opts.near_duplicate_threshold,
-        "story_threshold": opts.story_threshold,
-        "story_window_days": opts.story_window_days,
+        "taxonomy": settings.taxonomy,
+        **settings.dedupe_options(),
     }
     if web:
         params["web"] = {
@@ -223,15 +222,11 @@ def run(argv: Sequence[str]) -> int:
                 inputs=read_inputs,
                 output=output,
                 ctx=ctx,
-                taxonomy=opts.taxonomy,
                 max_bytes=opts.max_bytes,
-                min_words=opts.min_words,
+                settings=settings,
                 params=params,
                 web=web,
                 fetch=fetch,
-                near_duplicate_threshold=opts.near_duplicate_threshold,
-                story_threshold=opts.story_threshold,
-                story_window_days=opts.story_window_days,
                 unchanged_files=plan.unchanged,
                 unchanged_inputs=plan.inputs,
                 fingerprints=plan.fingerprints,

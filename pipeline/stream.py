@@ -33,6 +33,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.transforms.window import FixedWindows
 
 from pipeline import runners
+from pipeline.build import DEFAULT_SETTINGS, StageSettings
 from pipeline.compact import dataset_lock
 from pipeline.job import _check_story_options, _parse_reference, _web_sources, new_run_id
 from pipeline.options import NewsbeamOptions
@@ -44,10 +45,8 @@ from transforms.discover import SourceRef
 from transforms.document import RunContext
 from transforms.extract import Extract
 from transforms.fetch import SEEN_SCHEMA, SEEN_TABLE, Fetch
-from transforms.minhash import DEFAULT_NEAR_DUPLICATE_THRESHOLD
 from transforms.poll import PollFeeds, Ticks, stop_requested
 from transforms.sink import WritePartitions, WriteRejected, window_run_id
-from transforms.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
 from transforms.tag import TagArticles
 
 logger = logging.getLogger(__name__)
@@ -152,11 +151,7 @@ def build_stream(
     window: float,
     start: float,
     stop: float,
-    taxonomy: str | None = None,
-    min_words: int,
-    near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD,
-    story_threshold: float = DEFAULT_STORY_THRESHOLD,
-    story_window_days: int = DEFAULT_WINDOW_DAYS,
+    settings: StageSettings = DEFAULT_SETTINGS,
 ) -> None:
     """The streaming graph: the batch stages between a poller and per-window writes (module docstring)."""
     run_id = ctx.run_id
@@ -166,15 +161,9 @@ def build_stream(
     documents, fetch_rejected, _settled = windowed | "Fetch" >> Fetch(fetch, run_id)
     drafts, extract_rejected = documents | "Extract" >> Extract(run_id, ctx.reference_date)
     cleaned, clean_rejected = drafts | "CleanText" >> CleanText(run_id)
-    articles, tag_rejected = cleaned | "Tag" >> TagArticles(ctx, taxonomy, min_words)
+    articles, tag_rejected = cleaned | "Tag" >> TagArticles(ctx, settings.taxonomy, settings.min_words)
     stamped = articles | "StampArticles" >> beam.ParDo(_StampWindowFn(run_id))
-    deduped = stamped | "Dedupe" >> StreamDedupe(
-        output,
-        run_id,
-        near_duplicate_threshold=near_duplicate_threshold,
-        story_threshold=story_threshold,
-        story_window_days=story_window_days,
-    )
+    deduped = stamped | "Dedupe" >> StreamDedupe(output, run_id, **settings.dedupe_options())
     written = deduped.unique | "WritePartitions" >> WritePartitions(output, run_id)
     rejected = (
         poll_rejected | "WindowPollRejects" >> beam.WindowInto(FixedWindows(window)),
@@ -289,11 +278,7 @@ def run_stream(argv: Sequence[str]) -> int:
                         window=timing.window,
                         start=begin,
                         stop=end,
-                        taxonomy=opts.taxonomy,
-                        min_words=opts.min_words,
-                        near_duplicate_threshold=opts.near_duplicate_threshold,
-                        story_threshold=opts.story_threshold,
-                        story_window_days=opts.story_window_days,
+                        settings=StageSettings.from_options(opts),
                     )
     finally:
         if FileSystems.exists(marker):

@@ -34,7 +34,6 @@ from tests.html_samples import news_page
 from tests.test_e2e import newsbeam, summary_counts
 from transforms.document import RunContext
 from transforms.read import DEFAULT_MAX_BYTES
-from transforms.tag import DEFAULT_MIN_WORDS
 
 REFERENCE = "2026-11-21"
 VOLATILE = ("run_id", "ingested_at")  # differ between any two runs
@@ -209,7 +208,6 @@ def test_batch_graph_is_runner_neutral(tmp_path: Path, web: bool) -> None:
         output=str(tmp_path),
         ctx=ctx,
         max_bytes=DEFAULT_MAX_BYTES,
-        min_words=DEFAULT_MIN_WORDS,
         web=sources if web else None,
     )
     shape = _GraphShape()
@@ -238,9 +236,7 @@ def _bags(visitor_of: Any, tmp_path: Path) -> list[Any]:
         reference_date=dt.date(2026, 11, 21),
     )
     inputs = matched_files([str(SEEDS)])
-    build_batch(
-        p, inputs=inputs, output=str(tmp_path), ctx=ctx, max_bytes=DEFAULT_MAX_BYTES, min_words=DEFAULT_MIN_WORDS
-    )
+    build_batch(p, inputs=inputs, output=str(tmp_path), ctx=ctx, max_bytes=DEFAULT_MAX_BYTES)
     p.replace_all(dask_overrides())
     visitor = visitor_of({"npartitions": 2})
     p.visit(visitor)

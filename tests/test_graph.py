@@ -32,7 +32,7 @@ def test_no_document_body_crosses_a_shuffle_before_dedupe(tmp_path: Path) -> Non
         run_id="r", ingested_at=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc), reference_date=dt.date(2026, 11, 21)
     )
     p = beam.Pipeline()
-    build_batch(p, inputs=[str(tmp_path)], output=str(tmp_path / "out"), ctx=ctx, max_bytes=1 << 20, min_words=5)
+    build_batch(p, inputs=[str(tmp_path)], output=str(tmp_path / "out"), ctx=ctx, max_bytes=1 << 20)
     shuffles = _Shuffles()
     p.visit(shuffles)
     per_document = ("ReadLocal/", "SkipUnchanged/", "Extract/", "CleanText/", "Tag/")
