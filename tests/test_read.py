@@ -211,3 +211,9 @@ def test_an_empty_jsonl_file_is_rejected_once(tmp_path: Path) -> None:
         assert [r.reason for r in rejected] == ["empty"]
 
     _run([str(tmp_path / "blank.jsonl")], no_docs, empty)
+    # larger than a range: still one input, rejected once, not split into ranges that each find nothing
+    (tmp_path / "blank.jsonl").write_text("\n" * 5000, encoding="utf-8")
+    with TestPipeline() as p:
+        docs, rejected = p | ReadLocal([str(tmp_path / "blank.jsonl")], run_id="r1", range_bytes=100)
+        check(docs, no_docs, "BigDocs")
+        check(rejected, empty, "BigRejected")

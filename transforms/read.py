@@ -225,9 +225,10 @@ def plan_ranges(path: str, size: int, range_bytes: int = RANGE_BYTES) -> Iterato
         yield ReadRange(path, size, 0, size, 1, True)
         return
     cuts: list[tuple[int, int]] = [(0, 1)]  # (offset, line number) where each slice starts
-    offset, lines = 0, 1
+    offset, lines, blank = 0, 1, True
     with _open_raw(path) as handle:
         while block := handle.read(_SCAN_BLOCK):
+            blank = blank and block.isspace()
             at = 0
             while True:
                 # The first line end at or after the next cut point, within this block.
@@ -243,6 +244,8 @@ def plan_ranges(path: str, size: int, range_bytes: int = RANGE_BYTES) -> Iterato
                     cuts.append((offset + at, lines))
             lines += block.count(b"\n", at)
             offset += len(block)
+    if blank:  # no record at all: one whole range, so the file is rejected as empty, not silently nothing
+        cuts = cuts[:1]
     for i, (start, first_line) in enumerate(cuts):
         end = cuts[i + 1][0] if i + 1 < len(cuts) else size
         yield ReadRange(path, size, start, end, first_line, len(cuts) == 1)
