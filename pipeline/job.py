@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import secrets
+import shutil
 import time
 from collections.abc import Sequence
 
@@ -26,6 +27,7 @@ from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
 from pipeline.options import NewsbeamOptions
 from transforms import unchanged
 from transforms._http import FetchConfig
+from transforms._staging import STAGING_DIR
 from transforms.discover import WebSources, web_sources_from
 from transforms.document import RunContext
 from transforms.read import expand_inputs
@@ -79,7 +81,8 @@ TEMP_SUFFIX = ".inprogress"  # transforms.sink.write_parquet and manifest.write_
 
 
 def remove_stale_temporaries(output: str) -> int:
-    """Delete the hidden `.<name>.inprogress` files a killed run left in a local dataset; returns how many.
+    """Delete the hidden `.<name>.inprogress` files and the staging folders (`_state/staging/<run_id>/`) a
+    killed run left in a local dataset; returns how many.
 
     Readers never see them (hidden names, no `.parquet` suffix), but nothing else ever removes them, so each
     crash in the write phase would leak disk for good. They are only stale when no other run or compaction
@@ -104,6 +107,11 @@ def remove_stale_temporaries(output: str) -> int:
                         with contextlib.suppress(FileNotFoundError):
                             os.remove(os.path.join(directory, name))
                             removed += 1
+            # A killed run's staged articles (`transforms._staging`); a run that ends removes its own.
+            staging = os.path.join(root, *STAGING_DIR)
+            for run in os.listdir(staging) if os.path.isdir(staging) else []:
+                shutil.rmtree(os.path.join(staging, run), ignore_errors=True)
+                removed += 1
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
     if removed:

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import ARTICLES_GLOB
+from transforms._staging import remove_staging
 
 RUNS_DIR = "_runs"
 # Written by `newsbeam compact` (pipeline/compact.py): its records, and the prefix of the merged files.
@@ -80,7 +81,10 @@ class _WriteManifestFn(beam.DoFn):
                 counts[key] = counts.get(key, 0) + n
             elif kind == _FILE:
                 files.append(value)
-        yield write_manifest(run_id, self.output, counts, files, self.params)
+        path = write_manifest(run_id, self.output, counts, files, self.params)
+        # The last step of a run: every partition that read staged articles back has been written.
+        remove_staging(self.output, run_id)
+        yield path
 
 
 class WriteManifest(beam.PTransform):

@@ -153,12 +153,14 @@ def test_no_partial_or_corrupt_file_is_visible(crashed: dict[str, object]) -> No
 
 
 def test_stale_temporaries_removed_only_when_no_writer(tmp_path: Path) -> None:
-    """Temporaries of a dead run are removed; while another writer holds the dataset lock they are kept."""
+    """Temporaries and staged articles of a dead run are removed; while another writer holds the dataset lock
+    they are kept."""
     import fcntl
 
     stale = tmp_path / "date=2026-01-01" / "topic=politics" / ".part-dead-00000.parquet.inprogress"
     state = tmp_path / "_state" / "article_index" / ".part-dead-00000.parquet.inprogress"
-    for path in (stale, state):
+    staged = tmp_path / "_state" / "staging" / "dead" / "0123abcd.pickles"  # articles between tag and write
+    for path in (stale, state, staged):
         path.parent.mkdir(parents=True)
         path.write_bytes(b"PAR1 half a file")
     keep = tmp_path / "date=2026-01-01" / "topic=politics" / "part-live-00000.parquet"
@@ -168,7 +170,7 @@ def test_stale_temporaries_removed_only_when_no_writer(tmp_path: Path) -> None:
     with open(lock, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_SH)  # a run writing right now
         assert remove_stale_temporaries(str(tmp_path)) == 0
-        assert stale.exists() and state.exists()
+        assert stale.exists() and state.exists() and staged.exists()
         fcntl.flock(handle, fcntl.LOCK_UN)
-    assert remove_stale_temporaries(str(tmp_path)) == 2
-    assert not stale.exists() and not state.exists() and keep.exists()
+    assert remove_stale_temporaries(str(tmp_path)) == 3
+    assert not stale.exists() and not state.exists() and not staged.parent.exists() and keep.exists()

@@ -72,6 +72,13 @@ def test_seeds_summary_balances(seeds_run: tuple[Path, subprocess.CompletedProce
     assert "balanced" in result.stdout and "verified against the files" in result.stdout
 
 
+def test_a_finished_run_leaves_no_staged_articles(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """The articles wait in `_state/staging/<run_id>/` between tagging and writing; the run's last step
+    deletes them, and a killed run's folder goes at the start of the next run (`remove_stale_temporaries`)."""
+    out, _ = seeds_run
+    assert not any((out / "_state" / "staging").glob("*"))
+
+
 def test_seeds_in_duckdb(seeds_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, _ = seeds_run
     rows = duckdb.sql(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from schemas.article import Entity
-from transforms.entities import LOC, ORG, PER, EntityRecognizer, Gazetteer
+from transforms.entities import _TOKEN, LOC, ORG, PER, EntityRecognizer, Gazetteer
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -90,6 +90,17 @@ def test_punctuation_ends_a_name(ner: EntityRecognizer) -> None:
 def test_possessives_and_hyphenated_tails(ner: EntityRecognizer) -> None:
     text = "Ukraine's army repelled a US-backed plan's critics, and Kyiv’s mayor agreed."
     assert found(ner, text) == {("Ukraine", LOC), ("US", LOC), ("Kyiv", LOC)}
+
+
+def test_tokens() -> None:
+    text = "U.S.-backed forces, O'Neill's men (J.R. Smith) met Mr. Putin’s aide at 3.5 p.m. AT&T x.-y a..b “Kyiv” —"
+    assert _TOKEN.findall(text) == [
+        "U.S.", "backed", "forces", ",", "O'Neill's", "men", "(", "J.R.", "Smith", ")", "met", "Mr.", "Putin’s",
+        "aide", "at", "3.5", "p.m.", "AT&T", "x.", "y", "a.", "b", "“", "Kyiv", "”", "—",
+    ]  # fmt: skip
+    assert _TOKEN.findall("rock-'n'-roll _a a_b Dr.. A.B.C. a-.b 1.2.3") == [
+        "rock", "n", "roll", "a", "a_b", "Dr.", "A.B.C.", "a", "b", "1.2.3",
+    ]  # fmt: skip
 
 
 def test_german_keeps_known_names_only_for_single_words(ner: EntityRecognizer) -> None:

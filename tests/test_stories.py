@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import math
 import random
+import re
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import SEEDS
 from transforms import minhash, stories
-from transforms.identity import content_hash
+from transforms.identity import content_hash, normalise_text
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
 SEED_TEXTS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
@@ -79,6 +85,30 @@ def test_signatures_estimate_jaccard() -> None:
     assert minhash.jaccard(minhash.signature(WIRE), minhash.signature(SEED_TEXTS["000"])) < 0.05
 
 
+def test_signatures_are_datasketchs_minhash() -> None:
+    """`minhash.signature` computes datasketch's affine32 MinHash itself (faster); it must stay the same."""
+    from datasketch import MinHash
+
+    texts = ["", "one", "two words", "Ünïcödé ＦＵＬＬ ﬁ İstanbul", WIRE, *SEED_TEXTS.values()]
+    for text in texts:
+        reference = MinHash(num_perm=minhash.NUM_PERM, seed=minhash.SEED, scheme=minhash.SCHEME)
+        reference.update_batch(minhash.shingles(text))
+        assert minhash.signature(text) == np.asarray(reference.hashvalues, dtype="<u4").tobytes()
+
+
+def test_stored_signatures_do_not_change() -> None:
+    """Signatures are persisted under `_state/` and compared with those of later runs."""
+    digests = {name: hashlib.sha256(minhash.signature(text)).hexdigest()[:16] for name, text in SEED_TEXTS.items()}
+    assert digests == {
+        "000": "f2e6fb4b240c0d04",
+        "001": "0c533254f2624834",
+        "002": "4a19b41974becef5",
+        "003": "ee081452eeb70179",
+        "004": "bfea2535a1c350dd",
+    }
+    assert minhash.signature("") == b"\xff" * 4 * minhash.NUM_PERM
+
+
 def test_near_duplicate_index_finds_only_close_copies() -> None:
     index = minhash.NearDuplicateIndex(0.5)
     index.add(1, minhash.signature(WIRE))
@@ -108,6 +138,28 @@ def test_salient_terms_favour_rare_words_and_have_unit_length() -> None:
     assert [x for _, x in terms] == sorted((x for _, x in terms), reverse=True)
     assert stories.salient_terms(WIRE, "xx") == stories.salient_terms(WIRE, "en")  # unknown language: English
     assert stories.salient_terms("", "en") == ()
+
+
+def test_salient_terms_are_the_plain_formula() -> None:
+    """`salient_terms` precomputes rarities and sorts few candidates; the answer is the formula's, exactly."""
+
+    frequencies = {language: stories._frequencies(language) for language in ("en", "de")}
+
+    def plain(text: str, language: str) -> stories.Terms:
+        counts = Counter(w for w in re.findall(r"\w+", normalise_text(text)) if len(w) >= 2)
+        freqs = frequencies[language]
+        weights = {
+            w: (1.0 + math.log(n)) * (-math.log(freqs.get(w, stories.UNKNOWN_FREQUENCY))) ** stories.IDF_POWER
+            for w, n in counts.items()
+        }
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[: stories.STORY_TERMS]
+        norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
+        return tuple((w, x / norm) for w, x in top)
+
+    for text in [WIRE, "a b", "Kettleby " * 40, *SEED_TEXTS.values()]:
+        for language in ("en", "de"):
+            assert stories.salient_terms(text, language) == plain(text, language)
+    assert stories.salient_terms("a b c", "en") == ()  # one-letter words only
 
 
 def test_cosine() -> None:
@@ -183,6 +235,30 @@ def test_near_duplicate_points_at_the_earliest() -> None:
     earlier = entry(WIRE, "earlier", published=NOW, ingested=NOW - dt.timedelta(days=1), story_id="s-old")
     again = by_id(stories.assign([entry(WIRE + " Update.", "late", published=NOW - dt.timedelta(hours=9))], [earlier]))
     assert again["late"].duplicate_of == "earlier" and again["late"].story_id == "s-old"
+
+
+def test_a_near_duplicate_is_in_its_originals_story_however_many_copies(caplog: pytest.LogCaptureFixture) -> None:
+    hour = dt.timedelta(hours=1)
+    seeds = [
+        entry(SEED_TEXTS[k], k, published=NOW - 48 * hour + int(k) * hour) for k in ("000", "001", "002", "003", "004")
+    ]
+    wire = [entry(WIRE + f" Copy {k}.", f"wire-{k}", published=NOW - (60 - k) * hour) for k in range(60)]
+    copies_of_004 = [
+        entry(SEED_TEXTS["004"] + f" Updated {k}.", f"004-{k}", published=NOW - 40 * hour + k * hour) for k in range(30)
+    ]
+    with caplog.at_level(logging.DEBUG, logger="transforms.stories"):
+        got = by_id(stories.assign([*copies_of_004, *wire, *seeds], []))
+    # only the six originals are clustered: at most 15 pairs compared, not one per pair of the 95 articles
+    (compared,) = [int(m.group(1)) for r in caplog.records if (m := re.search(r"(\d+) comparisons", r.getMessage()))]
+    assert compared <= 15
+    # each copy names the earliest one, and is in its story
+    assert {got[f"wire-{k}"].duplicate_of for k in range(1, 60)} == {"wire-0"}
+    assert {got[f"004-{k}"].duplicate_of for k in range(30)} == {"004"}
+    assert len({got[f"wire-{k}"].story_id for k in range(60)}) == 1
+    assert {got[f"004-{k}"].story_id for k in range(30)} == {got["004"].story_id}
+    # thirty copies of 004 do not pull it into the story of 000-003, nor sixty wire copies anything anywhere
+    assert got["000"].story_id == got["001"].story_id == got["002"].story_id == got["003"].story_id
+    assert len({got["000"].story_id, got["004"].story_id, got["wire-0"].story_id}) == 3
 
 
 def test_revisions_are_not_near_duplicates_of_themselves() -> None:

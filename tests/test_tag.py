@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import apache_beam as beam
@@ -15,11 +17,12 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from tests.beam_util import check
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, SHARED_DATA
 from tests.html_samples import news_page
 from transforms import dates
 from transforms.document import DateEvidence, Draft, RunContext
 from transforms.extract import extract_html
+from transforms.identity import normalise_text, normalised_words
 from transforms.keywords import extract_keywords, rarity, stop_words
 from transforms.tag import (
     INGESTED_CONFIDENCE,
@@ -154,6 +157,19 @@ def test_seed_row_has_every_tag(taggers: Taggers) -> None:
     assert article.date_source == "ingested"  # seed 003 says only "in October" and weekdays
 
 
+def test_a_word_count_given_is_the_one_the_text_has(taggers: Taggers) -> None:
+    d = draft(seed("001"), title="Peace plan")
+    assert build_article(d, taggers, CTX, word_count=len(d.text.split())) == build_article(d, taggers, CTX)
+
+
+def test_normalised_text_collapses_every_unicode_space() -> None:
+    spaces = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    text = f"{spaces}ＡＢ  c{spaces}D\u00a0ﬁ\u2028É{spaces}"
+    assert normalise_text(text) == "ab c d fi é"
+    assert normalise_text(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    assert normalised_words("U.S.-backed  plan") == ("u", "s", "backed", "plan")
+
+
 def test_trafilatura_authors_are_cleaned_too(taggers: Taggers) -> None:
     d = draft(authors=["By Jane Doe and John Roe", "Staff", "Jane Doe, Senior Reporter"])
     assert build_article(d, taggers, CTX).authors == ["Jane Doe", "John Roe"]
@@ -206,6 +222,14 @@ def test_keywords_need_two_mentions_or_the_title() -> None:
     filler = "The committee met again and will meet again next week to continue its work on the rules. " * 12
     assert "Zanzibar" not in extract_keywords(filler + "A delegate from Zanzibar spoke.", None, "en")
     assert "Zanzibar" in extract_keywords(filler + "A delegate from Zanzibar spoke.", "Zanzibar delegate speaks", "en")
+
+
+def test_keywords_of_a_long_text_need_two_mentions_but_a_title_word_counts_two() -> None:
+    # Long enough (150 candidate words) that words met once are cut before phrases are built.
+    filler = "Harbour dredging budget approved by council members after lengthy evening debate over costs. " * 15
+    keywords = extract_keywords(filler + "Delegates from Zanzibar Island and Pemba Island spoke.", "Quorum rules", "en")
+    assert {"Harbour dredging budget", "Island", "Quorum", "rules"} <= set(keywords)
+    assert not {"Zanzibar", "Pemba", "Zanzibar Island", "Pemba Island", "Delegates"} & set(keywords)
 
 
 def test_keywords_in_another_language() -> None:
@@ -301,3 +325,39 @@ def test_ukraine_peace_talks_taxonomy_through_the_cli(tmp_path: Path) -> None:
         assert tagged[name].get("ukraine-peace-talks", 0.0) >= 0.5, tagged[name]
     for _, topic, _ in rows:
         assert topic in {"conflict-war-peace", "politics", "ukraine-peace-talks"}
+
+
+_TAG_EVERY_DOCUMENT = """
+import datetime as dt, hashlib, json, sys
+from transforms.clean import clean_text
+from transforms.document import Draft, RunContext
+from transforms.dedupe import entry_for
+from transforms.tag import Taggers, build_article
+now = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
+ctx = RunContext(run_id="r", ingested_at=now, reference_date=now.date())
+taggers, digest = Taggers.load(None), hashlib.sha256()
+for line in open(sys.argv[1], encoding="utf-8"):
+    record = json.loads(line)
+    cleaned = clean_text(record["text"], None)
+    draft = Draft(source=record["doc_id"], source_format="txt", kind="text", text=cleaned.text, title=cleaned.title)
+    article = build_article(draft, taggers, ctx)
+    digest.update(repr((article.to_row(), entry_for(article))).encode())
+print(digest.hexdigest())
+"""
+
+
+def test_tags_do_not_depend_on_the_process_hash_seed() -> None:
+    """Two workers are two processes with their own string hash seed: an article must be tagged the same in
+    either. Topic scores summed in set order once swapped two topics of an ECB+ document between processes."""
+    documents = SHARED_DATA / "stories" / "ecbplus-dev" / "documents.jsonl"
+    digests = set()
+    for seed in ("0", "1", "2"):
+        result = subprocess.run(
+            [sys.executable, "-c", _TAG_EVERY_DOCUMENT, str(documents)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        digests.add(result.stdout.strip())
+    assert len(digests) == 1

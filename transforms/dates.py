@@ -91,9 +91,10 @@ _MONTH_FIRST = re.compile(
         (?:,?{_SP}+{_YEAR})?""",
     re.VERBOSE,
 )
-# "20 December 2025", "20-21 December", "5th of Dec."
+# "20 December 2025", "20-21 December", "5th of Dec." (`\d\d?` rather than `\d{1,2}`: a pattern that opens
+# with a character class lets the regex engine skip ahead to the next digit.)
 _DAY_FIRST = re.compile(
-    rf"""(?P<d1>\d{{1,2}}){_ORD}
+    rf"""(?P<d1>\d\d?){_ORD}
         (?:{_RANGE_JOIN}(?P<d2>\d{{1,2}}){_ORD})?
         {_SP}+(?i:of{_SP}+)?(?P<month>{_MONTH_CASED})(?![^\W\d_])\.?
         (?:,?{_SP}+{_YEAR})?""",

@@ -12,11 +12,12 @@ article: ids, revision, content hash, story, near-duplicate signature and salien
   revisions are in them) and uses and writes them (`part-<run_id>-repair.parquet`). So nothing written is
   ever missing from the index for longer than one run.
 
-Steps, each a shuffle or a parallel map except one. Full articles (with their text) cross ONE shuffle, the
-last: a runner may hold every shuffled PCollection in memory (Beam's FnApiRunner does, and in multi-processing
-mode lost elements of large streams), so every decision before it is taken on compact records (`_Signed`):
+Steps, each a shuffle or a parallel map except one. No shuffle carries an article's text: a runner may hold
+every shuffled PCollection in memory (Beam's FnApiRunner does, and in multi-processing mode lost elements of
+large streams), so every decision is taken on compact records (`_Signed`) and the articles wait on disk:
 1. signatures, salient terms and a fingerprint of every incoming article, duplicates included, in parallel
-   and fused with the stage before (`_SignFn`): a compact record per article, and the article keyed for 5;
+   and fused with the stage before (`_SignFn`): a compact record per article, and the article appended to
+   the bundle's staging file (`transforms._staging`; the record keeps its `Ref`);
 2. exact duplicates: CoGroupByKey of the compact records on `content_hash` with the index's hashes; one is
    kept (`_keep_first`), the others become `Duplicate`s here;
 3. revisions: CoGroupByKey on `article_id` with the index's revisions (same URL, new text: max + 1);
@@ -24,9 +25,12 @@ mode lost elements of large streams), so every decision before it is taken on co
    rows in the story window (read with a Parquet filter on `date`): LSH and candidate-index look-ups, then
    deterministic average-link clustering (`transforms.stories.assign`). One worker holds the run's new
    entries plus the window's (≈1 KB each, no text), which bounds a run to a few hundred thousand of those;
-5. the decisions (kept fingerprint, revision, story, near-duplicate) join the full articles in one
-   CoGroupByKey on `content_hash`: the kept article is emitted with them, the other copies are dropped
-   (step 2 reported them). So every input is exactly one of unique, duplicate or rejected.
+5. the decisions (revision, story, near-duplicate) join the kept records on `content_hash`: each kept
+   article leaves as a `StagedArticle` (its staging ref, partition and decision), which the sink reads back
+   and writes; the other copies were reported in step 2. So every input is exactly one of unique, duplicate
+   or rejected.
+
+`StreamDedupe` runs the same steps for one window inside one DoFn, with the window's articles in memory.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from schemas.article import ARTICLES_GLOB, Article
 from transforms import minhash, state, stories
 from transforms._deadletter import REJECTED, DeadLetterFn
 from transforms._outputs import ParDoWithOutputs
+from transforms._staging import Decision, Ref, StagedArticle, StagingWriter, staging_dir
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +127,9 @@ class Duplicate:
 
 
 class DedupeResult(NamedTuple):
-    unique: beam.PCollection  # Articles to write, with revision, duplicate_of and story_id set
+    # What to write: `StagedArticle`s from `Dedupe` (read back by the sink), Articles from `StreamDedupe`;
+    # either way with revision, duplicate_of and story_id decided
+    unique: beam.PCollection
     duplicates: beam.PCollection  # Duplicate records (not written)
     rejected: beam.PCollection  # Rejected rows (an article the dedupe stage could not handle)
     index_rows: beam.PCollection  # index rows to append to `_state/article_index/` with `WriteIndex`
@@ -146,6 +153,8 @@ class _Signed:
     entry: stories.Entry
     source: str
     key: str  # `_fingerprint` of the article: identifies it in step 5
+    topic: str = ""  # with `entry.date`, the partition the article is written to
+    ref: Ref | None = None  # where the batch `Dedupe` staged the article (`transforms._staging`)
 
 
 def _fingerprint(article: Article) -> str:
@@ -338,20 +347,38 @@ class _ReviseFn(beam.DoFn):
 
 
 class _SignFn(DeadLetterFn):
-    """Article → its compact record (main output) and `(content_hash, (fingerprint, article))` on
-    `ARTICLES` for step 5; an article that cannot be signed is rejected and goes nowhere else."""
+    """Article → its compact record. With a `staging` folder (batch) the article is appended to the
+    bundle's staging file and the record carries its `Ref`; without (a stream window, all in one process)
+    it goes out as `(content_hash, (fingerprint, article))` on `ARTICLES`. An article that cannot be
+    signed is rejected and goes nowhere else."""
 
     stage = STAGE
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, staging: str | None = None) -> None:
         super().__init__(run_id)
+        self.staging = staging
+        self.writer: StagingWriter | None = None
         self.signed = Metrics.counter(STAGE, "signatures")
 
+    def start_bundle(self) -> None:
+        self.writer = StagingWriter(self.staging) if self.staging else None
+
+    def finish_bundle(self) -> None:
+        if self.writer is not None:
+            self.writer.close()  # before the bundle's records leave: their refs must be readable
+
+    def teardown(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
     def handle(self, article: Article) -> Iterable[Any]:
-        record = _Signed(entry_for(article), article.source, _fingerprint(article))
+        entry, key = entry_for(article), _fingerprint(article)
         self.signed.inc()
-        yield record
-        yield beam.pvalue.TaggedOutput(ARTICLES, (article.content_hash, (record.key, article)))
+        if self.writer is not None:
+            yield _Signed(entry, article.source, key, article.topic, self.writer.append(article))
+            return
+        yield _Signed(entry, article.source, key, article.topic)
+        yield beam.pvalue.TaggedOutput(ARTICLES, (article.content_hash, (key, article)))
 
 
 class _ClusterFn(beam.DoFn):
@@ -414,6 +441,19 @@ class _ClusterFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(COUNTS, (key, n))
 
 
+class _PlaceFn(beam.DoFn):
+    """One content hash's kept record and its assignment → a `StagedArticle`: the kept copy's staging ref,
+    its partition and the decision (revision, duplicate_of, story_id) the sink applies when it reads it."""
+
+    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[StagedArticle]:
+        _, groups = element
+        for kept in list(groups["kept"])[:1]:
+            for a in list(groups["assignment"])[:1]:
+                assert kept.ref is not None, "the batch Dedupe stages every article it signs"
+                decision = Decision(kept.entry.revision, a.duplicate_of, a.story_id)
+                yield StagedArticle(kept.ref, kept.entry.date, kept.topic, kept.source, decision)
+
+
 class _ApplyFn(beam.DoFn):
     """One content hash's full articles, its kept compact record and its assignment → the kept article with
     revision, duplicate_of and story_id set. Nothing kept (an earlier run has the text), or a copy that is
@@ -431,14 +471,7 @@ class _ApplyFn(beam.DoFn):
                     self.missing.inc()
                     logger.error("dedupe: the kept article of %s is missing", text_hash)
                 else:
-                    extra = {k: v for k, v in article.extra.items() if k != "story_hint"}
-                    yield replace(
-                        article,
-                        revision=kept.entry.revision,
-                        duplicate_of=a.duplicate_of,
-                        story_id=a.story_id,
-                        extra=extra,
-                    )
+                    yield Decision(kept.entry.revision, a.duplicate_of, a.story_id).apply(article)
 
 
 class _BoundsFn(beam.CombineFn):
@@ -529,7 +562,8 @@ class Dedupe(beam.PTransform):
         ) | "AllKnown" >> beam.Flatten()
 
         # 1. Compact records of every article, in parallel (fuses with the stage before).
-        signed = articles | "Sign" >> ParDoWithOutputs(_SignFn(self.run_id), ARTICLES, REJECTED, main="signed")
+        staging = staging_dir(self.output, self.run_id)
+        signed = articles | "Sign" >> ParDoWithOutputs(_SignFn(self.run_id, staging), REJECTED, main="signed")
         # 2. Exact duplicates.
         picked = (
             {
@@ -579,15 +613,14 @@ class Dedupe(beam.PTransform):
                 main="assignments",
             )
         )
-        # 5. The decisions onto the full articles: their one shuffle in this stage.
+        # 5. The decisions with the kept copies' staging refs: the sink reads the articles back.
         unique = (
             {
-                "article": signed[ARTICLES],
                 "kept": revised | "KeyKeptByHash" >> beam.Map(lambda r: (r.entry.content_hash, r)),
                 "assignment": clustered["assignments"] | "KeyAssignments" >> beam.Map(lambda a: (a.content_hash, a)),
             }
             | "JoinDecisions" >> beam.CoGroupByKey()
-            | "Apply" >> beam.ParDo(_ApplyFn())
+            | "Place" >> beam.ParDo(_PlaceFn())
         )
         index_rows = (
             clustered[INDEX],

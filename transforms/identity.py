@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -9,7 +10,11 @@ from urllib.parse import urldefrag, urlsplit
 
 import courlan
 
-_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+# Texts whose normalised form and words are remembered. An article's text is normalised for its content
+# hash (tagging) and again, with its words, for its MinHash signature and salient terms (dedupe); a worker
+# runs these one after the other on one article, so a few recent texts are enough.
+_RECENT_TEXTS = 8
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -33,10 +38,20 @@ def canonical_url(url: str | None) -> str | None:
     return urldefrag(normalised)[0]
 
 
+@functools.lru_cache(maxsize=_RECENT_TEXTS)
 def normalise_text(text: str) -> str:
     """The text that identity is computed from: NFKC, case-folded, whitespace collapsed, so that
     re-encoded or re-wrapped copies of one article hash alike."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    # split() and join() are `re.sub(r"\s+", " ", ...).strip()` (the same Unicode whitespace) at a third
+    # of the cost.
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@functools.lru_cache(maxsize=_RECENT_TEXTS)
+def normalised_words(text: str) -> tuple[str, ...]:
+    """The runs of word characters of `normalise_text(text)`: what MinHash shingles and story terms are
+    made of (a tuple, since it is shared by every caller)."""
+    return tuple(_WORD.findall(normalise_text(text)))
 
 
 def content_hash(text: str) -> str:

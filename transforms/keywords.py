@@ -17,8 +17,10 @@ spelling the text uses most. In a language wordfreq does not know every word wei
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
+from collections import Counter
 
 MAX_KEYWORDS = 10
 MAX_WORDS = 1500  # words read: keywords come from what the article is about, stated early
@@ -29,7 +31,7 @@ PHRASE_BONUS = {1: 1.0, 2: 1.5, 3: 1.8}
 MIN_WORD_CHARS = 3
 
 _CLAUSE = re.compile(r"[.!?;:,()\[\]{}\"“”«»„‘’|/\\\n\t–—]+|\s[-']\s|'s\b|’s\b")
-_WORD = re.compile(r"[^\W_](?:[\w'’&.-]*\w)?")
+_WORD = re.compile(r"[^\W_](?:[\w'’&.-]*\w)?")  # ends in a letter or digit, never in "."
 
 # jusText's stop-word list names for the languages newsbeam meets most; others use English.
 _STOPLIST = {
@@ -115,12 +117,10 @@ def extract_keywords(
     # Counter per phrase was a third of the stage's time. Same counts, same first-spelling-wins ties.
     spellings: dict[str, dict[str, int]] = {}
     first_seen: dict[str, int] = {}
-    position = 0
 
-    def add(words: list[str], weight: float, at: int) -> None:
-        lowered = [w.lower() for w in words]
+    def add(words: list[str], lowered: list[str], weight: float, at: int) -> None:
         n = len(words)
-        for size in (1, 2, 3):
+        for size in range(1, min(n, 3) + 1):
             for i in range(n - size + 1):
                 key = lowered[i] if size == 1 else " ".join(lowered[i : i + size])
                 surface = words[i] if size == 1 else " ".join(words[i : i + size])
@@ -134,11 +134,28 @@ def extract_keywords(
                 else:
                     forms[surface] = forms.get(surface, 0) + 1
 
-    for clause in _clauses(title or "", stop):
-        add(clause, TITLE_COUNT, -1)
-    for clause in _clauses(text or "", stop, MAX_WORDS):
-        add(clause, LEAD_BOOST if position < LEAD_WORDS else 1.0, position)
-        position += len(clause) + 1
+    title_runs = _clauses(title or "", stop)
+    body_runs = _clauses(text or "", stop, MAX_WORDS)
+    short = sum(len(words) + 1 for words, _ in body_runs) < 150
+    # Beyond a short text a phrase is kept only with a count of 2, and one holding a word that the title and
+    # body have once occurs once: in the body it counts 1.5 at most, and a phrase of the title alone is not
+    # kept. So such words are cut out of the body's runs before phrases are built (about half of them).
+    once: set[str] = set()
+    if not short:
+        seen = Counter(itertools.chain.from_iterable(lowered for _, lowered in title_runs + body_runs))
+        once = {word for word, n in seen.items() if n == 1}
+
+    for words, lowered in title_runs:
+        add(words, lowered, TITLE_COUNT, -1)  # uncut: a title word alone counts 2
+    position = 0
+    for words, lowered in body_runs:
+        weight = LEAD_BOOST if position < LEAD_WORDS else 1.0
+        if once.isdisjoint(lowered):
+            add(words, lowered, weight, position)
+        else:
+            for start, end in _pieces(lowered, once):
+                add(words[start:end], lowered[start:end], weight, position + start)
+        position += len(words) + 1
 
     weights: dict[str, float] = {}
 
@@ -148,11 +165,12 @@ def extract_keywords(
         return weights[word]
 
     scored = []
-    short = position < 150
     for key, count in counts.items():
+        if count < 2 and not short:
+            continue  # once in passing (most phrases: checked before splitting them)
         grams = key.split()
-        if (count < 2 and not short) or (len(grams) > 1 and not in_body.get(key)):
-            continue  # once in passing, or a phrase only the title has ("gets jail term")
+        if len(grams) > 1 and not in_body.get(key):
+            continue  # a phrase only the title has ("gets jail term")
         weight = sum(weigh(w) for w in grams) / len(grams)
         scored.append((count * weight * PHRASE_BONUS[len(grams)], -first_seen[key], key))
     scored.sort(reverse=True)
@@ -170,26 +188,45 @@ def extract_keywords(
     return chosen
 
 
-def _clauses(text: str, stop: frozenset[str], max_words: int | None = None) -> list[list[str]]:
-    """Runs of candidate words (no stop words, no numbers, at least `MIN_WORD_CHARS` letters)."""
-    runs: list[list[str]] = []
+def _clauses(text: str, stop: frozenset[str], max_words: int | None = None) -> list[tuple[list[str], list[str]]]:
+    """Runs of candidate words (no stop words, no numbers, at least `MIN_WORD_CHARS` letters), each with
+    its words lower-cased."""
+    runs: list[tuple[list[str], list[str]]] = []
     seen = 0
     for clause in _CLAUSE.split(text):
         run: list[str] = []
-        for word in _WORD.findall(clause):
-            seen += 1
-            word = word.rstrip(".")
-            if word.lower() in stop or len(word) < MIN_WORD_CHARS or not any(c.isalpha() for c in word):
+        lowered: list[str] = []
+        found = _WORD.findall(clause)
+        for word in found:
+            low = word.lower()
+            # isalpha() first: most words are all letters, and then need no look at each character.
+            if low in stop or len(word) < MIN_WORD_CHARS or not (word.isalpha() or any(c.isalpha() for c in word)):
                 if run:
-                    runs.append(run)
-                run = []
+                    runs.append((run, lowered))
+                    run, lowered = [], []
                 continue
             run.append(word)
+            lowered.append(low)
         if run:
-            runs.append(run)
+            runs.append((run, lowered))
+        seen += len(found)
         if max_words is not None and seen >= max_words:
             break
     return runs
+
+
+def _pieces(words: list[str], cut: set[str]) -> list[tuple[int, int]]:
+    """(start, end) of the stretches of `words` left when the words in `cut` are taken out."""
+    pieces = []
+    start = 0
+    for i, word in enumerate(words):
+        if word in cut:
+            if i > start:
+                pieces.append((start, i))
+            start = i + 1
+    if start < len(words):
+        pieces.append((start, len(words)))
+    return pieces
 
 
 def _variant(a: str, b: str) -> bool:

@@ -11,13 +11,13 @@ here, so a signature written by one run compares with one computed by the next.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from transforms.identity import normalise_text
+from transforms.identity import normalised_words
 
 NUM_PERM = 128
 SEED = 20261121
@@ -28,38 +28,65 @@ SHINGLE_WORDS = 3
 DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.5
 
 _HIGH_THRESHOLD_BANDS = (16, 8)
-_WORD = re.compile(r"\w+")
 _DTYPE = np.dtype("<u4")
-_TEMPLATE: MinHash | None = None
+_EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=_DTYPE)  # datasketch's value for no shingles
+# MurmurHash3's 32-bit finalizer (shifts and multipliers), as datasketch applies it before permuting.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def words(text: str) -> list[str]:
     """The words identity is computed from: normalised (NFKC, case-folded), punctuation dropped."""
-    return _WORD.findall(normalise_text(text))
+    return list(normalised_words(text))
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     """Word `size`-shingles of the normalised text; a text shorter than `size` words is one shingle."""
-    tokens = words(text)
+    tokens = normalised_words(text)
     if len(tokens) <= size:
         return {" ".join(tokens).encode("utf-8")} if tokens else set()
-    return {" ".join(tokens[i : i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)}
+    return {" ".join(gram).encode("utf-8") for gram in zip(*(tokens[i:] for i in range(size)), strict=False)}
 
 
-def _template() -> MinHash:
-    # Building the permutations is the slow part of MinHash(); every signature shares one set.
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    return _TEMPLATE
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's permutation parameters for (NUM_PERM, SEED, SCHEME), as columns: (a, b)."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+        _PERMUTATIONS = (a.astype(np.uint32).reshape(-1, 1), b.astype(np.uint32).reshape(-1, 1))
+    return _PERMUTATIONS
+
+
+def _min_hashes(items: Collection[bytes]) -> np.ndarray:
+    """datasketch's affine32 MinHash of `items` under its default hash (SHA-1's first 4 bytes, little-endian).
+
+    The arithmetic of `MinHash.update_batch`, in uint32 with wrap-around: h = fmix32(hash(item)), then per
+    permutation the minimum over items of a * h + b. Computed here because `update_batch` hashes through a
+    Python function per item and builds the (items x permutations) product the slow way (below), which
+    made it more than half the cost of a signature. tests/test_stories.py checks it against datasketch.
+    """
+    if not items:
+        return _EMPTY.copy()
+    # A SHA-1 digest is 20 bytes, so the first 4 of each (datasketch's sha1_hash32) are every fifth uint32.
+    digests = b"".join([hashlib.sha1(item).digest() for item in items])
+    hashed = np.frombuffer(digests, dtype=_DTYPE)[::5].astype(np.uint32)
+    s1, m1, s2, m2, s3 = _FMIX32
+    hashed ^= hashed >> s1
+    hashed *= m1
+    hashed ^= hashed >> s2
+    hashed *= m2
+    hashed ^= hashed >> s3
+    a, b = _permutations()
+    values = a * hashed  # (permutations, items)
+    # In place: for arrays over 256 KiB numpy's temporary elision in `a * hashed + b` walks the C stack
+    # (backtrace), which costs several times the arithmetic.
+    values += b
+    return values.min(axis=1).astype(_DTYPE)
 
 
 def signature(text: str) -> bytes:
     """The MinHash of `text`'s shingles, serialised for storage (NUM_PERM × uint32)."""
-    template = _template()
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=template.permutations)
-    minhash.update_batch(shingles(text))
-    return np.asarray(minhash.hashvalues, dtype=_DTYPE).tobytes()
+    return _min_hashes(shingles(text)).tobytes()
 
 
 def hashvalues(stored: bytes) -> np.ndarray:
@@ -106,6 +133,15 @@ class NearDuplicateIndex:
         """Keys of near-duplicates of `stored` (verified on the signatures), sorted."""
         found = self._lsh.query(lean(stored))
         return sorted(k for k in found if jaccard(self._signatures[k], stored) >= self.threshold)
+
+    def earliest(self, stored: bytes, accept: Callable[[int], bool]) -> int | None:
+        """The smallest key that `accept` takes and that is a near-duplicate of `stored`. Candidates are
+        verified in key order up to the first match, so a copy of a text copied a hundred times costs one
+        comparison, not a hundred."""
+        for key in sorted(k for k in self._lsh.query(lean(stored)) if accept(k)):
+            if jaccard(self._signatures[key], stored) >= self.threshold:
+                return key
+        return None
 
 
 def pairwise_jaccard(texts: Sequence[str]) -> np.ndarray:

@@ -26,6 +26,8 @@ from apache_beam.transforms.window import IntervalWindow
 
 from schemas.article import FILE_SCHEMA, Article
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
+from transforms._packed import pack, unpack
+from transforms._staging import StagedArticle, load_staged
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +97,23 @@ def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
+def _keyed(item: Article | StagedArticle) -> tuple[tuple[str, str], bytes | StagedArticle]:
+    """An article's partition and what the writer needs of it: a staged article's ref and decision, or an
+    in-memory article's row, packed for the shuffle (`transforms._packed`)."""
+    if isinstance(item, StagedArticle):
+        return item.partition(), item
+    return (item.date.isoformat(), item.topic), pack(item.to_row())
+
+
+def _rows(items: Iterable[bytes | StagedArticle]) -> Iterator[dict[str, Any]]:
+    """Rows of `_keyed` values; staged articles are read back a batch at a time, each file once."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, ROWS_PER_BATCH)):
+        loaded = iter(load_staged([x for x in batch if isinstance(x, StagedArticle)]))
+        for item in batch:
+            yield next(loaded).to_row() if isinstance(item, StagedArticle) else unpack(item)
+
+
 class _WritePartitionFn(beam.DoFn):
     def __init__(self, output: str, run_id: str, rows_per_file: int) -> None:
         self.output = output
@@ -104,14 +123,14 @@ class _WritePartitionFn(beam.DoFn):
         self.rows = Metrics.counter("write", "article_rows")
 
     def process(
-        self, element: tuple[tuple[str, str], Iterable[Article]], window: Any = beam.DoFn.WindowParam
+        self, element: tuple[tuple[str, str], Iterable[bytes | StagedArticle]], window: Any = beam.DoFn.WindowParam
     ) -> Iterator[WrittenFile]:
-        (date, topic), articles = element
+        (date, topic), items = element
         directory = partition_dir(self.output, date, topic)
         run_id = window_run_id(self.run_id, window)
-        for index, chunk in enumerate(_chunks(articles, self.rows_per_file)):
+        for index, chunk in enumerate(_chunks(items, self.rows_per_file)):
             path = FileSystems.join(directory, f"part-{run_id}-{index:05d}.parquet")
-            rows = write_parquet(path, FILE_SCHEMA, (a.to_row() for a in chunk))
+            rows = write_parquet(path, FILE_SCHEMA, _rows(chunk))
             self.files.inc()
             self.rows.inc(rows)
             logger.debug("wrote %d rows to %s", rows, path)
@@ -136,7 +155,8 @@ class _WriteRejectedFn(beam.DoFn):
 
 
 class WritePartitions(beam.PTransform):
-    """Articles → `<output>/date=YYYY-MM-DD/topic=<slug>/part-<run_id>-NNNNN.parquet`; emits WrittenFile.
+    """Articles or `StagedArticle`s → `<output>/date=YYYY-MM-DD/topic=<slug>/part-<run_id>-NNNNN.parquet`;
+    emits WrittenFile. Only compact values cross its shuffle: a staged article's ref, an article's packed row.
 
     In fixed windows (streaming) each window writes its own files, `part-<run_id>-w<start>-NNNNN.parquet`
     (`window_run_id`), at most one per partition and window below `rows_per_file`."""
@@ -150,7 +170,7 @@ class WritePartitions(beam.PTransform):
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         return (
             articles
-            | "KeyByPartition" >> beam.Map(lambda a: ((a.date.isoformat(), a.topic), a))
+            | "KeyByPartition" >> beam.Map(_keyed)
             | "GroupByPartition" >> beam.GroupByKey()
             | "WriteFiles" >> beam.ParDo(_WritePartitionFn(self.output, self.run_id, self.rows_per_file))
         )

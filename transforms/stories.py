@@ -7,15 +7,17 @@ same answer in any process, whatever order they arrive in.
 
 - Near-duplicate: estimated Jaccard of word 3-shingles (MinHash, `transforms.minhash`) at least the
   threshold, found through LSH. `duplicate_of` is the earliest such article: earlier runs first, then by
-  publication time.
+  publication time. A near-duplicate is in its original's story and takes no part in clustering: wire
+  copies neither outvote distinct reports in a story nor cost a comparison each (a text copied a hundred
+  times is clustered once). A new revision of an article stays in its article's story instead.
 - Story: cosine similarity of salient-term vectors. A term's weight is (1 + ln tf) · (−ln p)^2.5, with
   p its frequency in the language at large (wordfreq), so names, places and numbers dominate and no
   corpus statistics are needed: two articles' similarity does not depend on what else a run holds, which
   keeps one run and many runs consistent. Only the 30 heaviest terms are kept (and stored).
   Candidates come from an index keyed by pairs of each article's 15 heaviest terms (two shared salient
   terms): a look-up costs ~100 dictionary hits, keys shared by more than `MAX_POSTINGS` articles are
-  skipped, and at most `MAX_CANDIDATES` (those sharing the most keys) plus the near-duplicates are
-  compared, so an article's cost is bounded however many articles the window holds.
+  skipped, and at most `MAX_CANDIDATES` (those sharing the most keys) are compared, so an article's cost
+  is bounded however many articles the window holds.
   Articles are grouped by average-link agglomerative clustering over the candidate pairs (a group joins
   another when their mean pairwise similarity is at least the threshold; pairs never retrieved count 0).
   Earlier stories are fixed: new articles may join one, two earlier stories never merge, and a new group's
@@ -32,13 +34,12 @@ import heapq
 import itertools
 import logging
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from transforms import minhash
-from transforms.identity import normalise_text
+from transforms.identity import normalised_words
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ INDEX_TERMS = 15
 # A pair of terms shared by more articles than this in the window marks a topic, not one story; it is not
 # used to find candidates (bounds the cost of a look-up).
 MAX_POSTINGS = 200
-# Candidates compared per new article (those sharing the most salient pairs); near-duplicates come on top.
+# Candidates compared per new article (those sharing the most salient pairs).
 MAX_CANDIDATES = 64
 IDF_POWER = 2.5
 # Frequency given to words the wordlist does not know (rare names, numbers): rarer than any listed word.
@@ -60,13 +61,11 @@ FALLBACK_LANGUAGE = "en"
 # transforms/dates.py: 0.6 is a dateline with a year; URLs, page metadata and feeds are above it.
 FIRM_DATE_CONFIDENCE = 0.6
 
-_WORD = re.compile(r"\w+")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 Terms = tuple[tuple[str, float], ...]
 
 
-@functools.lru_cache(maxsize=64)
 def _frequencies(language: str) -> Mapping[str, float]:
     import wordfreq
 
@@ -76,16 +75,33 @@ def _frequencies(language: str) -> Mapping[str, float]:
         return wordfreq.get_frequency_dict(FALLBACK_LANGUAGE, wordlist="small")
 
 
+@functools.lru_cache(maxsize=64)
+def _rarities(language: str) -> Mapping[str, float]:
+    """(−ln p)^IDF_POWER of every word the language's wordlist knows. Computed once per language (a few
+    ms) rather than for every word of every article, where the logarithm and power were a third of the cost."""
+    return {word: (-math.log(p)) ** IDF_POWER for word, p in _frequencies(language).items()}
+
+
+_UNKNOWN_RARITY = (-math.log(UNKNOWN_FREQUENCY)) ** IDF_POWER
+
+
 def salient_terms(text: str, language: str | None, k: int = STORY_TERMS) -> Terms:
     """The `k` heaviest terms of `text` with unit-length weights, heaviest first (ties by term)."""
-    counts = Counter(w for w in _WORD.findall(normalise_text(text)) if len(w) >= 2)
-    if not counts:
-        return ()
-    freqs = _frequencies((language or FALLBACK_LANGUAGE).lower())
+    rarities = _rarities((language or FALLBACK_LANGUAGE).lower())
     weights = {
-        w: (1.0 + math.log(n)) * (-math.log(freqs.get(w, UNKNOWN_FREQUENCY))) ** IDF_POWER for w, n in counts.items()
+        w: (1.0 + math.log(n)) * rarities.get(w, _UNKNOWN_RARITY)
+        for w, n in Counter(normalised_words(text)).items()
+        if len(w) >= 2
     }
-    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    if not weights:
+        return ()
+    candidates: Iterable[tuple[str, float]] = weights.items()
+    if 0 < k < len(weights):
+        # Only terms at least as heavy as the k-th heaviest can be among the k: sorting the bare weights
+        # (C floats) to find it, then the few candidates by (weight, term), beats sorting every term by key.
+        cut = sorted(weights.values(), reverse=True)[k - 1]
+        candidates = [(w, x) for w, x in candidates if x >= cut]
+    top = sorted(candidates, key=lambda kv: (-kv[1], kv[0]))[:k]
     norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
     return tuple((w, x / norm) for w, x in top)
 
@@ -255,6 +271,12 @@ def average_link(
     return [root(i) for i in range(n)]
 
 
+def _copies_from(items: Sequence[Entry], i: int, j: int) -> bool:
+    """Whether item `i` may be a near-duplicate of item `j`: `j` comes first, and is another article (a
+    revision is not a copy of its own article)."""
+    return j < i and items[j].article_id != items[i].article_id
+
+
 def assign(
     new: Sequence[Entry],
     earlier: Sequence[Entry],
@@ -273,13 +295,9 @@ def assign(
     # Near-duplicates: the earliest earlier-ordered article above the Jaccard threshold.
     near = minhash.NearDuplicateIndex(near_duplicate_threshold)
     near.add_all((i, e.minhash) for i, e in enumerate(items))
-    duplicate_of: dict[int, str | None] = {}
-    near_pairs: dict[int, list[int]] = {}
+    copy_of: dict[int, int | None] = {}
     for i in range(first_new, len(items)):
-        found = [j for j in near.candidates(items[i].minhash) if j != i and items[j].article_id != items[i].article_id]
-        near_pairs[i] = found
-        before = [j for j in found if j < i]
-        duplicate_of[i] = items[min(before)].article_id if before else None
+        copy_of[i] = near.earliest(items[i].minhash, functools.partial(_copies_from, items, i))
 
     # Nodes: one per earlier story (its articles in the window), one per new article; a new revision
     # starts inside its article's story.
@@ -301,11 +319,18 @@ def assign(
         node = story_node_for(items[i].story_id or story_id_for(items[i].content_hash))
         sizes[node] += 1
         node_of[i] = node
+    carried: set[int] = set()
     for i in range(first_new, len(items)):
         hint = items[i].story_hint
+        original = copy_of[i]
         if hint:
             node = story_node_for(hint)
             sizes[node] += 1
+        elif original is not None:
+            # A near-duplicate is its original's story: it rides along with it (placed already, as it comes
+            # first) and is neither a node nor compared, so a text copied a hundred times is clustered once.
+            node = node_of[original]
+            carried.add(i)
         else:
             node = len(sizes)
             sizes.append(1)
@@ -316,12 +341,17 @@ def assign(
     # Candidate pairs (each new article against earlier ones and other new ones) and their similarity.
     index = CandidateIndex()
     for i, e in enumerate(items):
-        index.add(i, e.terms)
+        if i not in carried:
+            index.add(i, e.terms)
     weights: dict[tuple[int, int], float] = defaultdict(float)
     compared = 0
     for i in range(first_new, len(items)):
+        if i in carried:
+            continue
         candidates = index.candidates(items[i].terms, MAX_CANDIDATES)
-        candidates.update(near_pairs[i])
+        original = copy_of[i]
+        if original is not None:  # a revision that also copies another article: compare it with that one
+            candidates.add(original)
         for j in sorted(candidates):
             if j >= i:
                 continue  # a pair of new articles is compared once, from the later one (look-ups are symmetric)
@@ -347,5 +377,7 @@ def assign(
         root = roots[node_of[i]]
         if root not in names:
             names[root] = story_id_for(items[i].content_hash)  # items are in order: i is the earliest
-        out.append(Assignment(items[i].content_hash, items[i].article_id, duplicate_of[i], names[root]))
+        original = copy_of[i]
+        duplicate_of = items[original].article_id if original is not None else None
+        out.append(Assignment(items[i].content_hash, items[i].article_id, duplicate_of, names[root]))
     return out

@@ -110,8 +110,9 @@ class Taggers:
         return cls(TopicScorer.load(taxonomy_path), EntityRecognizer())
 
 
-def build_article(draft: Draft, taggers: Taggers, ctx: RunContext) -> Article:
-    """The tagged output row for a draft."""
+def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: int | None = None) -> Article:
+    """The tagged output row for a draft. `word_count` is `len(draft.text.split())` when the caller has it
+    already (the Tag stage counts words to turn stubs away), so that the text is not split twice."""
     when = article_date(draft, ctx)
     scores = taggers.topics.score(draft.text, draft.title)
     lang, _ = language.detect_language(draft.text, draft.language_hint)
@@ -127,7 +128,7 @@ def build_article(draft: Draft, taggers: Taggers, ctx: RunContext) -> Article:
         canonical_url=canonical,
         title=draft.title,
         text=draft.text,
-        word_count=len(draft.text.split()),
+        word_count=len(draft.text.split()) if word_count is None else word_count,
         authors=clean_authors(draft.authors),
         publisher=publisher_name(draft.publisher, canonical or draft.url),
         language=lang,
@@ -177,7 +178,7 @@ class _TagFn(DeadLetterFn):
             yield reject(draft.source, STAGE, "too-short", detail, self.run_id, draft.url)
             return
         assert self.taggers is not None
-        article = build_article(draft, self.taggers, self.ctx)
+        article = build_article(draft, self.taggers, self.ctx, word_count=words)
         self.tagged.inc()
         if self.progress is not None:
             self.progress.tick()

@@ -47,6 +47,7 @@ TITLE_WEIGHT = 2  # a title word counts as this many body words
 LOGIT_CLIP = 30.0
 
 _TOKEN = re.compile(r"[^\W\d_]{2,}")
+_CHARS_PER_TOKEN = 8  # generous for English news; only sizes the slice `_leading_tokens` reads first
 # Bigrams that start or end with one of these are mostly noise ("of the", "said he").
 _BIGRAM_STOP_WORDS = (
     "the a an and or of to in on at for with from by is are was were be been being it its this that these "
@@ -64,10 +65,7 @@ def model_features(text: str, title: str | None = None, max_words: int | None = 
     2004-05 training set to its own news (Yukos and Gazprom made "Russia" a business word) and mislead
     the model on today's; the common vocabulary of a topic travels. Title words count `TITLE_WEIGHT` times.
     """
-    words = _TOKEN.findall(text or "")
-    if max_words is not None:
-        words = words[:max_words]
-    words = [word for word in words if not word[0].isupper()]
+    words = [word for word in _leading_tokens(text or "", max_words) if not word[0].isupper()]
     counts: Counter[str] = Counter(words)
     stop = _BIGRAM_STOP
     counts.update(f"{a} {b}" for a, b in itertools.pairwise(words) if a not in stop and b not in stop)
@@ -77,6 +75,18 @@ def model_features(text: str, title: str | None = None, max_words: int | None = 
             if position == 0 or not word[0].isupper():
                 counts[word.lower()] += TITLE_WEIGHT
     return counts
+
+
+def _leading_tokens(text: str, max_words: int | None) -> list[str]:
+    """`_TOKEN.findall(text)[:max_words]`, reading little more of a long text than the words kept."""
+    if max_words is None:
+        return _TOKEN.findall(text)
+    cut = max_words * _CHARS_PER_TOKEN
+    if len(text) > cut:
+        words = _TOKEN.findall(text, 0, cut)
+        if len(words) > max_words:  # only the last word found may be cut in half, and it is not kept
+            return words[:max_words]
+    return _TOKEN.findall(text)[:max_words]
 
 
 @dataclass(frozen=True)

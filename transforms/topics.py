@@ -287,15 +287,18 @@ class Taxonomy:
         """Raw evidence per topic (index-aligned with `topics`), before the logistic squash."""
         totals = [0.0] * len(self.topics)
         found, words = self._term_counts(text)
+        # Terms in id order: `_term_counts` finds them through a set intersection, whose order follows the
+        # process's string hash seed, and a float sum in another order can differ in its last bits (enough
+        # to swap two tied topics between two workers).
         if found:
             divisor = 1.0 + math.log1p(words / LENGTH_UNIT)
-            for term_id, n in found.items():
+            for term_id, n in sorted(found.items()):
                 damped = (1.0 + math.log(n)) / divisor
                 for topic_index, weight in self._term_hits[term_id]:
                     totals[topic_index] += weight * damped
         if title:
             title_found, _ = self._term_counts(title)
-            for term_id in title_found:
+            for term_id in sorted(title_found):
                 for topic_index, weight in self._term_hits[term_id]:
                     totals[topic_index] += weight * TITLE_WEIGHT
         return totals
