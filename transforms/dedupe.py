@@ -455,9 +455,10 @@ class _PlaceFn(beam.DoFn):
 
 
 class _ApplyFn(beam.DoFn):
-    """One content hash's full articles, its kept compact record and its assignment → the kept article with
-    revision, duplicate_of and story_id set. Nothing kept (an earlier run has the text), or a copy that is
-    not the kept one: dropped, as step 2 already reported it a `Duplicate`."""
+    """`StreamDedupe`'s step 5, with the window's articles in memory: one content hash's full articles, its
+    kept compact record and its assignment → the kept article with revision, duplicate_of and story_id set.
+    Nothing kept (an earlier run has the text), or a copy that is not the kept one: dropped, as step 2
+    already reported it a `Duplicate`."""
 
     def __init__(self) -> None:
         self.missing = Metrics.counter(STAGE, "kept_article_missing")
