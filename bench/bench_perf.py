@@ -158,6 +158,14 @@ def files_in(dataset: Path) -> list[Path]:
     return sorted(dataset.glob("date=*/topic=*/*.parquet"))
 
 
+def count_by_topic(con: duckdb.DuckDBPyConnection, dataset: Path, jsonl: Path) -> tuple[float, float]:
+    """Seconds of the count by topic over `dataset`'s Parquet and over the same rows written to `jsonl`."""
+    source = f"read_parquet('{dataset}/date=*/topic=*/*.parquet', hive_partitioning = true)"
+    con.execute(f"COPY (SELECT * FROM {source}) TO '{jsonl}' (FORMAT json)")
+    by_topic = "SELECT topic, count(*) FROM {src} GROUP BY topic"
+    return timed_query(con, by_topic.format(src=source)), timed_query(con, by_topic.format(src=f"read_json('{jsonl}')"))
+
+
 def summary_count(stdout: str, key: str) -> int:
     match = re.search(rf"^\s+{key}\s+(\d+)", stdout, re.MULTILINE)
     if not match:
@@ -241,7 +249,7 @@ def main() -> int:
         con.execute(f"CREATE VIEW articles AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true)")
         day = con.execute("SELECT min(date) FROM articles").fetchall()[0][0]
         files_in_day = len(list(dataset.glob(f"date={day.isoformat()}/topic=*/*.parquet")))
-        files_all = len(list(dataset.glob("date=*/topic=*/*.parquet")))
+        files_all = len(files_in(dataset))
         con.execute("PRAGMA enable_profiling = 'json'")
         profile_path = work / "profile.json"
         con.execute(f"PRAGMA profiling_output = '{profile_path}'")
@@ -258,17 +266,8 @@ def main() -> int:
         # the same query over the small run's output (a tenth of the rows, about as many files), and with
         # DuckDB's footer cache on (repeated queries in one session).
         small_out = work / "out-small-0"
-        small_glob = f"{small_out}/date=*/topic=*/*.parquet"
-        small_files = len(list(small_out.glob("date=*/topic=*/*.parquet")))
-        small_jsonl = work / "articles-small.jsonl"
-        con.execute(
-            f"COPY (SELECT * FROM read_parquet('{small_glob}', hive_partitioning = true)) "
-            f"TO '{small_jsonl}' (FORMAT json)"
-        )
-        small_parquet_s = timed_query(
-            con, by_topic.format(src=f"read_parquet('{small_glob}', hive_partitioning = true)")
-        )
-        small_jsonl_s = timed_query(con, by_topic.format(src=f"read_json('{small_jsonl}')"))
+        small_files = len(files_in(small_out))
+        small_parquet_s, small_jsonl_s = count_by_topic(con, small_out, work / "articles-small.jsonl")
         con.execute("SET parquet_metadata_cache = true")
         cached_s = timed_query(con, by_topic.format(src="articles"))
         con.execute("SET parquet_metadata_cache = false")
@@ -280,16 +279,7 @@ def main() -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             table = pq.read_table(path)
             pq.write_table(pa.concat_tables([table] * 10), target, compression="zstd")
-        tenfold_glob = f"{tenfold}/date=*/topic=*/*.parquet"
-        tenfold_jsonl = work / "articles-tenfold.jsonl"
-        con.execute(
-            f"COPY (SELECT * FROM read_parquet('{tenfold_glob}', hive_partitioning = true)) "
-            f"TO '{tenfold_jsonl}' (FORMAT json)"
-        )
-        tenfold_parquet_s = timed_query(
-            con, by_topic.format(src=f"read_parquet('{tenfold_glob}', hive_partitioning = true)")
-        )
-        tenfold_jsonl_s = timed_query(con, by_topic.format(src=f"read_json('{tenfold_jsonl}')"))
+        tenfold_parquet_s, tenfold_jsonl_s = count_by_topic(con, tenfold, work / "articles-tenfold.jsonl")
 
         ratio = median(nb_rates) / median(bare_rates)
         large_rate = args.large / median(large_walls)
