@@ -83,3 +83,25 @@ def _one_file_of(rows: int) -> Callable[[list[WrittenFile]], None]:
         assert [f.rows for f in files] == [rows]
 
     return checker
+
+
+def test_a_failed_write_does_not_shift_the_values_after_it(tmp_path: Path) -> None:
+    """A write that fails half-way (a full disk, say) leaves bytes behind; the next value goes to a new file,
+    so every ref handed out still points at its own value."""
+    writer = StagingWriter(str(tmp_path))
+    first = writer.append("first")
+    handle = writer._handle
+    assert handle is not None
+    real_write = handle.write
+
+    def half_then_fail(data: bytes) -> int:
+        real_write(data[: len(data) // 2])
+        raise OSError("No space left on device")
+
+    handle.write = half_then_fail  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="No space"):
+        writer.append("second, lost")
+    third = writer.append("third")
+    writer.close()
+    assert third.path != first.path
+    assert read_staged([first, third]) == ["first", "third"]

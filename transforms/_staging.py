@@ -59,7 +59,12 @@ class StagingWriter:
             self._handle = FileSystems.create(self._path, compression_type=_RAW)
             self._offset = 0
         data = pack(value)
-        self._handle.write(data)
+        try:
+            self._handle.write(data)
+        except BaseException:
+            # Part of `data` may be in the file: later offsets would be off, so the next value starts a file.
+            self.close()
+            raise
         ref = Ref(self._path, self._offset, len(data))
         self._offset += len(data)
         return ref
