@@ -158,12 +158,21 @@ def files_in(dataset: Path) -> list[Path]:
     return sorted(dataset.glob("date=*/topic=*/*.parquet"))
 
 
+BY_TOPIC = "SELECT topic, count(*) FROM {src} GROUP BY topic"
+
+
+def parquet_source(dataset: Path) -> str:
+    return f"read_parquet('{dataset}/date=*/topic=*/*.parquet', hive_partitioning = true)"
+
+
 def count_by_topic(con: duckdb.DuckDBPyConnection, dataset: Path, jsonl: Path) -> tuple[float, float]:
     """Seconds of the count by topic over `dataset`'s Parquet and over the same rows written to `jsonl`."""
-    source = f"read_parquet('{dataset}/date=*/topic=*/*.parquet', hive_partitioning = true)"
+    source = parquet_source(dataset)
     con.execute(f"COPY (SELECT * FROM {source}) TO '{jsonl}' (FORMAT json)")
-    by_topic = "SELECT topic, count(*) FROM {src} GROUP BY topic"
-    return timed_query(con, by_topic.format(src=source)), timed_query(con, by_topic.format(src=f"read_json('{jsonl}')"))
+    return (
+        timed_query(con, BY_TOPIC.format(src=source)),
+        timed_query(con, BY_TOPIC.format(src=f"read_json('{jsonl}')")),
+    )
 
 
 def summary_count(stdout: str, key: str) -> int:
@@ -257,11 +266,7 @@ def main() -> int:
         con.execute("PRAGMA disable_profiling")
         profile = profile_path.read_text()
         files_read = [int(n) for n in re.findall(r'"Total Files Read":\s*"?(\d+)', profile)]
-        jsonl = work / "articles.jsonl"
-        con.execute(f"COPY (SELECT * FROM articles) TO '{jsonl}' (FORMAT json)")
-        by_topic = "SELECT topic, count(*) FROM {src} GROUP BY topic"
-        parquet_s = timed_query(con, by_topic.format(src="articles"))
-        jsonl_s = timed_query(con, by_topic.format(src=f"read_json('{jsonl}')"))
+        parquet_s, jsonl_s = count_by_topic(con, dataset, work / "articles.jsonl")
         # What the Parquet side costs is mostly opening files (one per date and topic, ~40 rows each here):
         # the same query over the small run's output (a tenth of the rows, about as many files), and with
         # DuckDB's footer cache on (repeated queries in one session).
@@ -269,7 +274,7 @@ def main() -> int:
         small_files = len(files_in(small_out))
         small_parquet_s, small_jsonl_s = count_by_topic(con, small_out, work / "articles-small.jsonl")
         con.execute("SET parquet_metadata_cache = true")
-        cached_s = timed_query(con, by_topic.format(src="articles"))
+        cached_s = timed_query(con, BY_TOPIC.format(src=parquet_source(dataset)))
         con.execute("SET parquet_metadata_cache = false")
         # The same 245 files with ten times the rows each (every file's rows repeated ten times), and the
         # JSONL of those rows: how the ratio moves with rows per partition file.

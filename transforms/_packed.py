@@ -2,9 +2,10 @@
 
 A portable runner decodes every value it groups, and the DirectRunner keeps a whole shuffled PCollection,
 decoded, in its own process until the next stage has run. An article decoded is ~13 KB of Python objects
-against ~5 KB pickled, so full articles cross their shuffles packed: the runner then holds bytes, the
-coder has nothing to do, and the receiving step unpickles only what it uses (the kept copy, the rows of one
-partition). The bytes are made and read by newsbeam's own steps within one run.
+against ~5 KB pickled. So the rows of in-memory articles (a stream window's) cross the writer's shuffle
+packed, and the staged articles of a batch run are stored packed (`transforms._staging`): the runner holds
+bytes, the coder has nothing to do, and only the step that writes unpickles them. The bytes are made and
+read by newsbeam's own steps within one run.
 """
 
 from __future__ import annotations

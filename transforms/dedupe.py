@@ -441,17 +441,25 @@ class _ClusterFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(COUNTS, (key, n))
 
 
+def _decided(groups: dict[str, Iterable[Any]]) -> tuple[_Signed, Decision] | None:
+    """Step 5 for one content hash: its kept compact record and the decision for it (revision,
+    duplicate_of, story_id); None when nothing was kept (an earlier run has the text)."""
+    for kept in list(groups["kept"])[:1]:
+        for a in list(groups["assignment"])[:1]:
+            return kept, Decision(kept.entry.revision, a.duplicate_of, a.story_id)
+    return None
+
+
 class _PlaceFn(beam.DoFn):
     """One content hash's kept record and its assignment → a `StagedArticle`: the kept copy's staging ref,
-    its partition and the decision (revision, duplicate_of, story_id) the sink applies when it reads it."""
+    its partition and the decision the sink applies when it reads the article back."""
 
     def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[StagedArticle]:
-        _, groups = element
-        for kept in list(groups["kept"])[:1]:
-            for a in list(groups["assignment"])[:1]:
-                assert kept.ref is not None, "the batch Dedupe stages every article it signs"
-                decision = Decision(kept.entry.revision, a.duplicate_of, a.story_id)
-                yield StagedArticle(kept.ref, kept.entry.date, kept.topic, kept.source, decision)
+        decided = _decided(element[1])
+        if decided is not None:
+            kept, decision = decided
+            assert kept.ref is not None, "the batch Dedupe stages every article it signs"
+            yield StagedArticle(kept.ref, kept.entry.date, kept.topic, kept.source, decision)
 
 
 class _ApplyFn(beam.DoFn):
@@ -465,14 +473,16 @@ class _ApplyFn(beam.DoFn):
 
     def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Article]:
         text_hash, groups = element
-        for kept in list(groups["kept"])[:1]:
-            for a in list(groups["assignment"])[:1]:
-                article = next((art for key, art in groups["article"] if key == kept.key), None)
-                if article is None:  # cannot happen: the record and the keyed article come from one call
-                    self.missing.inc()
-                    logger.error("dedupe: the kept article of %s is missing", text_hash)
-                else:
-                    yield Decision(kept.entry.revision, a.duplicate_of, a.story_id).apply(article)
+        decided = _decided(groups)
+        if decided is None:
+            return
+        kept, decision = decided
+        article = next((art for key, art in groups["article"] if key == kept.key), None)
+        if article is None:  # cannot happen: the record and the keyed article come from one call
+            self.missing.inc()
+            logger.error("dedupe: the kept article of %s is missing", text_hash)
+        else:
+            yield decision.apply(article)
 
 
 class _BoundsFn(beam.CombineFn):

@@ -156,7 +156,8 @@ class _WriteRejectedFn(beam.DoFn):
 
 class WritePartitions(beam.PTransform):
     """Articles or `StagedArticle`s → `<output>/date=YYYY-MM-DD/topic=<slug>/part-<run_id>-NNNNN.parquet`;
-    emits WrittenFile. Only compact values cross its shuffle: a staged article's ref, an article's packed row.
+    emits WrittenFile. No article object crosses its shuffle: a staged article goes as its ref and decision
+    (the text waits in its staging file), an in-memory article (a stream window's) as its packed row.
 
     In fixed windows (streaming) each window writes its own files, `part-<run_id>-w<start>-NNNNN.parquet`
     (`window_run_id`), at most one per partition and window below `rows_per_file`."""
