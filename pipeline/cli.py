@@ -154,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = "--verbose" in rest
     rest = [a for a in rest if a != "--verbose"]
     _configure_logging(verbose)
+    if command in ("run", "stream"):
+        from pipeline.runners import return_freed_memory
+
+        return_freed_memory()
     if command == "run":
         from pipeline.options import NewsbeamOptions
 

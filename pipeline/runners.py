@@ -1,4 +1,5 @@
-"""Runner setup done by the launcher before the pipeline is built: today, Beam's Dask runner.
+"""Runner setup done by the launcher before the pipeline is built: the allocator of the local processes
+(`return_freed_memory`) and Beam's Dask runner.
 
 `newsbeam run --runner dask` (also `DaskRunner` or Beam's full class path) runs the unchanged pipeline on
 a `dask.distributed` cluster: the one at `--dask-address` (or Beam's own `--dask_client_address`), or a
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import math
 import os
@@ -45,6 +48,27 @@ _DASK_NAMES = {"dask", "daskrunner", DASK_RUNNER.lower(), BEAM_DASK_RUNNER.lower
 
 # Files per Dask partition at most; fewer files make one partition per worker.
 FILES_PER_PARTITION = 200
+
+# Blocks from this size up get their own mapping from glibc's malloc, given back to the system when freed.
+MMAP_THRESHOLD = 1 << 20
+_M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
+_MMAP_THRESHOLD_ENV = "MALLOC_MMAP_THRESHOLD_"
+
+
+def return_freed_memory() -> bool:
+    """Fix glibc's mmap threshold at `MMAP_THRESHOLD` in this process and in the worker processes it starts
+    (they inherit the environment); returns whether this process took it (False off glibc).
+
+    glibc raises the threshold to the largest block freed so far (up to 32 MB), and blocks under it come
+    from the heap and stay there when freed. Beam's runner and workers pass each stage's data in messages of
+    up to 10 MB, so every stage of a long run left such blocks behind in some thread's heap: the peak
+    memory of a run grew with its size after tagging. A value the user set is left alone."""
+    os.environ.setdefault(_MMAP_THRESHOLD_ENV, str(MMAP_THRESHOLD))
+    name = ctypes.util.find_library("c")
+    mallopt = getattr(ctypes.CDLL(name), "mallopt", None) if name else None
+    if mallopt is None:
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, int(os.environ[_MMAP_THRESHOLD_ENV])))
 
 
 class DaskSetupOptions(PipelineOptions):

@@ -14,7 +14,8 @@ article: ids, revision, content hash, story, near-duplicate signature and salien
 
 Steps, each a shuffle or a parallel map except one. No shuffle carries an article's text: a runner may hold
 every shuffled PCollection in memory (Beam's FnApiRunner does, and in multi-processing mode lost elements of
-large streams), so every decision is taken on compact records (`_Signed`) and the articles wait on disk:
+large streams), so every decision is taken on compact records (`_Signed`, packed while they wait in a shuffle:
+`transforms._packed`) and the articles wait on disk:
 1. signatures, salient terms and a fingerprint of every incoming article, duplicates included, in parallel
    and fused with the stage before (`_SignFn`): a compact record per article, and the article appended to
    the bundle's staging file (`transforms._staging`; the record keeps its `Ref`);
@@ -55,6 +56,7 @@ from schemas.article import ARTICLES_GLOB, Article
 from transforms import minhash, state, stories
 from transforms._deadletter import REJECTED, DeadLetterFn
 from transforms._outputs import ParDoWithOutputs
+from transforms._packed import pack, unpack
 from transforms._staging import Decision, Ref, StagedArticle, StagingWriter, staging_dir
 
 logger = logging.getLogger(__name__)
@@ -578,20 +580,22 @@ class Dedupe(beam.PTransform):
         # 2. Exact duplicates.
         picked = (
             {
-                "new": signed["signed"] | "KeyByHash" >> beam.Map(lambda r: (r.entry.content_hash, r)),
+                "new": signed["signed"] | "KeyByHash" >> beam.Map(lambda r: (r.entry.content_hash, pack(r))),
                 "earlier": known | "KnownHashes" >> beam.Map(lambda r: (r["content_hash"], r["article_id"])),
             }
             | "JoinOnHash" >> beam.CoGroupByKey()
+            | "UnpackByHash" >> beam.Map(_unpacked, "new")
             | "Pick" >> ParDoWithOutputs(_PickFn(), DUPLICATES, main="unique")
         )
         # 3. Revisions.
         revised = (
             {
-                "new": picked["unique"] | "KeyById" >> beam.Map(lambda r: (r.entry.article_id, r)),
+                "new": picked["unique"] | "KeyById" >> beam.Map(lambda r: (r.entry.article_id, pack(r))),
                 "earlier": known
                 | "KnownRevisions" >> beam.Map(lambda r: (r["article_id"], (r["revision"], r["story_id"]))),
             }
             | "JoinOnId" >> beam.CoGroupByKey()
+            | "UnpackById" >> beam.Map(_unpacked, "new")
             | "Revise" >> beam.ParDo(_ReviseFn())
         )
         entries = revised | "Entries" >> beam.Map(lambda r: r.entry)
@@ -609,13 +613,14 @@ class Dedupe(beam.PTransform):
         )
         clustered = (
             (
-                entries | "TagNew" >> beam.Map(lambda e: ("new", e)),
-                window | "TagWindow" >> beam.Map(lambda e: ("earlier", e)),
-                rebuilt | "TagRebuilt" >> beam.Map(lambda r: ("rebuilt", r)),
+                entries | "TagNew" >> beam.Map(lambda e: ("new", pack(e))),
+                window | "TagWindow" >> beam.Map(lambda e: ("earlier", pack(e))),
+                rebuilt | "TagRebuilt" >> beam.Map(lambda r: ("rebuilt", pack(r))),
             )
             | "AllEntries" >> beam.Flatten()
             | "OneGroup" >> beam.Map(lambda x: (0, x))
             | "GatherEntries" >> beam.GroupByKey()
+            | "UnpackEntries" >> beam.MapTuple(lambda key, tagged: (key, [(tag, unpack(v)) for tag, v in tagged]))
             | "Cluster"
             >> ParDoWithOutputs(
                 _ClusterFn(self.near_duplicate_threshold, self.story_threshold, self.story_window_days),
@@ -627,10 +632,11 @@ class Dedupe(beam.PTransform):
         # 5. The decisions with the kept copies' staging refs: the sink reads the articles back.
         unique = (
             {
-                "kept": revised | "KeyKeptByHash" >> beam.Map(lambda r: (r.entry.content_hash, r)),
+                "kept": revised | "KeyKeptByHash" >> beam.Map(lambda r: (r.entry.content_hash, pack(r))),
                 "assignment": clustered["assignments"] | "KeyAssignments" >> beam.Map(lambda a: (a.content_hash, a)),
             }
             | "JoinDecisions" >> beam.CoGroupByKey()
+            | "UnpackKept" >> beam.Map(_unpacked, "kept")
             | "Place" >> beam.ParDo(_PlaceFn())
         )
         index_rows = (
@@ -640,15 +646,26 @@ class Dedupe(beam.PTransform):
         return DedupeResult(unique, picked[DUPLICATES], signed[REJECTED], index_rows, clustered[COUNTS])
 
 
+def _unpacked(element: tuple[Any, dict[str, Iterable[Any]]], tag: str) -> tuple[Any, dict[str, Iterable[Any]]]:
+    """A CoGroupByKey result with the values under `tag` unpacked again."""
+    key, groups = element
+    return key, {**groups, tag: [unpack(v) for v in groups[tag]]}
+
+
 def _mark_rebuilt(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, _SHARD: REPAIR_SHARD}
 
 
-def _release(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+def _part_of(row: dict[str, Any]) -> tuple[int, tuple[tuple[str, str], bytes]]:
+    """An index row → `(0, ((run id, shard), the row packed))`: its part file, and the row as bytes for the
+    two shuffles it waits in (`transforms._packed`)."""
+    part = (row["run_id"], row.get(_SHARD, RUN_SHARD))
+    return 0, (part, pack({k: v for k, v in row.items() if k != _SHARD}))
+
+
+def _release(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[tuple[str, str], bytes]]:
     _, groups = element
-    for row in groups["rows"]:
-        shard = row.get(_SHARD, RUN_SHARD)
-        yield (row["run_id"], shard), {k: v for k, v in row.items() if k != _SHARD}
+    yield from groups["rows"]
 
 
 class _WriteIndexFn(beam.DoFn):
@@ -656,8 +673,9 @@ class _WriteIndexFn(beam.DoFn):
         self.output = output
         self.rows = Metrics.counter(STAGE, "index_rows_written")
 
-    def process(self, element: tuple[tuple[str, str], Iterable[dict[str, Any]]]) -> Iterator[tuple[str, int]]:
-        (run_id, shard), rows = element
+    def process(self, element: tuple[tuple[str, str], Iterable[bytes]]) -> Iterator[tuple[str, int]]:
+        (run_id, shard), packed = element
+        rows = (unpack(row) for row in packed)
         written = state.write_table(self.output, INDEX_TABLE, INDEX_SCHEMA, rows, run_id, shard)
         self.rows.inc(written)
         yield (COUNT_INDEX_ROWS, written)
@@ -676,7 +694,7 @@ class WriteIndex(beam.PTransform):
     def expand(self, pcolls: dict[str, beam.PCollection]) -> beam.PCollection:
         return (
             {
-                "rows": pcolls["rows"] | "OneKey" >> beam.Map(lambda row: (0, row)),
+                "rows": pcolls["rows"] | "OneKey" >> beam.Map(_part_of),
                 "after": pcolls["after"] | "Written" >> beam.Map(lambda _f: (0, None)),
             }
             | "AfterWrites" >> beam.CoGroupByKey()
