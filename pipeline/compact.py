@@ -62,13 +62,13 @@ import pyarrow.parquet as pq
 
 from pipeline.manifest import COMPACTED_PREFIX, COMPACTIONS_DIR
 from schemas.rejected import REJECTED_DIR
+from transforms._parquet import writer_options
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TARGET_MB = 128
 SMALL_FRACTION = 0.75  # files under this fraction of the target are merged
 ROWS_PER_GROUP = 20_000
-COMPRESSION = "zstd"
 LOCK_NAME = ".lock"  # in _compactions/
 _WORK_MARK = ".compact-"
 
@@ -200,7 +200,7 @@ def _merge(sources: Sequence[str], target: str) -> MergedFile:
     inputs = []
     rows = 0
     buffered: list[pa.Table] = []
-    with pq.ParquetWriter(target, schema, compression=COMPRESSION) as writer:
+    with pq.ParquetWriter(target, schema, **writer_options(schema)) as writer:
         for source in sources:
             table = pq.read_table(source)
             inputs.append(FileRef(source, table.num_rows))

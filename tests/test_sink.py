@@ -108,3 +108,20 @@ def test_readers_never_glob_a_file_in_progress(tmp_path: Path, monkeypatch) -> N
     assert before_rename == ["date=2025-01-01/topic=politics/.part-r-00000.parquet.inprogress"]
     assert not any(fnmatch.fnmatch(p, ARTICLES_GLOB) for p in before_rename)
     assert fnmatch.fnmatch(str(final.relative_to(tmp_path)), ARTICLES_GLOB)
+
+
+def test_footers_keep_statistics_a_filter_can_use_and_drop_the_texts(tmp_path: Path) -> None:
+    from schemas.article import FILE_SCHEMA
+
+    path = tmp_path / "articles.parquet"
+    rows = [make_article(f"Body {i} " * 200, url=f"https://example.com/{i}").to_row() for i in range(3)]
+    write_parquet(str(path), FILE_SCHEMA, [{k: v for k, v in r.items() if k in FILE_SCHEMA.names} for r in rows])
+    metadata = pq.ParquetFile(path).metadata
+    group = metadata.row_group(0)
+    with_stats = {group.column(i).path_in_schema for i in range(metadata.num_columns) if group.column(i).is_stats_set}
+    leaves = {group.column(i).path_in_schema for i in range(metadata.num_columns)}
+    assert leaves - with_stats == {"text"}
+    assert {"run_id", "published_at", "topics.list.element.label", "entities.list.element.text"} <= with_stats
+    # A footer no longer carries the article text: it stays small however long the articles are.
+    assert metadata.serialized_size < 6_000
+    assert b"Body 2 Body 2" not in path.read_bytes()[-metadata.serialized_size - 8 :]

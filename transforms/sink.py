@@ -27,11 +27,11 @@ from apache_beam.transforms.window import IntervalWindow
 from schemas.article import FILE_SCHEMA, Article
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
 from transforms._packed import pack, unpack
+from transforms._parquet import writer_options
 from transforms._staging import StagedArticle, load_staged
 
 logger = logging.getLogger(__name__)
 
-COMPRESSION = "zstd"
 ROWS_PER_BATCH = 1_000
 DEFAULT_ROWS_PER_FILE = 100_000
 
@@ -67,7 +67,7 @@ def write_parquet(path: str, schema: pa.Schema, rows: Iterable[dict[str, Any]]) 
     temp = FileSystems.join(directory, f".{name}.inprogress")
     written = 0
     iterator = iter(rows)
-    with FileSystems.create(temp) as handle, pq.ParquetWriter(handle, schema, compression=COMPRESSION) as writer:
+    with FileSystems.create(temp) as handle, pq.ParquetWriter(handle, schema, **writer_options(schema)) as writer:
         while batch := list(islice(iterator, ROWS_PER_BATCH)):
             writer.write_table(pa.Table.from_pylist(batch, schema=schema))
             written += len(batch)
