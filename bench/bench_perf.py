@@ -375,8 +375,9 @@ def main() -> int:
             "clustering in one worker, writing).",
             "",
             f"The count by topic opens every partition file ({files_all} here, ~{large_written // files_all} rows "
-            "each) and reads its footer; the JSONL is one file read in full. So the Parquet side costs about "
-            f"the same for a tenth of the rows ({small_parquet_s * 1000:.1f} ms), and the ratio grows with rows "
+            "each) and reads its footer; the JSONL is one file read in full. So the Parquet side costs "
+            f"about the same over the {args.small}-article output ({small_parquet_s * 1000:.1f} ms), and the ratio "
+            "grows with rows "
             "per file: "
             + ", ".join(f"{j_s / p_s:.0f}× at {factor} times the rows" for factor, (p_s, j_s) in scaled.items())
             + ".",
