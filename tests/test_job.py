@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
@@ -74,9 +77,6 @@ print(rss() - before)
 
 
 def _retained_after_free(mode: str, env: dict[str, str]) -> tuple[str, int]:
-    import subprocess
-    import sys
-
     out = subprocess.run(
         [sys.executable, "-c", _HOLD_AND_FREE, mode], capture_output=True, text=True, check=True, env=env
     ).stdout.split()
@@ -85,9 +85,8 @@ def _retained_after_free(mode: str, env: dict[str, str]) -> tuple[str, int]:
 
 def test_the_launcher_gives_freed_blocks_back_to_the_system() -> None:
     """What keeps a long run's memory flat after tagging: without the setting, freed 4 MB blocks stay in the
-    process (the threshold rose to 16 MB); with it they go back, and worker processes inherit it."""
-    import os
-
+    process (the threshold rose to 16 MB); with it they go back, and the environment that worker processes
+    inherit carries it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     _, kept_default = _retained_after_free("default", env)
     threshold, kept_tuned = _retained_after_free("tuned", env)
