@@ -11,6 +11,7 @@ wall time, and peak RSS summed over the process and its Beam worker processes, s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import re
@@ -32,11 +33,10 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import contextlib
-
 from corpus import build_jsonl
 from report import machine, median, write_section
 
+from schemas.article import ARTICLES_GLOB
 from transforms._parquet import writer_options
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,14 +171,14 @@ def bare_loops_in_parallel(inputs: list[Path]) -> float:
 
 
 def files_in(dataset: Path) -> list[Path]:
-    return sorted(dataset.glob("date=*/topic=*/*.parquet"))
+    return sorted(dataset.glob(ARTICLES_GLOB))
 
 
 BY_TOPIC = "SELECT topic, count(*) FROM {src} GROUP BY topic"
 
 
 def parquet_source(dataset: Path) -> str:
-    return f"read_parquet('{dataset}/date=*/topic=*/*.parquet', hive_partitioning = true)"
+    return f"read_parquet('{dataset}/{ARTICLES_GLOB}', hive_partitioning = true)"
 
 
 def count_by_topic(con: duckdb.DuckDBPyConnection, dataset: Path, jsonl: Path) -> tuple[float, float]:
@@ -270,8 +270,7 @@ def main() -> int:
         # Query side over the large output (30 dates).
         dataset = work / "out-large-0"
         con = duckdb.connect()
-        glob = f"{dataset}/date=*/topic=*/*.parquet"
-        con.execute(f"CREATE VIEW articles AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true)")
+        con.execute(f"CREATE VIEW articles AS SELECT * FROM {parquet_source(dataset)}")
         day = con.execute("SELECT min(date) FROM articles").fetchall()[0][0]
         files_in_day = len(list(dataset.glob(f"date={day.isoformat()}/topic=*/*.parquet")))
         files_all = len(files_in(dataset))

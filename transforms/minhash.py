@@ -35,11 +35,6 @@ _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2
 _PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def words(text: str) -> list[str]:
-    """The words identity is computed from: normalised (NFKC, case-folded), punctuation dropped."""
-    return list(normalised_words(text))
-
-
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     """Word `size`-shingles of the normalised text; a text shorter than `size` words is one shingle."""
     tokens = normalised_words(text)
