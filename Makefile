@@ -1,11 +1,12 @@
-# newsbeam: `make run` sets everything up and runs the main job on seeds/; `make test` runs the suite.
+# newsbeam: `make run` sets everything up and runs the main job on seeds/; `make test` runs the suite
+# (`make test-fast`: the unit and stage tests only).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUTPUT ?= data/articles
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +27,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# On every core; each test file whole on one worker, so a module's fixtures (a newsbeam run) are built once.
 test: install lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
+
+# The unit and stage tests only (no whole newsbeam processes, no browser, nothing slow): under 2 minutes.
+test-fast: install
+	$(BIN)/pytest -q -n auto --dist loadfile -m "not e2e and not slow and not browser"
 
 bench: install
 	$(BIN)/python bench/run_all.py

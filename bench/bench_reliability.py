@@ -45,7 +45,8 @@ from tests.bad_inputs import (  # noqa: E402
     write_local_cases,
 )
 from tests.http_fixtures import FixtureServer, Reply, static  # noqa: E402
-from tests.test_crash import N_ARTICLES, _article_files, _input, _rows, _run_killed_in_write_phase  # noqa: E402
+from tests.support import CRASH_ARTICLES as N_ARTICLES  # noqa: E402
+from tests.support import article_files, article_rows, bbc_articles_jsonl, run_killed_in_write_phase  # noqa: E402
 
 REFERENCE = "2026-11-21"
 WEB_ARGS = ("--per-host-delay", "0", "--timeout", "10", "--reference-date", REFERENCE, *IN_PROCESS)
@@ -252,27 +253,27 @@ def web_replies(tmp: Path) -> list[list[str]]:
 
 
 def crashes(tmp: Path, trials: int) -> list[list[str]]:
-    source = _input(tmp)
+    source = bbc_articles_jsonl(tmp)
     clean_out = tmp / "clean"
     result = newsbeam("run", "--input", str(source), "--output", str(clean_out), "--reference-date", REFERENCE)
     assert result.returncode == 0, result.stderr[-2000:]
-    clean = sorted(_rows(clean_out))
+    clean = sorted(article_rows(clean_out))
     outcomes: Counter[str] = Counter()
     left_files = []
     for trial in range(trials):
         out = tmp / f"crash{trial}"
-        _run_killed_in_write_phase(source, out)
-        left_files.append(len(_article_files(out)))
+        run_killed_in_write_phase(source, out, planted=False)
+        left_files.append(len(article_files(out)))
         temporaries = len(list(out.rglob("*.inprogress")))
         again = newsbeam("run", "--input", str(source), "--output", str(out), "--reference-date", REFERENCE)
-        rows = sorted(_rows(out))
+        rows = sorted(article_rows(out))
         outcomes["re-run exit 0"] += again.returncode == 0
         outcomes["same rows as a clean run"] += rows == clean
         outcomes["duplicate rows"] += len(rows) - len({r[1] for r in rows})
         outcomes["temporaries left by the kill"] += temporaries
         outcomes["temporaries after the re-run"] += len(list(out.rglob("*.inprogress")))
     detail = "; ".join(f"{k} {v}" for k, v in outcomes.items())
-    detail += f"; article files in place at the kill {left_files} of {len(_article_files(clean_out))}"
+    detail += f"; article files in place at the kill {left_files} of {len(article_files(clean_out))}"
     return [[f"SIGKILL in the write phase, then re-run ({N_ARTICLES} articles)", str(trials), detail, "0", "0"]]
 
 

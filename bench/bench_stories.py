@@ -47,6 +47,7 @@ from report import machine, write_section  # noqa: E402
 
 from pipeline.query import connect  # noqa: E402
 from schemas.article import Article, TopicScore  # noqa: E402
+from tests.factories import make_article  # noqa: E402
 from transforms import identity, minhash, stories  # noqa: E402
 from transforms.dedupe import Dedupe, WriteIndex  # noqa: E402
 from transforms.sink import WritePartitions  # noqa: E402
@@ -326,33 +327,8 @@ def synthetic_text(k: int) -> tuple[str, str]:
 
 def synthetic_article(k: int, run_id: str) -> Article:
     text, category = synthetic_text(k)
-    text_hash = identity.content_hash(text)
-    return Article(
-        article_id=identity.article_id(None, text_hash),
-        revision=1,
-        content_hash=text_hash,
-        source=f"synthetic/{k}.txt",
-        source_format="txt",
-        url=None,
-        canonical_url=None,
-        title=None,
-        text=text,
-        word_count=len(text.split()),
-        authors=[],
-        publisher=None,
-        language="en",
-        published_at=None,
-        date=NOW.date(),
-        date_source="ingested",
-        date_confidence=0.05,
-        topic=category,
-        topics=[TopicScore(category, 1.0)],
-        keywords=[],
-        entities=[],
-        duplicate_of=None,
-        story_id=None,
-        ingested_at=NOW,
-        run_id=run_id,
+    return make_article(
+        text, source=f"synthetic/{k}.txt", topic=category, run_id=run_id, topics=[TopicScore(category, 1.0)]
     )
 
 

@@ -23,8 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import machine, write_section  # noqa: E402
 from pipeline.query import connect  # noqa: E402
-from tests.http_fixtures import FixtureServer, npr_feed_rewritten  # noqa: E402
-from tests.test_stream_e2e import GrowingFeed  # noqa: E402
+from tests.http_fixtures import FixtureServer, GrowingFeed, npr_feed_rewritten  # noqa: E402
 from transforms.discover import entry_key  # noqa: E402
 
 POLL = 5.0

@@ -1,6 +1,6 @@
 """`make bench-quality`: newsbeam's accuracy on public ground truth, each figure beside its anchor.
 
-Runs the `bench/quality_*.py` scripts one after another (extraction, dates, topics, cost); each prints its
+Runs the `bench/quality_*.py` scripts one after another (extraction, dates, topics, cost, wcxb); each prints its
 figures and rewrites its own block in the "Quality" section of BENCHMARKS.md. Pass names to run a subset:
 `python bench/quality.py dates topics`. Exits non-zero when a script fails (e.g. the evaluation data
 beside the project is missing), never when a target is missed: missing a target is a finding to report.
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("extraction", "dates", "topics", "cost")
+ORDER = ("extraction", "dates", "topics", "cost", "wcxb")
 
 
 def main(argv: list[str]) -> int:

@@ -22,7 +22,7 @@ from transforms.read import ReadLocal
 from transforms.sink import WritePartitions, WriteRejected
 from transforms.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
 from transforms.tag import DEFAULT_MIN_WORDS, TagArticles
-from transforms.unchanged import Fingerprint, RecordUnchanged, SkipUnchanged, UnchangedFiles
+from transforms.unchanged import Fingerprint, Key, RecordUnchanged, SkipUnchanged, UnchangedFiles, settings_key
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class StageSettings:
     near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD
     story_threshold: float = DEFAULT_STORY_THRESHOLD
     story_window_days: int = DEFAULT_WINDOW_DAYS
+    keep_non_articles: bool = False  # write pages the article gate turns away (`page_kind` says what they are)
 
     @classmethod
     def from_options(cls, opts: NewsbeamOptions) -> StageSettings:
@@ -44,6 +45,7 @@ class StageSettings:
             near_duplicate_threshold=opts.near_duplicate_threshold,
             story_threshold=opts.story_threshold,
             story_window_days=opts.story_window_days,
+            keep_non_articles=opts.keep_non_articles,
         )
 
     def dedupe_options(self) -> dict[str, Any]:
@@ -56,6 +58,11 @@ class StageSettings:
 
 
 DEFAULT_SETTINGS = StageSettings()
+
+
+def _file(source: str) -> str:
+    """The file of a web archive record's source (`<file>#<offset>`)."""
+    return source.rsplit("#", 1)[0]
 
 
 def _count(label: str, pcoll: beam.PCollection, key: str) -> beam.PCollection:
@@ -76,16 +83,20 @@ def build_batch(
     unchanged_files: Sequence[str] = (),
     unchanged_inputs: Mapping[str, int] | None = None,
     fingerprints: Sequence[Fingerprint] = (),
+    unchanged_rejects: Mapping[str, int] | None = None,
 ) -> None:
     """Read → extract → clean → tag → dedupe → write, every stage's rejects to `_rejected/`, and a
     manifest of the run in `_runs/<run_id>.json`. Web sources (`web`) are fetched into documents that join
     the local ones before Extract. `unchanged_files` (not read: `transforms.unchanged.plan_reads`) count as
-    inputs and duplicates (as many as `unchanged_inputs` says each held); `fingerprints` of the files read are
-    recorded for the next run."""
+    inputs and duplicates (as many as `unchanged_inputs` says each held, `unchanged_rejects` of them settled
+    rejects); `fingerprints` of the files read are recorded for the next run."""
     run_id = ctx.run_id
-    docs, read_rejected = p | "ReadLocal" >> ReadLocal(inputs, run_id, max_bytes)
+    # Inputs that are duplicates as read (web archives' revisit records) count as read and as duplicates.
+    docs, read_rejected, read_duplicates = p | "ReadLocal" >> ReadLocal(inputs, run_id, max_bytes, duplicates=True)
     # Local inputs an earlier run already made articles of are not extracted again.
-    local = docs | "SkipUnchanged" >> SkipUnchanged(output)
+    # ... and so are those rejected for a reason these settings would give again (`settings_key`).
+    decided_by = settings_key(settings.min_words, settings.keep_non_articles, max_bytes)
+    local = docs | "SkipUnchanged" >> SkipUnchanged(output, decided_by)
     to_extract = local.fresh
     fetched = None
     if web:
@@ -94,13 +105,13 @@ def build_batch(
         docs = (docs, fetched["documents"]) | "LocalAndWeb" >> beam.Flatten()
         to_extract = (to_extract, fetched["documents"]) | "FreshAndWeb" >> beam.Flatten()
         read_rejected = (read_rejected, fetched["rejected"]) | "ReadAndFetchRejects" >> beam.Flatten()
-    drafts, extract_rejected = to_extract | "Extract" >> Extract(run_id, ctx.reference_date)
+    drafts, extract_rejected = to_extract | "Extract" >> Extract(run_id, ctx.reference_date, settings.keep_non_articles)
     cleaned, clean_rejected = drafts | "CleanText" >> CleanText(run_id)
     articles, tag_rejected = cleaned | "Tag" >> TagArticles(ctx, settings.taxonomy, settings.min_words)
     deduped = articles | "Dedupe" >> Dedupe(output, run_id, **settings.dedupe_options())
     unique = deduped.unique
-    not_read = p | "UnchangedFiles" >> UnchangedFiles(unchanged_files, unchanged_inputs)
-    duplicates = (deduped.duplicates, local.unchanged, not_read) | "AllDuplicates" >> beam.Flatten()
+    not_read = p | "UnchangedFiles" >> UnchangedFiles(unchanged_files, unchanged_inputs, unchanged_rejects)
+    duplicates = (deduped.duplicates, local.unchanged, not_read, read_duplicates) | "AllDuplicates" >> beam.Flatten()
 
     written = unique | "WritePartitions" >> WritePartitions(output, run_id)
     rejected = (
@@ -116,6 +127,7 @@ def build_batch(
         (
             _count("CountDocuments", docs, manifest.INPUTS),
             _count("CountReadRejects", read_rejected, manifest.INPUTS),
+            _count("CountReadDuplicates", read_duplicates, manifest.INPUTS),
             _count("CountDuplicates", duplicates, manifest.DUPLICATES),
             rejected | "KeyRejects" >> beam.Map(lambda r: (f"{manifest.REJECTED_PREFIX}{r.stage}|{r.reason}", 1)),
             written | "CountWritten" >> beam.Map(lambda f: (manifest.WRITTEN, f.rows)),
@@ -133,14 +145,16 @@ def build_batch(
         unique | "ArticleSources" >> beam.Map(lambda a: a.source),
         duplicates | "DuplicateInputSources" >> beam.Map(lambda d: d.source),
     ) | "ArticleOutcomes" >> beam.Flatten()
+    # A revisit record settles as a duplicate and counts towards its file's inputs (no hash to record).
+    revisit_keys = read_duplicates | "RevisitKeys" >> beam.Map(lambda d: (d.source, Key("", _file(d.source), False)))
     recorded = {
-        "keys": local.keys,
+        "keys": (local.keys, revisit_keys) | "InputKeys" >> beam.Flatten(),
         "articles": input_outcomes,
-        "rejected": rejected | "RejectedInputSources" >> beam.Map(lambda r: r.source),
+        "rejected": rejected,
         "fingerprints": p
         | "Fingerprints" >> beam.Create([(path, (size, mtime)) for path, size, mtime in fingerprints]),
         "after": written,
-    } | "RecordUnchanged" >> RecordUnchanged(output, run_id)
+    } | "RecordUnchanged" >> RecordUnchanged(output, run_id, decided_by)
     counts = (
         counts,
         deduped.counts,

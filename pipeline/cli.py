@@ -23,6 +23,8 @@ USAGE = """newsbeam run   [--input PATH_OR_GLOB ...] [--feed URL ...] [--feeds F
        newsbeam query "SQL" [--output DIR] [--format table|csv|jsonl]
        newsbeam compact [--output DIR] [--target-size-mb N]
        newsbeam verify --run-id ID [--output DIR]
+       newsbeam report [--output DIR] [--out report.html] [--days 30]
+       newsbeam runs [--output DIR] [--last 20]
 
 Views in queries: articles, articles_latest (one row per article: its latest revision), rejected.
 """
@@ -193,6 +195,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return compact(rest)
     if command == "verify":
         return verify(rest)
+    if command == "report":
+        from pipeline.report import main as report_main
+
+        return report_main(rest)
+    if command == "runs":
+        from pipeline.runs import main as runs_main
+
+        return runs_main(rest)
     print(f"newsbeam: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -8,10 +8,13 @@ import logging
 import os
 import secrets
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 
 import apache_beam as beam
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (
     DirectOptions,
@@ -25,7 +28,9 @@ from pipeline import DEFAULT_INPUT, manifest, runners
 from pipeline.build import StageSettings, build_batch
 from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
 from pipeline.options import NewsbeamOptions
+from schemas.rejected import REJECTED_DIR
 from transforms import unchanged
+from transforms._deadletter import INTERNAL_ERROR
 from transforms._http import FetchConfig
 from transforms._staging import STAGING_DIR
 from transforms.discover import WebSources, web_sources_from
@@ -156,6 +161,7 @@ def run(argv: Sequence[str]) -> int:
     submitted) it returns after submitting; `newsbeam verify` checks the run once it has finished."""
     options = PipelineOptions(list(argv))
     skip_type_check(options, argv)
+    runners.remember_dofn_specs()  # a quarter of a small run's CPU was Beam asking the same DoFns again
     opts = options.view_as(NewsbeamOptions)
     now = dt.datetime.now(dt.timezone.utc)
     ctx = RunContext(
@@ -175,8 +181,10 @@ def run(argv: Sequence[str]) -> int:
     )
     inputs = opts.input or ([] if web else [DEFAULT_INPUT])
     files, size = _check_inputs(inputs)
-    # Files an earlier run made articles of, unchanged since, are not read; the rest decides parallelism.
-    plan = unchanged.plan_reads(opts.output.rstrip("/") or "/", inputs)
+    # Files an earlier run settled (made articles of, or rejected for reasons these settings would give again),
+    # unchanged since, are not read; the rest decides parallelism.
+    decided_by = unchanged.settings_key(settings.min_words, settings.keep_non_articles, opts.max_bytes)
+    plan = unchanged.plan_reads(opts.output.rstrip("/") or "/", inputs, decided_by)
     if plan.unchanged:
         logger.info("%d of %d files unchanged since an earlier run: not read again", len(plan.unchanged), files)
         files, size = len(plan.read), plan.read_bytes
@@ -198,6 +206,7 @@ def run(argv: Sequence[str]) -> int:
         "ingested_at": ctx.ingested_at.isoformat(),
         "runner": runner,
         "taxonomy": settings.taxonomy,
+        "keep_non_articles": settings.keep_non_articles,
         **settings.dedupe_options(),
     }
     if web:
@@ -216,11 +225,12 @@ def run(argv: Sequence[str]) -> int:
         setup = runners.dask_cluster(options, argv, len(read_inputs))
     started = time.monotonic()
     if plan.unchanged and not plan.read and not web:
-        # Every input is a file an earlier run made an article of, unchanged since: the outcome is known
+        # Every input is a file an earlier run settled, unchanged since: the outcome is known
         # without starting Beam.
         with dataset_lock(output, exclusive=False):
             n = plan.unchanged_inputs
-            counts = {manifest.INPUTS: n, manifest.DUPLICATES: n, f"{manifest.DUPLICATES}|{unchanged.REASON}": n}
+            counts = {manifest.INPUTS: n, manifest.DUPLICATES: n}
+            counts.update({f"{manifest.DUPLICATES}|{r}": k for r, k in plan.duplicate_reasons().items()})
             manifest.write_manifest(ctx.run_id, output, counts, [], params)
     else:
         # A compaction of a local dataset waits for the run to finish writing, and the run for it.
@@ -238,6 +248,7 @@ def run(argv: Sequence[str]) -> int:
                 unchanged_files=plan.unchanged,
                 unchanged_inputs=plan.inputs,
                 fingerprints=plan.fingerprints,
+                unchanged_rejects=plan.rejects,
             )
     elapsed = time.monotonic() - started
     if options.view_as(StandardOptions).no_wait_until_finish:
@@ -248,11 +259,44 @@ def run(argv: Sequence[str]) -> int:
         return 0
     report = manifest.verify(output, ctx.run_id)
     print(format_summary(report, output, elapsed, manifest.read_manifest(output, ctx.run_id)["counts"]))
-    if report.problems:
-        for problem in report.problems:
-            logger.error("verification failed: %s", problem)
-        return 1
-    return 0
+    for problem in report.problems:
+        logger.error("verification failed: %s", problem)
+    internal = sum(n for (_, reason), n in report.rejected.items() if reason == INTERNAL_ERROR)
+    too_many = internal > opts.max_internal_errors
+    if too_many:
+        print_internal_errors(output, f"part-{ctx.run_id}-*.parquet", internal, opts.max_internal_errors)
+    return 1 if report.problems or too_many else 0
+
+
+def internal_errors(output: str, pattern: str, skip: frozenset[str] = frozenset()) -> tuple[int, str | None, set[str]]:
+    """`internal-error` rows in the rejected files of `output` matching `pattern` (but not in `skip`): their
+    number, the detail (traceback) of the earliest, and the files read."""
+    count, first, first_at, read = 0, None, None, set()
+    for meta in FileSystems.match([FileSystems.join(output, REJECTED_DIR, pattern)])[0].metadata_list:
+        if meta.path in skip:
+            continue
+        read.add(meta.path)
+        with FileSystems.open(meta.path) as handle:
+            table = pq.read_table(handle, columns=["reason", "detail", "rejected_at"])
+        rows = table.filter(pc.equal(table["reason"], INTERNAL_ERROR))
+        count += rows.num_rows
+        for row in rows.to_pylist():
+            if first_at is None or row["rejected_at"] < first_at:
+                first, first_at = row["detail"], row["rejected_at"]
+    return count, first, read
+
+
+def print_internal_errors(output: str, pattern: str, count: int, limit: int, first: str | None = None) -> None:
+    """An internal error is a bug in newsbeam, not a bad input: say so on stderr with the first traceback
+    (the rows themselves stay in `_rejected/`)."""
+    if first is None:
+        _, first, _ = internal_errors(output, pattern)
+    print(
+        f"newsbeam: {count} internal error{'' if count == 1 else 's'} (a bug in newsbeam, not a bad input; "
+        f"--max-internal-errors {limit}); the rows are in {output}/{REJECTED_DIR}/. The first:\n"
+        f"{first or '(no detail recorded)'}",
+        file=sys.stderr,
+    )
 
 
 def _web_sources(opts: NewsbeamOptions) -> WebSources:

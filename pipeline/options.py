@@ -63,6 +63,24 @@ class NewsbeamOptions(PipelineOptions):
             help=f"Articles with fewer words after cleaning are rejected as too short. Default: {DEFAULT_MIN_WORDS}",
         )
         group.add_argument(
+            "--keep-non-articles",
+            dest="keep_non_articles",
+            action="store_true",
+            default=False,
+            help="Write pages that are not articles (product, service, forum, listing, collection, documentation "
+            "and error pages) too, their kind in the `page_kind` column. Default: they become rejected rows "
+            "(stage extract, reason not-an-article).",
+        )
+        group.add_argument(
+            "--max-internal-errors",
+            dest="max_internal_errors",
+            type=int,
+            default=0,
+            help="Internal errors (rejected rows with reason internal-error: a bug, not a bad input) a run "
+            "tolerates; with more it exits 1 and prints the first traceback. The rows are written either way. "
+            "Default: 0",
+        )
+        group.add_argument(
             "--run-id",
             dest="run_id",
             default=None,

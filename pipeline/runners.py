@@ -29,9 +29,11 @@ import argparse
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import logging
 import math
 import os
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -69,6 +71,41 @@ def return_freed_memory() -> bool:
     if mallopt is None:
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, int(os.environ[_MMAP_THRESHOLD_ENV])))
+
+
+def remember_dofn_specs() -> bool:
+    """Make Beam compute a DoFn's state and timer specs once per DoFn object instead of at every ask; returns
+    whether this call installed it (False when already installed).
+
+    Beam's `userstate.get_dofn_specs` inspects the signature of every method of a DoFn each time it is asked,
+    and it is asked about seven times per ParDo while the graph is translated, validated and run (2,300 times
+    on newsbeam's graph, 69,000 signatures): a quarter of the CPU of a small run. The answer only depends on
+    the DoFn's methods, which do not change once it is built, so it is kept, per object (weakly: nothing is
+    kept alive), and handed out as fresh sets. A DoFn that cannot be weakly referenced is inspected as before.
+    """
+    from apache_beam.transforms import userstate
+
+    inspect = userstate.get_dofn_specs
+    if getattr(inspect, "remembers", False):
+        return False
+    known: weakref.WeakKeyDictionary[Any, tuple[frozenset[Any], frozenset[Any]]] = weakref.WeakKeyDictionary()
+
+    @functools.wraps(inspect)
+    def get_dofn_specs(dofn: Any) -> tuple[set[Any], set[Any]]:
+        try:
+            found = known.get(dofn)
+        except TypeError:  # neither hashable nor weakly referable
+            return inspect(dofn)
+        if found is None:
+            states, timers = inspect(dofn)
+            found = (frozenset(states), frozenset(timers))
+            with contextlib.suppress(TypeError):
+                known[dofn] = found
+        return set(found[0]), set(found[1])
+
+    get_dofn_specs.remembers = True  # type: ignore[attr-defined]
+    userstate.get_dofn_specs = get_dofn_specs
+    return True
 
 
 class DaskSetupOptions(PipelineOptions):
@@ -245,5 +282,6 @@ __all__ = [
     "dask_cluster",
     "is_dask",
     "matched_files",
+    "remember_dofn_specs",
     "resolve_runner",
 ]

@@ -35,7 +35,14 @@ from apache_beam.transforms.window import FixedWindows
 from pipeline import runners
 from pipeline.build import DEFAULT_SETTINGS, StageSettings
 from pipeline.compact import dataset_lock
-from pipeline.job import _check_story_options, _parse_reference, _web_sources, new_run_id
+from pipeline.job import (
+    _check_story_options,
+    _parse_reference,
+    _web_sources,
+    internal_errors,
+    new_run_id,
+    print_internal_errors,
+)
 from pipeline.options import NewsbeamOptions
 from transforms import state
 from transforms._http import FetchConfig
@@ -159,7 +166,7 @@ def build_stream(
     entries, poll_rejected, _counts = ticks | "Poll" >> PollFeeds(sources, output, run_id, fetch)
     windowed = entries | "Window" >> beam.WindowInto(FixedWindows(window))
     documents, fetch_rejected, _settled = windowed | "Fetch" >> Fetch(fetch, run_id)
-    drafts, extract_rejected = documents | "Extract" >> Extract(run_id, ctx.reference_date)
+    drafts, extract_rejected = documents | "Extract" >> Extract(run_id, ctx.reference_date, settings.keep_non_articles)
     cleaned, clean_rejected = drafts | "CleanText" >> CleanText(run_id)
     articles, tag_rejected = cleaned | "Tag" >> TagArticles(ctx, settings.taxonomy, settings.min_words)
     stamped = articles | "StampArticles" >> beam.ParDo(_StampWindowFn(run_id))
@@ -218,6 +225,7 @@ def run_stream(argv: Sequence[str]) -> int:
     """`newsbeam stream`: returns the exit code once the stream has stopped (signal or --max-duration)."""
     options = PipelineOptions(list(argv))
     options.view_as(StandardOptions).streaming = True
+    runners.remember_dofn_specs()  # as for a batch run: Beam asks the same DoFns for their specs again and again
     opts = options.view_as(NewsbeamOptions)
     timing = options.view_as(StreamOptions)
     _check_story_options(opts)
@@ -262,6 +270,9 @@ def run_stream(argv: Sequence[str]) -> int:
     # its impulse ending at the window's end): each drains, flushing its window, before the next starts.
     # Runners that honour the impulse's watermark (Dataflow, Flink) run one pipeline for the whole stream.
     segmented = runner in _DIRECT_RUNNERS
+    # Internal errors are bugs: past --max-internal-errors the stream stops after the window that found them.
+    windows = f"part-{ctx.run_id}-w*.parquet"
+    errors, first, counted = 0, None, set[str]()
     try:
         with _StopOnSignal(marker), dataset_lock(output, exclusive=False):
             while not stop_requested(marker) and time.time() < stop:
@@ -280,9 +291,16 @@ def run_stream(argv: Sequence[str]) -> int:
                         stop=end,
                         settings=StageSettings.from_options(opts),
                     )
+                found, earliest, read = internal_errors(output, windows, frozenset(counted))
+                errors, first, counted = errors + found, first or earliest, counted | read
+                if errors > opts.max_internal_errors:
+                    break
     finally:
         if FileSystems.exists(marker):
             FileSystems.delete([marker])
     logger.info("stream %s stopped after %.1f s", ctx.run_id, time.time() - start)
     print(f"newsbeam stream {ctx.run_id} stopped after {time.time() - start:.1f} s; output {output}")
+    if errors > opts.max_internal_errors:
+        print_internal_errors(output, windows, errors, opts.max_internal_errors, first)
+        return 1
     return 0

@@ -14,14 +14,14 @@ from typing import Any
 import pyarrow as pa
 
 # Bump on any change of columns or types; it is stored in every file's key-value metadata.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA_VERSION_KEY = b"newsbeam.schema_version"
 
 PARTITION_COLUMNS = ("date", "topic")
 # Where article files live below a dataset folder; readers glob exactly this (temporary files never match).
 ARTICLES_GLOB = "date=*/topic=*/*.parquet"
 
-DATE_SOURCES = ("feed", "sitemap", "html", "url", "text", "ingested")
+DATE_SOURCES = ("feed", "sitemap", "html", "url", "text", "story", "ingested")
 
 _UTC_US = pa.timestamp("us", tz="UTC")
 _TOPIC_SCORE = pa.struct([pa.field("label", pa.string(), nullable=False), pa.field("score", pa.float32())])
@@ -54,6 +54,10 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("story_id", pa.string()),
         pa.field("ingested_at", _UTC_US, nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
+        # What kind of page the row came from: "article", or with --keep-non-articles one of
+        # transforms.pagekind.KINDS (product, service, forum, listing, collection, documentation, error).
+        # Added in schema version 2: files of version 1 lack it (readers with union_by_name see NULL).
+        pa.field("page_kind", pa.string(), nullable=False),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()},
 )
@@ -107,6 +111,7 @@ class Article:
     story_id: str | None
     ingested_at: dt.datetime
     run_id: str
+    page_kind: str = "article"
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_row(self) -> dict[str, Any]:

@@ -16,7 +16,6 @@ import ipaddress
 import json
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests import support
 from tests.http_fixtures import FixtureServer, Reply, Request, shared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,44 +207,20 @@ def newsbeam_loopback(
     port: int, *args: str, allowed_networks: str | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:
     """`newsbeam <args>` in a subprocess whose connections all go to 127.0.0.1:`port` (see module doc)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), PORT_ENV: str(port)}
+    env = {PORT_ENV: str(port)}
     if allowed_networks:
         env[ALLOWED_ENV] = allowed_networks
-    return subprocess.run(
-        [sys.executable, "-m", "tests.bad_inputs", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
+    return support.newsbeam(*args, timeout=timeout, env=env, module="tests.bad_inputs")
 
 
 def newsbeam(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """`newsbeam <args>` in a subprocess, as a user runs it."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
+    return support.newsbeam(*args, timeout=timeout)
 
 
 def summary(stdout: str) -> dict[str, int]:
     """read/written/duplicates/rejected of a run summary, checked balanced and verified."""
-    found = {}
-    for key in ("read", "written", "duplicates", "rejected"):
-        match = re.search(rf"^\s+{key}\s+(\d+)", stdout, re.MULTILINE)
-        assert match, f"summary has no {key!r} line:\n{stdout}"
-        found[key] = int(match.group(1))
-    assert found["read"] == found["written"] + found["rejected"] + found["duplicates"], stdout
-    assert "balanced" in stdout and "verified against the files" in stdout, stdout
-    return found
+    return support.summary_counts(stdout, verified=True)
 
 
 def _is_ip(host: str) -> bool:

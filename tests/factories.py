@@ -1,8 +1,10 @@
-"""Small hand-made records for tests of single stages."""
+"""The one article factory of the tests and benchmarks: a valid Article from a text, any field overridable."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import Any
 
 from schemas.article import Article, TopicScore
 from transforms import identity
@@ -18,11 +20,14 @@ def make_article(
     day: dt.date | None = None,
     url: str | None = None,
     run_id: str = "run1",
+    **fields: Any,
 ) -> Article:
+    """An article of `text` as tagging would leave it (ids from the text and URL, dated `day` or ingested
+    today); `fields` set any other column (e.g. `topics=`, `authors=`, `story_id=`)."""
     text_hash = identity.content_hash(text)
     canonical = identity.canonical_url(url)
     published = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc) if day else None
-    return Article(
+    article = Article(
         article_id=identity.article_id(canonical, text_hash),
         revision=1,
         content_hash=text_hash,
@@ -49,3 +54,4 @@ def make_article(
         ingested_at=NOW,
         run_id=run_id,
     )
+    return dataclasses.replace(article, **fields) if fields else article

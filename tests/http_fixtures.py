@@ -116,6 +116,7 @@ class FixtureServer:
         self.log: list[Request] = []
         self.release = threading.Event()
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- routes and the log
@@ -142,9 +143,16 @@ class FixtureServer:
         with self._lock:
             return [r for r in self.log if r.path == path]
 
+    def wait_for(self, path: str, n: int = 1, timeout: float = 60) -> None:
+        """Block until `path` has been requested `n` times (an event of the client, not a guessed sleep)."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(lambda: sum(1 for r in self.log if r.path == path) >= n, timeout)
+        assert arrived, f"{path} requested fewer than {n} times in {timeout} s"
+
     def _record(self, request: Request) -> None:
-        with self._lock:
+        with self._arrived:
             self.log.append(request)
+            self._arrived.notify_all()
 
     def _reply(self, request: Request) -> Reply:
         route = self.routes.get(request.path)
@@ -229,6 +237,28 @@ class FixtureServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class GrowingFeed:
+    """A JSON Feed listing the first `n` items; its ETag changes with `n`, so unchanged polls get 304."""
+
+    def __init__(self, feed: bytes) -> None:
+        self.feed = json.loads(feed)
+        self.n = 0
+        self.lock = threading.Lock()
+
+    def publish(self, n: int) -> None:
+        with self.lock:
+            self.n = n
+
+    def __call__(self, request: Request) -> Reply:
+        with self.lock:
+            n = self.n
+        etag = f'"v{n}"'
+        if request.headers.get("if-none-match") == etag:
+            return Reply(304, content_type=None, headers={"ETag": etag})
+        body = json.dumps({**self.feed, "items": self.feed["items"][:n]}).encode("utf-8")
+        return Reply(200, body, "application/feed+json", {"ETag": etag})
 
 
 def npr_feed_rewritten(server: FixtureServer, n: int | None = None, prefix: str = "/npr/") -> tuple[bytes, list[str]]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from transforms.authors import MAX_AUTHORS, author_names, clean_authors
+from transforms.authors import MAX_AUTHORS, author_names, clean_authors, page_authors, stated_names
+from transforms.page import PageFacts, page_facts, parse_html
 
 
 @pytest.mark.parametrize(
@@ -88,3 +91,159 @@ def test_clean_authors_caps_the_list() -> None:
 def test_clean_authors_of_nothing() -> None:
     assert clean_authors([]) == []
     assert clean_authors([None, "", "Staff"]) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Www Facebook Com", []),  # a profile link spelled out
+        ("Rurutia Member", []),  # a forum label after a user name
+        ("Chrisman Frank Ceo", ["Chrisman Frank"]),  # a role after a name
+        ("Tom May", []),  # in running text a month is no surname: metadata says otherwise (below)
+    ],
+)
+def test_bylines_lose_labels_and_links(raw: str, expected: list[str]) -> None:
+    assert author_names(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # What metadata states is a name on purpose: one word, lower case, a newsroom's or a team's credit.
+        ("Nayane", ["Nayane"]),
+        ("kirstin boatto", ["kirstin boatto"]),
+        ("Everfit Team", ["Everfit Team"]),
+        ("TOI Lifestyle Desk", ["TOI Lifestyle Desk"]),
+        ("The Investopedia Team", ["Investopedia Team"]),
+        ("Tom May", ["Tom May"]),
+        ("Jane Doe; John Roe", ["Jane Doe", "John Roe"]),
+        ("By Arlene Marturano", ["Arlene Marturano"]),
+        ("Article by Cara Dumaplin RN", ["Cara Dumaplin"]),
+        ("Dylan Bailey, MS, RD, FAND", ["Dylan Bailey"]),  # credentials after the name
+        ("Cazzy Magennis Last Updated August 1", ["Cazzy Magennis"]),
+        ("CM Craig McCarthy", ["Craig McCarthy"]),  # an avatar's initials
+        ("Reuters", ["Reuters"]),
+        ("PTI", ["PTI"]),  # an acronym stays as written
+        ("The Currency editors", ["Currency editors"]),
+        ("JANE DOE", ["Jane Doe"]),
+    ],
+)
+def test_stated_names_are_kept_as_stated(raw: str, expected: list[str]) -> None:
+    assert stated_names(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://www.facebook.com/everfit.io/",
+        "andrew.keaveney",  # a user name
+        "brandon-peaktwo",
+        "ops@our-hometown.com",
+        "paperium.net",
+        "Kneib Dentistry PC",  # companies
+        "SmartEtailing Inc",
+        "Muster GmbH",
+        "admin",
+        "Webmaster",
+        "NOC Admin",  # a role with what it qualifies
+        "Trial Attorney",
+        "Staff",
+        "undefined",
+        "Name",
+        "May",
+        "Certified Pediatric Sleep Consultant",
+        "Updated January 5",
+        "Jdadmin",  # a role inside a user name
+        "Un documentaire de Kristen Falchon",  # prose around a name
+        "Red",  # German desks' "Red." and "Agenturen"
+        "Agenturen",
+        "publisher",
+    ],
+)
+def test_stated_non_names_are_rejected(raw: str) -> None:
+    assert stated_names(raw) == []
+
+
+def _facts(head: str = "", body: str = "") -> PageFacts:
+    return page_facts(parse_html(f"<html><head>{head}</head><body><h1>Storm hits the coast</h1>{body}</body></html>"))
+
+
+def _jsonld(author: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", "author": author})}</script>'
+
+
+SITE = '<meta property="og:site_name" content="Harbour Gazette">'
+
+
+def test_page_authors_prefers_the_people_metadata_names() -> None:
+    site_as_author = '<meta name="author" content="Harbour Gazette">'
+    page = _facts(SITE + site_as_author + _jsonld({"@type": "Person", "name": "Nayane"}))
+    assert page_authors("Harbour Gazette", page, url="https://harbourgazette.example/a") == ["Nayane"]
+    several = _facts(_jsonld([{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "John Roe"}]))
+    assert page_authors(None, several) == ["Jane Doe", "John Roe"]
+
+
+def test_page_authors_takes_one_schema_object_not_every_related_article() -> None:
+    main = _jsonld({"@type": "Person", "name": "Lisa Jennings"})
+    related = _jsonld([{"@type": "Person", "name": "Bret Thorn"}, {"@type": "Person", "name": "Joe Roe"}])
+    assert page_authors(None, _facts(main + related)) == ["Lisa Jennings"]
+
+
+def test_page_authors_falls_back_to_the_byline_then_the_markup() -> None:
+    assert page_authors("BeauHD", _facts()) == ["BeauHD"]  # trafilatura's byline, one word as printed
+    spans = _facts(body='<div><span>By</span><a href="/people/jane">Jane Doe</a></div>')
+    assert page_authors(None, spans) == ["Jane Doe"]
+    microdata = _facts(body='<div itemprop="author" itemscope><span itemprop="name">Sam O\'Brien</span></div>')
+    assert page_authors(None, microdata) == ["Sam O'Brien"]
+    label = '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Chase Bernath">'
+    yoast = _facts(label)
+    assert page_authors(None, yoast) == ["Chase Bernath"]
+    # A "By" line in the markup is held to the strict idea of a name.
+    assert page_authors(None, _facts(body="<p>By the numbers</p>")) == []
+
+
+def test_page_authors_credits_an_organisation_only_when_no_person_is_named() -> None:
+    org = _facts(SITE + _jsonld({"@type": "Organization", "name": "Harbour Gazette"}))
+    assert page_authors(None, org) == ["Harbour Gazette"]
+    with_byline = _facts(SITE + _jsonld({"@type": "Organization", "name": "Harbour Gazette"}))
+    assert page_authors("Maria Lopez", with_byline) == ["Maria Lopez"]
+    assert page_authors(None, _facts('<meta name="author" content="Everfit Team">')) == ["Everfit Team"]
+
+
+def test_page_authors_skip_cms_accounts_and_menu_links() -> None:
+    # Dublin Core creator often holds the account that saved the page; a name there still counts.
+    assert page_authors(None, _facts('<meta name="dcterms.creator" content="veena">')) == []
+    assert page_authors(None, _facts('<meta name="dc.creator" content="Anna Müller">')) == ["Anna Müller"]
+    menu = '<nav><ul><li class="menu-item"><a href="/author/xavierlo/">Xavier Lo</a></li></ul></nav>'
+    assert page_authors(None, _facts(body=menu)) == []
+    byline = '<div class="post-meta"><a href="/author/xavierlo/">Xavier Lo</a></div>'
+    assert page_authors(None, _facts(body=byline)) == ["Xavier Lo"]
+
+
+def test_page_authors_keep_a_wire_agency_beside_the_reporters() -> None:
+    assert page_authors("Meg Kinnard; Errin Haines; Associated Press", _facts()) == [
+        "Meg Kinnard",
+        "Errin Haines",
+        "Associated Press",
+    ]
+
+
+def test_page_authors_rejects_links_handles_and_companies() -> None:
+    handle = _facts(_jsonld({"@type": "Person", "name": "brandon-peaktwo"}))
+    assert page_authors("Brandon-Peaktwo", handle) == []  # trafilatura's capitalised copy of the user name
+    links = _facts('<meta property="article:author" content="https://www.facebook.com/gazette/">')
+    assert page_authors("Www Facebook Com", links) == []
+    assert page_authors(None, _facts('<meta name="author" content="SmartEtailing Inc">')) == []
+
+
+def test_page_authors_are_clean_already() -> None:
+    # The tag stage cleans authors again (stated=True): what a page gave must come through unchanged.
+    for found, page in [
+        ("Jane Doe, Senior Reporter", _facts()),
+        (None, _facts(_jsonld({"@type": "Person", "name": "kirstin boatto"}))),
+        (None, _facts('<meta name="author" content="TOI Lifestyle Desk">')),
+        ("Morgan & Morgan", _facts()),
+    ]:
+        names = page_authors(found, page)
+        assert names
+        assert clean_authors(names, stated=True) == names

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.support import check_invariants, output_lines
 from transforms.clean import RULES, CleanResult, clean_text
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -60,15 +61,6 @@ def read_seed(name: str) -> str:
 
 def content_lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.splitlines() if line.strip()]
-
-
-def output_lines(result: CleanResult) -> list[str]:
-    return result.text.split("\n") if result.text else []
-
-
-def is_subsequence(small: list[str], big: list[str]) -> bool:
-    it = iter(big)
-    return all(any(item == candidate for candidate in it) for item in small)
 
 
 def article(*lines: str) -> str:
@@ -539,26 +531,6 @@ EDGE_INPUTS = [
 
 def all_docs() -> list[str]:
     return [read_seed(name) for name in sorted(SEED_REMOVED)] + VARIANT_DOCS
-
-
-def check_invariants(text: str, title_hint: str | None = None) -> None:
-    result = clean_text(text, title_hint=title_hint)
-    inputs = [line.rstrip() for line in text.splitlines()]
-    kept = output_lines(result)
-    # Never invents or rewrites a line: output is a subsequence of the (right-stripped) input lines.
-    assert is_subsequence(kept, inputs)
-    assert all(line.strip() and line == line.rstrip() for line in kept)
-    # Every removed line came from the input, with a known rule, and nothing is both kept and removed.
-    assert is_subsequence([line for line, _ in result.removed], inputs)
-    assert {rule for _, rule in result.removed} <= set(RULES)
-    assert len(kept) + len(result.removed) <= len([line for line in inputs if line.strip()])
-    assert len(result.authors) == len({author.casefold() for author in result.authors})
-    if title_hint is None and result.title is not None:
-        assert len(result.title.split()) <= 20
-    # Idempotent: the cleaned text is already clean.
-    again = clean_text(result.text, title_hint=title_hint)
-    assert again.text == result.text
-    assert again.removed == []
 
 
 @pytest.mark.parametrize("index", range(len(all_docs())))

@@ -1,107 +1,49 @@
 """Crash safety: SIGKILL a run in its write phase, run again, and compare with a clean run of the same input.
 
-The killed run is a real `newsbeam run` subprocess in its own process group; the test polls the output
-until the first article file has been renamed into place and kills the whole group at once, so some
-partitions are written and the rest (and the index, the state, the manifest) are not.
+The killed run is a real `newsbeam run` subprocess in its own process group that kills the whole group
+right after its first article file has been renamed into place (tests/support.py plants the crash), so
+some partitions are written and the rest (and the index, the state, the manifest) are not.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.job import remove_stale_temporaries
-from pipeline.query import connect
-from tests.bad_inputs import ROOT, newsbeam, shared, summary
+from tests.support import (
+    CRASH_ARTICLES,
+    REFERENCE,
+    article_files,
+    article_rows,
+    bbc_articles_jsonl,
+    newsbeam,
+    run_killed_in_write_phase,
+    summary_counts,
+)
 
 pytestmark = pytest.mark.timeout(400)
 
-BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "topics" / "bbc-news" / "bbc_news.jsonl"
-REFERENCE = "2026-11-21"
-N_ARTICLES = 240
 
-
-def _input(tmp: Path) -> Path:
-    """BBC articles spread over 40 days, so the run writes many partitions (date × topic)."""
-    lines = shared(BBC).read_text(encoding="utf-8").splitlines()
-    rows: list[dict[str, str]] = []
-    seen: set[str] = set()
-    day0 = dt.date(2026, 9, 1)
-    for line in lines:
-        record = json.loads(line)
-        if record["text"] in seen:  # the corpus has exact duplicates; keep the expectation simple
-            continue
-        seen.add(record["text"])
-        i = len(rows)
-        rows.append(
-            {
-                "url": f"https://news.example/{record['id']}",
-                "title": record["title"],
-                "text": record["text"],
-                "published": f"{day0 + dt.timedelta(days=i % 40)}T09:00:00+00:00",
-            }
-        )
-        if len(rows) == N_ARTICLES:
-            break
-    path = tmp / "articles.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _article_files(out: Path) -> list[Path]:
-    return list(out.glob("date=*/topic=*/part-*.parquet"))
-
-
-def _run_killed_in_write_phase(source: Path, out: Path) -> str:
-    """Start a run, SIGKILL its process group as soon as the first article file is in place; its run id."""
-    run_id = "killed-run"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = ["run", "--input", str(source), "--output", str(out), "--reference-date", REFERENCE, "--run-id", run_id]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 240
-    try:
-        while not _article_files(out):
-            assert proc.poll() is None, "the run finished before it wrote a file: nothing to kill"
-            assert time.monotonic() < deadline, "the run wrote no article file in 240 s"
-            time.sleep(0.005)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    return run_id
-
-
-def _rows(out: Path) -> list[tuple[str, str, int]]:
-    con = connect(str(out))
-    return con.execute("SELECT article_id, content_hash, revision FROM articles ORDER BY ALL").fetchall()
+def _end_to_end(test: Callable[..., None]) -> Callable[..., None]:
+    """The crash tests start newsbeam processes on BBC articles from the shared data."""
+    return pytest.mark.e2e(pytest.mark.data(test))
 
 
 @pytest.fixture(scope="module")
 def crashed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     tmp = tmp_path_factory.mktemp("crash")
-    source = _input(tmp)
+    source = bbc_articles_jsonl(tmp)
     clean_out, out = tmp / "clean", tmp / "crashed"
     clean = newsbeam("run", "--input", str(source), "--output", str(clean_out), "--reference-date", REFERENCE)
     assert clean.returncode == 0, clean.stderr[-3000:]
-    killed = _run_killed_in_write_phase(source, out)
+    killed = run_killed_in_write_phase(source, out)
     left = {
-        "files": len(_article_files(out)),
+        "files": len(article_files(out)),
         "temporaries": len(list(out.rglob("*.inprogress"))),
         "manifest": (out / "_runs" / f"{killed}.json").exists(),
     }
@@ -110,45 +52,56 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {"clean": clean, "clean_out": clean_out, "out": out, "left": left, "again": again}
 
 
+@_end_to_end
 def test_kill_landed_in_the_write_phase(crashed: dict[str, object]) -> None:
     """The kill left some article files of the run in place and no manifest: a partial write to recover from."""
     left = crashed["left"]
     assert isinstance(left, dict)
     assert left["files"] >= 1
     assert not left["manifest"]
-    clean_files = len(_article_files(crashed["clean_out"]))  # type: ignore[arg-type]
+    clean_files = len(article_files(crashed["clean_out"]))  # type: ignore[arg-type]
     assert left["files"] < clean_files, "the kill came after every partition was written"
 
 
+@_end_to_end
 def test_rerun_after_kill_has_every_article_once(crashed: dict[str, object]) -> None:
     clean_out, out = crashed["clean_out"], crashed["out"]
     assert isinstance(clean_out, Path) and isinstance(out, Path)
-    clean_rows, rows = _rows(clean_out), _rows(out)
-    assert len(clean_rows) == N_ARTICLES
+    clean_rows, rows = article_rows(clean_out), article_rows(out)
+    assert len(clean_rows) == CRASH_ARTICLES
     # No article missing, none twice (by id and by content), same revisions as a clean run.
     assert sorted(rows) == sorted(clean_rows)
     assert len({r[0] for r in rows}) == len(rows)
     assert len({r[1] for r in rows}) == len(rows)
 
 
+@_end_to_end
 def test_rerun_accounts_for_the_killed_runs_articles(crashed: dict[str, object]) -> None:
     """The re-run writes what the killed run did not and counts the rest as duplicates of it: balanced."""
-    counts = summary(str(getattr(crashed["again"], "stdout", "")))
+    counts = summary_counts(str(getattr(crashed["again"], "stdout", "")), verified=True)
     left = crashed["left"]
     assert isinstance(left, dict)
-    assert counts["read"] == N_ARTICLES
-    assert counts["written"] + counts["duplicates"] == N_ARTICLES
+    assert counts["read"] == CRASH_ARTICLES
+    assert counts["written"] + counts["duplicates"] == CRASH_ARTICLES
     assert counts["duplicates"] >= 1  # the killed run's articles were recognised, not written again
 
 
+@_end_to_end
 def test_no_partial_or_corrupt_file_is_visible(crashed: dict[str, object]) -> None:
-    """Every file DuckDB's glob sees is complete; no temporary survives the re-run (it cleans up stale ones)."""
+    """Every Parquet file a reader's glob sees reads whole (every page, not only the footer) with as many rows
+    as its footer says, article files are never empty, and no temporary survives the re-run (it cleans up
+    stale ones)."""
     out = crashed["out"]
     assert isinstance(out, Path)
+    files = list(out.rglob("*.parquet"))
+    assert files
+    for path in files:
+        table = pq.read_table(path)
+        assert table.num_rows == pq.ParquetFile(path).metadata.num_rows, path
     con = duckdb.connect()
-    for path in out.rglob("*.parquet"):
-        found = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
-        assert found is not None and found[0] >= 0
+    for path in article_files(out):
+        found = con.execute("SELECT count(*) FROM (SELECT * FROM read_parquet(?))", [str(path)]).fetchone()
+        assert found is not None and found[0] > 0, path
     assert list(out.rglob("*.inprogress")) == []
 
 

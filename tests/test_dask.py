@@ -31,9 +31,11 @@ from pipeline.runners import BEAM_DASK_RUNNER, DASK_RUNNER, matched_files, resol
 from schemas.article import FILE_SCHEMA
 from tests.conftest import SEEDS
 from tests.html_samples import news_page
-from tests.test_e2e import newsbeam, summary_counts
+from tests.support import newsbeam, summary_counts
 from transforms.document import RunContext
 from transforms.read import DEFAULT_MAX_BYTES
+
+pytestmark = pytest.mark.e2e
 
 REFERENCE = "2026-11-21"
 VOLATILE = ("run_id", "ingested_at")  # differ between any two runs
@@ -147,14 +149,15 @@ def test_joining_a_cluster_by_address_with_beams_runner_name(
     assert summary_counts(result.stdout) == direct_counts
     assert_same_output(out, direct_out)
 
-    # Run again on the same cluster: everything is a duplicate of the first run (dedupe read its files).
+    # Run again on the same cluster: everything is a duplicate of the first run (dedupe read its files), the
+    # inputs it rejected for good included (settled rejects: the same settings would reject them again).
     again = newsbeam(
         "run", "--input", str(inputs), "--output", str(out), "--reference-date", REFERENCE,
         "--runner", "DaskRunner", "--dask-address", dask_cluster,
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
     counts = summary_counts(again.stdout)
-    assert counts["written"] == 0 and counts["duplicates"] == direct_counts["written"] + direct_counts["duplicates"]
+    assert (counts["written"], counts["rejected"], counts["duplicates"]) == (0, 0, direct_counts["read"])
 
     # The verification after every run catches a sink that reports rows it did not write (what
     # WriteToParquet did on Dask): a file emptied behind the manifest's back fails it.

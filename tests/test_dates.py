@@ -197,7 +197,8 @@ def test_source_rank_beats_confidence() -> None:
     url = ev(dt.date(2025, 12, 3), "url", 0.99)
     text = ev(dt.date(2025, 12, 4), "text", 0.6)
     assert choose_date([text, url, html, feed], REF) is feed
-    assert choose_date([text, url, html], REF) is html
+    chosen = choose_date([text, url, html], REF)
+    assert chosen is not None and (chosen.source, chosen.value) == ("html", html.value)  # the URL's day only doubts it
     assert choose_date([text, url], REF) is url
     sitemap = ev(dt.date(2025, 12, 5), "sitemap", 0.1)
     assert choose_date([html, sitemap], REF) is sitemap
@@ -453,3 +454,224 @@ def test_extract_html_keeps_time_and_offset() -> None:
     assert (found.source, found.has_time) == ("html", True)
     assert found.value == dt.datetime(2025, 12, 19, 7, 30, tzinfo=UTC)  # 08:30+01:00 in the page
     assert dates.evidence_day(found) == dt.date(2025, 12, 19)
+
+
+# ---- days a page does not state: htmldate's fallbacks and modification-only dates --------------------------
+
+
+def _page(head: str = "", body: str = "", footer: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in ("The harbour budget passed after a long debate.",) * 6)
+    page = f"<html><head>{head}</head><body><article>{body}{paragraphs}</article>"
+    return page + f"<footer>{footer}</footer></body></html>"
+
+
+@pytest.mark.parametrize("footer", ["© 2025 Harbour Gazette", "Copyright 2025", "Harbour Gazette 2025"])
+def test_html_date_drops_a_january_first_invented_from_a_year(footer: str) -> None:
+    from htmldate import find_date
+
+    html = _page(footer=footer)
+    value = find_date(html, extensive_search=True, original_date=True, max_date=REF.isoformat())
+    assert value == "2025-01-01"  # htmldate's fallback: what newsbeam must not believe
+    assert dates.html_date(value + "T00:00:00", [], None, REF, html=html) is None
+    assert dates.html_date(value + "T00:00:00", [], None, REF) is not None  # without the page: as before
+
+
+def test_html_date_drops_the_first_of_a_month_from_a_month_alone() -> None:
+    html = _page(body="<p>Updated March 2021</p>")
+    assert dates.html_date("2021-03-01T00:00:00", [], None, REF, html=html) is None
+
+
+@pytest.mark.parametrize(
+    "written", ["1 January 2025", "January 1, 2025", "2025-01-01", "01.01.2025", "1. Januar 2025", "1er janvier 2025"]
+)
+def test_html_date_keeps_a_first_of_the_month_the_page_writes_out(written: str) -> None:
+    html = _page(body=f"<p class='date'>{written}</p>", footer="© 2025")
+    found = dates.html_date("2025-01-01T00:00:00", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2025, 1, 1)
+
+
+def test_html_date_keeps_a_first_of_the_month_stated_in_metadata() -> None:
+    html = _page(head='<meta property="article:published_time" content="2025-03-01">')
+    found = dates.html_date("2025-03-01T00:00:00", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2025, 3, 1)
+
+
+def test_html_date_drops_a_day_only_a_modification_statement_gives() -> None:
+    head = '<meta property="article:modified_time" content="2025-11-20T16:06:10+00:00">'
+    html = _page(head=head)
+    assert dates.html_date("2025-11-20T16:06:10+0000", [], None, REF, html=html) is None
+    # ... unless the page shows it, or also states it as the publication
+    shown = _page(head=head, body="<p>November 20, 2025</p>")
+    assert dates.html_date("2025-11-20T16:06:10+0000", [], None, REF, html=shown) is not None
+    published = _page(head=head + '<meta property="article:published_time" content="2025-11-20T09:00:00+00:00">')
+    assert dates.html_date("2025-11-20T16:06:10+0000", [], None, REF, html=published) is not None
+
+
+def test_html_date_a_dropped_pick_keeps_only_a_date_published_the_page_shows() -> None:
+    html = _page(footer="© 2025")
+    assert dates.html_date("2025-01-01T00:00:00", ["2024-06-03"], None, REF, html=html) is None
+    shown = _page(body="<p>3 June 2024</p>", footer="© 2025")
+    found = dates.html_date("2025-01-01T00:00:00", ["2024-06-03"], None, REF, html=shown)
+    assert found is not None and dates.evidence_day(found) == dt.date(2024, 6, 3)
+
+
+def test_visible_text_leaves_out_scripts_styles_and_comments() -> None:
+    html = "<p>Shown &amp; read</p><script>var d = '2025-01-01';</script><style>p{}</style><!-- 2025-01-01 -->"
+    assert dates.visible_text(html) == "Shown & read"
+    assert not dates.states_day(dates.visible_text(html), dt.date(2025, 1, 1))
+
+
+def test_extract_html_gives_a_copyright_only_page_no_date() -> None:
+    from tests.html_samples import ARTICLE_PARAGRAPHS
+    from transforms.extract import extract_html
+
+    body = "".join(f"<p>{p.replace('on Monday ', '')}</p>" for p in ARTICLE_PARAGRAPHS)
+    html = f"<html><head><title>Guide</title></head><body><article><h1>Guide</h1>{body}</article>"
+    html += "<footer><p>© 2026 Harbour Guide</p></footer></body></html>"
+    draft = extract_html(html, "https://guide.example/harbour", REF)
+    assert draft is not None and draft.dates == []
+
+
+def _html(day: dt.date, confidence: float = dates.HTML_CONFIDENCE) -> DateEvidence:
+    return DateEvidence(dt.datetime(day.year, day.month, day.day, tzinfo=UTC), "html", confidence, has_time=False)
+
+
+def test_choose_date_a_page_day_the_url_repeats_is_surer() -> None:
+    url = url_date("https://news.example/2023/05/12/harbour-budget", REF)
+    assert url is not None
+    agreed = choose_date([_html(dt.date(2023, 5, 12)), url], REF)
+    assert agreed is not None and agreed.source == "html"
+    assert agreed.confidence == dates.HTML_URL_AGREED_CONFIDENCE
+
+
+def test_choose_date_a_page_day_the_url_contradicts_stays_but_less_sure() -> None:
+    url = url_date("https://news.example/2023/05/12/harbour-budget", REF)
+    assert url is not None
+    disputed = choose_date([_html(dt.date(2023, 5, 14), dates.HTML_AGREED_CONFIDENCE), url], REF)
+    assert disputed is not None and dates.evidence_day(disputed) == dt.date(2023, 5, 14)
+    assert disputed.confidence == dates.HTML_DISPUTED_CONFIDENCE
+    assert choose_date([_html(dt.date(2023, 5, 14))], REF) == _html(dt.date(2023, 5, 14))  # no URL: as it was
+
+
+def test_date_candidates_of_a_web_page_keep_only_a_dateline_from_its_text() -> None:
+    from transforms.document import Draft
+    from transforms.tag import date_candidates
+
+    text = "KYIV, Dec. 20, 2025 - Talks resumed.\n" + "Filler sentence about the talks. " * 10
+    text += "The treaty was signed on March 3, 2024."
+    page = date_candidates(Draft(source="s", source_format="html", kind="html", text=text), REF)
+    plain = date_candidates(Draft(source="s", source_format="txt", kind="text", text=text), REF)
+    assert [dates.evidence_day(e) for e in page] == [dt.date(2025, 12, 20)]
+    assert {dates.evidence_day(e) for e in plain} == {dt.date(2025, 12, 20), dt.date(2024, 3, 3)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("By Daryl Austin Published March 9, 2026 Fasting is", dt.date(2026, 3, 9)),
+        ("Written by The Team Published on 2025-12-19 2025 was", dt.date(2025, 12, 19)),
+        ("This article was originally published on 26 Sep 2019 at 4pm", dt.date(2019, 9, 26)),
+        ("Posted: Dec 12, 2025", dt.date(2025, 12, 12)),
+    ],
+)
+def test_labelled_date(text: str, expected: dt.date) -> None:
+    found = dates.labelled_date(text, REF)
+    assert found is not None and found.source == "html" and dates.evidence_day(found) == expected
+
+
+@pytest.mark.parametrize("text", ["Published in 2025 by the council", "Posted March 9", "Published by Reuters"])
+def test_no_labelled_date_without_a_full_day(text: str) -> None:
+    assert dates.labelled_date(text, REF) is None
+
+
+def test_html_date_a_labelled_day_wins_over_one_the_page_does_not_show() -> None:
+    html = _page(body="<p class='byline'>By Daryl Austin · Published March 9, 2026</p>")
+    found = dates.html_date("2026-09-03T00:00:00", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2026, 3, 9)
+    assert found.confidence == dates.HTML_LABELLED_CONFIDENCE
+    # A pick the page shows too stays.
+    shown = _page(body="<p>September 3, 2026</p><p>Published March 9, 2026</p>")
+    kept = dates.html_date("2026-09-03T00:00:00", [], None, REF, html=shown)
+    assert kept is not None and dates.evidence_day(kept) == dt.date(2026, 9, 3)
+
+
+# ---- the dateline under the headline ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "day"),
+    [
+        ("Von Anna Muster 12.03.2021", dt.date(2021, 3, 12)),
+        ("Anna Muster, 12. März 2021 - 15:00 Uhr", dt.date(2021, 3, 12)),
+        ("Par Loïc Martin | 30 septembre 2018", dt.date(2018, 9, 30)),
+        ("Por Ana Ruiz, 3 de mayo de 2020", dt.date(2020, 5, 3)),
+        ("By Jo Smith May 14, 2025", dt.date(2025, 5, 14)),
+    ],
+)
+def test_html_date_prefers_the_dateline_under_the_headline_to_a_day_only_the_markup_states(
+    byline: str, day: dt.date
+) -> None:
+    html = _page(body=f"<h1>Harbour reopens</h1><p>{byline}</p><p>The harbour reopened.</p>")
+    found = dates.html_date("2021-01-20T09:00:00+0000", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == day
+    assert found.confidence == dates.HTML_HEADING_CONFIDENCE
+
+
+def test_html_date_a_markup_day_the_page_shows_beats_the_dateline_under_the_headline() -> None:
+    html = _page(body="<h1>Harbour reopens</h1><p>12.03.2021</p><p>Posted on 20 January 2021 by Anna</p>")
+    found = dates.html_date("2021-01-20T09:00:00+0000", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2021, 1, 20)
+
+
+def test_html_date_a_page_without_markup_date_takes_the_dateline_under_the_headline() -> None:
+    html = _page(body="<h1>Harbour reopens</h1><p>Interview: Jo Smith 31.03.2020</p>")
+    found = dates.html_date(None, [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2020, 3, 31)
+
+
+@pytest.mark.parametrize("label", ["Updated", "Last updated:", "Aktualisiert am", "Stand:"])
+def test_html_date_an_update_under_the_headline_is_no_publication(label: str) -> None:
+    html = _page(body=f"<h1>Harbour reopens</h1><p>{label} 12.03.2021</p>")
+    found = dates.html_date("2021-01-20T09:00:00+0000", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2021, 1, 20)
+    assert found.confidence == dates.HTML_HIDDEN_CONFIDENCE  # the page never shows the markup's day
+
+
+def test_html_date_a_date_in_the_headline_is_no_dateline() -> None:
+    html = _page(body="<h1>Minutes of the meeting of 10 October 2019</h1><p>The board met.</p>")
+    assert dates.heading_dateline(html, REF) is None
+    found = dates.html_date("2019-12-26T09:00:00+0000", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2019, 12, 26)
+
+
+def test_html_date_a_day_shown_only_in_the_comments_is_not_shown_by_the_page() -> None:
+    comments = '<div id="comments"><p>Reader, 22.09.2020</p></div>'
+    html = _page(body=f"<h1>Tomatoes</h1><p>Anna, 20.09.2020</p><p>Cut them.</p>{comments}")
+    found = dates.html_date("2020-09-22T12:45:17+0200", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2020, 9, 20)
+    without = _page(body=f"<h1>Tomatoes</h1><p>Cut them.</p>{comments}")
+    kept = dates.html_date("2020-09-22T12:45:17+0200", [], None, REF, html=without)
+    assert kept is not None and kept.confidence == dates.HTML_HIDDEN_CONFIDENCE
+
+
+def test_html_date_a_day_both_markup_statements_agree_on_keeps_its_confidence_when_hidden() -> None:
+    html = _page(body="<h1>Harbour reopens</h1><p>The harbour reopened.</p>")
+    found = dates.html_date("2021-01-20T09:00:00+0000", ["2021-01-20T09:00:00Z"], None, REF, html=html)
+    assert found is not None and found.confidence == dates.HTML_AGREED_CONFIDENCE
+
+
+def test_html_date_a_day_shown_only_as_the_last_update_is_less_sure() -> None:
+    html = _page(body="<h1>Harbour reopens</h1><p>By Jo Smith. Last updated on March 9, 2026</p>")
+    found = dates.html_date("2026-03-09T00:00:00", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2026, 3, 9)
+    assert found.confidence == dates.HTML_UPDATE_CONFIDENCE
+    shown = _page(body="<h1>Harbour reopens</h1><p>By Jo Smith, March 9, 2026</p>")
+    kept = dates.html_date("2026-03-09T00:00:00", [], None, REF, html=shown)
+    assert kept is not None and kept.confidence == dates.HTML_CONFIDENCE
+
+
+def test_html_date_a_day_written_only_at_the_foot_of_the_page_gives_way_to_the_dateline() -> None:
+    footer = "<p>Related: Harbour fees, 21. Januar 2022</p>"
+    html = _page(body="<h1>Harbour reopens</h1><p>Von Anna Muster, 1. Februar 2022</p>", footer=footer)
+    found = dates.html_date("2022-01-21T00:00:00", [], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2022, 2, 1)

@@ -448,3 +448,18 @@ def test_canonical_url_keeps_hosts_a_crawler_filter_would_drop() -> None:
     assert identity.canonical_url("https://Example.com/feed") == "https://example.com/feed"
     assert identity.canonical_url("mailto:someone@example.com") is None
     assert identity.canonical_url("file:///etc/passwd") is None
+
+
+def test_a_story_day_dates_only_an_article_dated_by_its_ingest_time() -> None:
+    from transforms._staging import Decision
+    from transforms.stories import STORY_DATE_CONFIDENCE
+
+    story_day = dt.date(2025, 12, 21)
+    decision = Decision(1, None, "s-1", story_day)
+    undated = decision.apply(make_article(SEED["002"]))
+    assert (undated.date, undated.date_source, undated.story_id) == (story_day, "story", "s-1")
+    assert undated.date_confidence == STORY_DATE_CONFIDENCE and undated.published_at is None
+    dated = decision.apply(make_article(SEED["000"], day=dt.date(2025, 12, 20)))
+    assert (dated.date, dated.date_source) == (dt.date(2025, 12, 20), "text")
+    plain = Decision(1, None, "s-1").apply(make_article(SEED["002"]))
+    assert plain.date_source == "ingested"

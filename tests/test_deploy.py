@@ -30,6 +30,7 @@ from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOpt
 import pipeline.runners  # noqa: F401  (registers --dask-workers, --dask-address)
 from pipeline.cli import compact_parser
 from pipeline.options import NewsbeamOptions
+from pipeline.report import report_parser
 from tests.conftest import ROOT, SEEDS
 
 DEPLOY = ROOT / "deploy"
@@ -114,8 +115,8 @@ def test_beam_version_is_pinned_once_and_matches_pyproject() -> None:
 
 def test_dockerfile_installs_the_package_with_the_pinned_beam() -> None:
     (install,) = [line for line in DOCKERFILE.splitlines() if line.startswith("RUN pip install")]
-    assert '"apache-beam[gcp,dask]==${BEAM_VERSION}"' in install and '".[dask]"' in install
-    assert "dask" in PYPROJECT["project"]["optional-dependencies"]
+    assert '"apache-beam[gcp,dask]==${BEAM_VERSION}"' in install and '".[dask,gcs]"' in install
+    assert {"dask", "gcs"} <= set(PYPROJECT["project"]["optional-dependencies"])
     copied = {
         source
         for line in DOCKERFILE.splitlines()
@@ -175,6 +176,7 @@ def test_flex_template_parameters_mirror_the_cli() -> None:
     assert launch.translate(["--allow_private_hosts=false"]) == ["run"]
 
 
+@pytest.mark.e2e
 def test_flex_entry_point_submits_and_the_run_verifies_afterwards(tmp_path: Path) -> None:
     """deploy/flex/main.py as the Flex launcher runs it, here on the DirectRunner: it returns after
     submitting (--no_wait_until_finish) and `newsbeam verify` checks the run."""
@@ -233,10 +235,18 @@ def test_kubernetes_manifests() -> None:
     jobs = [d for _, d in docs if d["kind"] in ("Job", "CronJob")]
     assert len(jobs) == 2
     for job in jobs:
+        pod = (job["spec"]["jobTemplate"] if job["kind"] == "CronJob" else job)["spec"]["template"]["spec"]
         if job["kind"] == "CronJob":
             assert len(job["spec"]["schedule"].split()) == 5 and job["spec"]["concurrencyPolicy"] == "Forbid"
-            job = job["spec"]["jobTemplate"]
-        (container,) = job["spec"]["template"]["spec"]["containers"]
+            # the run is the init container: the report starts once the run has succeeded, on its dataset
+            (container,) = pod["initContainers"]
+            (report,) = pod["containers"]
+            assert report["image"] == f"newsbeam:{version}"
+            output = next(a for a in container["command"] if a.startswith("--output=")).split("=", 1)[1]
+            check_report([report["command"][0], report["command"][1], *split_equals(report["command"][2:])], output)
+            assert report["env"] == container["env"] and report["volumeMounts"] == container["volumeMounts"]
+        else:
+            (container,) = pod["containers"]
         assert container["image"] == f"newsbeam:{version}"
         args = assert_run_command(container["command"])
         options = dict(a[2:].split("=", 1) for a in args)
@@ -244,6 +254,11 @@ def test_kubernetes_manifests() -> None:
         assert options["job_endpoint"] == "beam-job-server:8099"
         assert options["artifact_endpoint"] == "beam-job-server:8098"
         assert (options["environment_type"], options["environment_config"]) == ("EXTERNAL", "localhost:50000")
+
+
+def split_equals(args: list[str]) -> list[str]:
+    """`--name=value` → `--name`, `value` (argparse takes both; check_report looks for `--out`)."""
+    return [part for a in args for part in (a.split("=", 1) if a.startswith("--") and "=" in a else [a])]
 
 
 # --- Dask ------------------------------------------------------------------------------------------------
@@ -293,11 +308,21 @@ def newsbeam_invocations(command: str) -> list[list[str]]:
 
 
 def check_invocations(invocations: list[list[str]]) -> None:
-    assert [argv[1] for argv in invocations] == ["run", "compact"]
+    assert [argv[1] for argv in invocations] == ["run", "compact", "report"]
     run_args = assert_run_command(invocations[0])
     compact_args = compact_parser().parse_args(invocations[1][2:])
     output = run_args[run_args.index("--output") + 1]
     assert compact_args.output == output, "compaction must merge the dataset the run writes"
+    check_report(invocations[2], output)
+
+
+def check_report(argv: list[str], output: str) -> None:
+    """A `newsbeam report …` command: of the dataset the run writes, to a page outside it."""
+    assert Path(argv[0]).name == "newsbeam" and argv[1] == "report", argv
+    args = report_parser().parse_args(argv[2:])
+    assert args.output == output, "the report must show the dataset the run writes"
+    assert "--out" in argv and args.out.endswith(".html")
+    assert not args.out.startswith(output.rstrip("/") + "/"), "the page is not part of the dataset"
 
 
 def test_cron_line() -> None:
@@ -311,6 +336,10 @@ def test_cron_line() -> None:
     assert all(_CRON_FIELD.match(f) for f in fields[:5]), fields[:5]
     assert fields[5] == "newsbeam"  # /etc/cron.d lines name the user
     check_invocations(newsbeam_invocations(fields[6]))
+    # the report follows the run whether or not it succeeded (`;`), compaction only a run that verified (`&&`)
+    words = shell_words(fields[6])
+    report_at = next(i for i, w in enumerate(words) if w.endswith("newsbeam") and words[i + 1] == "report")
+    assert words[report_at - 1] == ";"
 
 
 def unit(path: Path) -> dict[str, list[tuple[str, str]]]:
@@ -336,8 +365,10 @@ def test_systemd_service_and_timer() -> None:
     settings = dict(service["Service"])
     assert settings["Type"] == "oneshot"  # several ExecStart lines run in order
     commands = [v for k, v in service["Service"] if k == "ExecStart"]
-    assert all(c.startswith("/") for c in commands)
-    check_invocations([shlex.split(c) for c in commands])
+    # ExecStopPost runs after ExecStart whether it succeeded or not: the report also shows a failed run
+    after = [v for k, v in service["Service"] if k == "ExecStopPost"]
+    assert all(c.startswith("/") for c in commands + after)
+    check_invocations([shlex.split(c) for c in commands + after])
     timer_settings = dict(timer["Timer"])
     assert timer_settings["Unit"] == "newsbeam.service" and timer_settings["OnCalendar"]
     assert dict(timer["Install"])["WantedBy"] == "timers.target"
@@ -379,11 +410,33 @@ def test_airflow_dag_text() -> None:
     argv = launch.translate([f"--{k}={v}" for k, v in given.items()])
     assert unknown_options(argv[1:]) == set(), argv
 
+    # the report task: after the ingest whatever its outcome, on the dataset the ingest writes
+    (report,) = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "BashOperator"]
+    report_kwargs = {k.arg: k.value for k in report.keywords}
+    assert ast.literal_eval(report_kwargs["trigger_rule"]) == "all_done"
+    names = {"NEWSBEAM_HOME": "/opt/newsbeam", "BUCKET": "bucket"}
+    names["OUTPUT"] = eval(compile(ast.Expression(module_value(tree, "OUTPUT")), "dag", "eval"), names)
+    assert ast.unparse(options.values[[ast.literal_eval(k) for k in options.keys if k].index("output")]) == "OUTPUT"
+    command = eval(compile(ast.Expression(report_kwargs["bash_command"]), "dag", "eval"), names)
+    cd, _, report_command = command.partition(" && ")
+    assert cd == "cd /opt/newsbeam"
+    words = shlex.split(report_command)
+    assert words[:3] == ["python3", "-m", "pipeline.cli"]
+    check_report(["newsbeam", *words[3:]], names["OUTPUT"])
+    assert any(isinstance(n, ast.BinOp) and ast.unparse(n) == "ingest >> report" for n in ast.walk(tree)), (
+        "report must follow ingest"
+    )
+
+
+def module_value(tree: ast.Module, name: str) -> ast.expr:
+    (value,) = [n.value for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == name]
+    return value
+
 
 def test_airflow_dag_imports() -> None:
     """Only with Airflow and its Beam and Google providers installed (not in this project's test extra)."""
     pytest.importorskip("airflow")
     module = load(DAG_FILE)
     dag = module.dag
-    assert dag.dag_id == "newsbeam_hourly" and [t.task_id for t in dag.tasks] == ["ingest"]
+    assert dag.dag_id == "newsbeam_hourly" and [t.task_id for t in dag.tasks] == ["ingest", "report"]
     assert type(dag.tasks[0]).__name__ == "BeamRunPythonPipelineOperator"

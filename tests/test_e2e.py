@@ -8,53 +8,16 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline.query import connect
-from tests.conftest import SEEDS
 from tests.html_samples import ARTICLE_PARAGRAPHS, news_page
+from tests.support import REFERENCE, REMOVED, SEEDS, newsbeam, summary_counts
 
-REFERENCE = "2026-11-21"
-
-REMOVED = {
-    "001_fab9527af4f6b0ab.txt": [
-        "ua en ru",
-        "Russia rejects and wants to rewrite 20-point peace plan, Bloomberg reports Photo: Russian President "
-        "Vladimir Putin (Getty Images)",
-        "For details on what is included in the US 20-point peace plan for Ukraine, see the RBC-Ukraine material.",
-    ],
-    "003_383210d72824bc91.txt": [
-        "Jim Thomas ✉",
-        "Jim Thomas is a writer based in Indiana.",
-        "© 2025 Newsmax. All rights reserved.",
-    ],
-}
-
-
-def newsbeam(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,
-        env=env,
-        check=False,
-    )
-
-
-def summary_counts(stdout: str) -> dict[str, int]:
-    found = {}
-    for key in ("read", "written", "duplicates", "rejected"):
-        match = re.search(rf"^\s+{key}\s+(\d+)", stdout, re.MULTILINE)
-        assert match, f"summary has no {key!r} line:\n{stdout}"
-        found[key] = int(match.group(1))
-    return found
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +126,9 @@ def test_a_later_run_joins_an_earlier_story(tmp_path: Path) -> None:
 
 
 def test_a_jsonl_file_already_made_into_articles_is_not_read_again(tmp_path: Path) -> None:
-    """A JSONL file whose every record became an article is skipped before Beam starts and still counts as
-    all its records; a file with a rejected line is read again (its good records skipped by their hashes)."""
+    """A JSONL file whose every record became an article, or was rejected for a reason it would be again
+    (invalid JSON), is skipped before Beam starts and still counts as all its records; once changed, it is
+    read again (its good records skipped by their hashes)."""
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     texts = [" ".join(f"{w} {i}" for w in ARTICLE_PARAGRAPHS[i % len(ARTICLE_PARAGRAPHS)].split()) for i in range(5)]
@@ -179,9 +143,10 @@ def test_a_jsonl_file_already_made_into_articles_is_not_read_again(tmp_path: Pat
 
     second = newsbeam(*args)
     assert second.returncode == 0, second.stderr
-    assert summary_counts(second.stdout) == {"read": 6, "written": 0, "duplicates": 5, "rejected": 1}
+    assert summary_counts(second.stdout) == {"read": 6, "written": 0, "duplicates": 6, "rejected": 0}
     assert re.search(r"^\s+unchanged-input: 5$", second.stdout, re.MULTILINE), second.stdout
-    assert "1 of 2 files unchanged since an earlier run" in second.stderr  # good.jsonl was not read
+    assert re.search(r"^\s+settled-reject: 1$", second.stdout, re.MULTILINE), second.stdout
+    assert "2 of 2 files unchanged since an earlier run" in second.stderr  # neither file was read
 
     (src / "mixed.jsonl").write_text(json.dumps({"text": texts[3]}) + "\n", "utf-8")  # the bad line fixed
     third = newsbeam(*args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -59,3 +60,38 @@ def test_extract_transform_routes_html_text_and_failures() -> None:
         drafts, rejected = p | beam.Create(docs) | Extract(run_id="r", reference_date=REFERENCE)
         check(drafts, check_drafts, "Drafts")
         check(rejected, check_rejected, "Rejected")
+
+
+def _stated_page(title: str, head: str = "", byline: str = "") -> str:
+    body = "\n".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS)
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{head}</head>
+<body><main><article><h1>Council approves harbour budget</h1>{byline}{body}</article></main></body></html>"""
+
+
+def test_extract_html_title_is_the_headline_without_the_site_name() -> None:
+    html = _stated_page(
+        "Council approves harbour budget - Harbour Gazette",
+        '<meta property="og:site_name" content="Harbour Gazette">',
+    )
+    draft = extract_html(html, "https://harbourgazette.example/a", REFERENCE)
+    assert draft is not None
+    assert draft.title == "Council approves harbour budget"
+
+
+def test_extract_html_authors_are_what_the_metadata_states() -> None:
+    ld = json.dumps({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Nayane"}})
+    head = (
+        '<meta property="article:author" content="https://www.facebook.com/harbourgazette/">'
+        f'<script type="application/ld+json">{ld}</script>'
+    )
+    draft = extract_html(_stated_page("Council approves harbour budget", head), None, REFERENCE)
+    assert draft is not None
+    assert draft.authors == ["Nayane"]
+
+
+def test_extract_html_drops_forum_labels_and_links_as_authors() -> None:
+    head = '<meta property="article:author" content="https://www.facebook.com/harbourgazette/">'
+    byline = '<p class="byline">Rurutia Member</p>'
+    draft = extract_html(_stated_page("Council approves harbour budget", head, byline), None, REFERENCE)
+    assert draft is not None
+    assert draft.authors == []

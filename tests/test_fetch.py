@@ -8,7 +8,6 @@ import datetime as dt
 import gzip
 import itertools
 import socket
-import time
 import zlib
 from collections.abc import Iterator
 from functools import partial
@@ -145,28 +144,29 @@ def test_429_waits_for_retry_after(server: FixtureServer) -> None:
     assert result.status == 200 and second.at - first.at >= 1.0
 
 
-def test_429_with_a_long_retry_after_is_rejected_not_waited_for(server: FixtureServer) -> None:
+def test_429_with_a_long_retry_after_is_rejected_not_waited_for(
+    server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.add("/later", Reply(429, headers={"Retry-After": "3600"}))
-    started = time.monotonic()
+    waits: list[float] = []
+    monkeypatch.setattr(_http.time, "sleep", waits.append)  # what the client would have waited, not waiting
     failure = fail(PoliteClient(config()), server.url("/later"))
     assert failure.reason == "http-429" and "Retry-After 3600" in failure.detail
-    assert time.monotonic() - started < 2 and server.hits("/later") == 1
+    assert server.hits("/later") == 1 and all(w < 1 for w in waits), waits
 
 
 def test_a_hanging_response_times_out(server: FixtureServer) -> None:
-    server.add("/hang", Reply(hang=True))
-    started = time.monotonic()
+    server.add("/hang", Reply(hang=True))  # hangs 60 s: only the client's timeout ends each attempt
     failure = fail(PoliteClient(config(timeout=0.5, attempts=2)), server.url("/hang"))
     assert failure.reason in ("timeout", "read-timeout") and failure.retriable
-    assert server.hits("/hang") == 2 and time.monotonic() - started < 4
+    assert server.hits("/hang") == 2
 
 
 def test_a_dripping_body_hits_the_total_deadline(server: FixtureServer) -> None:
-    # One byte every 0.2 s never trips the read timeout (1 s); the total deadline (1.5 s) ends it.
+    # One byte every 0.2 s (21 s in all) never trips the read timeout (1 s); the total deadline (1.5 s) ends it.
     server.add("/drip", Reply(200, b"<p>" + b"x" * 100 + b"</p>", drip=0.2))
-    started = time.monotonic()
     failure = fail(PoliteClient(config(timeout=1.5, read_timeout=1.0, attempts=1)), server.url("/drip"))
-    assert failure.reason == "timeout" and time.monotonic() - started < 3
+    assert failure.reason == "timeout"
 
 
 def test_a_reset_connection_is_retried_then_rejected(server: FixtureServer) -> None:
@@ -194,10 +194,8 @@ def test_decompression_bombs_are_capped(server: FixtureServer, encoding: str, co
     bomb = compress(b"\0" * 50_000_000)  # 50 MB inflated from well under 100 KB
     assert len(bomb) < 100_000
     server.add("/bomb", Reply(200, bomb, headers={"Content-Encoding": encoding}))
-    started = time.monotonic()
     failure = fail(PoliteClient(config(max_bytes=1_000_000)), server.url("/bomb"))
     assert (failure.reason, failure.permanent) == ("too-large-decompressed", True)
-    assert time.monotonic() - started < 5
 
 
 def test_compressed_pages_are_decoded(server: FixtureServer) -> None:
@@ -241,11 +239,10 @@ def test_a_redirect_to_a_private_address_is_refused_before_connecting(
     server: FixtureServer, connections: list[tuple[str, int]], target: str
 ) -> None:
     server.add("/to-private", redirect(target))
-    started = time.monotonic()
     failure = fail(PoliteClient(config(timeout=5)), server.url("/to-private"))
     assert failure.reason == "blocked-address" and failure.url == target
-    assert {ip for ip, _ in connections} == {"127.0.0.1"}  # only the allowed first hop (and its robots.txt)
-    assert time.monotonic() - started < 1  # no connect attempt waiting for a timeout
+    # Only the allowed first hop (and its robots.txt): no connect attempt to the private address at all.
+    assert {ip for ip, _ in connections} == {"127.0.0.1"}
 
 
 def test_private_addresses_are_refused_after_dns(
@@ -351,8 +348,8 @@ def test_conditional_get(server: FixtureServer) -> None:
 
 
 def test_one_host_at_its_delay_many_hosts_at_once() -> None:
-    """Each host sees one request at a time, `delay` apart; hosts overlap, so two slow hosts take about as
-    long as one."""
+    """Each host sees one request at a time, `delay` apart; hosts are served at the same time, so two slow
+    hosts take about as long as one."""
     with FixtureServer("127.0.0.1", latency=0.3) as one, FixtureServer("127.0.0.2", latency=0.3) as two:
         for srv in (one, two):
             for i in range(3):
@@ -361,13 +358,13 @@ def test_one_host_at_its_delay_many_hosts_at_once() -> None:
         groups = {srv.host: [srv.url(f"/a{i}") for i in range(3)] for srv in (one, two)}
         from concurrent.futures import ThreadPoolExecutor
 
-        started = time.monotonic()
         with ThreadPoolExecutor(4) as pool:
             bodies = list(per_host(pool, groups, lambda u: [client.get(u).body], lambda u, e: [e]))
-        elapsed = time.monotonic() - started
         assert bodies == [PAGE] * 6
-        # One host alone: 3 × 0.3 s + 2 × 0.2 s = 1.3 s; both in sequence would be 2.6 s.
-        assert 1.3 <= elapsed < 2.2, elapsed
+        # The hosts overlapped: each got its first request before the other got its last (in sequence, one
+        # host's three requests would all come after the other's).
+        for a, b in ((one, two), (two, one)):
+            assert a.log[0].at < b.log[-1].at, ([r.at for r in one.log], [r.at for r in two.log])
         for srv in (one, two):
             times = [r.at for r in srv.log]
             assert all(b - a >= 0.3 + 0.2 - 0.02 for a, b in itertools.pairwise(times)), times

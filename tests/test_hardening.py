@@ -34,7 +34,7 @@ from tests.bad_inputs import (
 )
 from tests.http_fixtures import FixtureServer, Reply, static
 
-pytestmark = pytest.mark.timeout(420)
+pytestmark = [pytest.mark.timeout(420), pytest.mark.e2e, pytest.mark.data]
 
 REFERENCE = "2026-11-21"
 SAMPLE = 300

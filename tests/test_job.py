@@ -7,12 +7,23 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import duckdb
 import pytest
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
-from pipeline.job import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, new_run_id, use_all_cores_if_large
+from pipeline.job import (
+    PARALLEL_MIN_BYTES,
+    PARALLEL_MIN_FILES,
+    internal_errors,
+    new_run_id,
+    use_all_cores_if_large,
+)
+from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
+from tests.support import BUG_ENV, REFERENCE, SEEDS, newsbeam, summary_counts
 from transforms._progress import Progress
+from transforms.sink import write_parquet
 
 
 @pytest.mark.parametrize(
@@ -96,3 +107,70 @@ def test_the_launcher_gives_freed_blocks_back_to_the_system() -> None:
     # A value the user chose is kept.
     threshold, _ = _retained_after_free("tuned", {**env, "MALLOC_MMAP_THRESHOLD_": "2097152"})
     assert threshold == "2097152"
+
+
+@pytest.fixture(scope="module")
+def buggy_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, subprocess.CompletedProcess[str]]]:
+    """The seeds with a bug planted in cleaning that hits one of them (003 mentions Newsmax), run with
+    --max-internal-errors 0 (the default) and 1."""
+    runs = {}
+    for limit in (0, 1):
+        out = tmp_path_factory.mktemp(f"limit{limit}") / "articles"
+        args = ["run", "--input", str(SEEDS), "--output", str(out), "--reference-date", REFERENCE]
+        if limit:
+            args += ["--max-internal-errors", str(limit)]
+        runs[limit] = out, newsbeam(*args, module="tests.support", env={BUG_ENV: "Newsmax"})
+    return runs
+
+
+@pytest.mark.e2e
+def test_an_internal_error_is_kept_as_a_row_and_fails_the_run_with_its_traceback(
+    buggy_runs: dict[int, tuple[Path, subprocess.CompletedProcess[str]]],
+) -> None:
+    out, result = buggy_runs[0]
+    assert result.returncode == 1, result.stderr
+    assert summary_counts(result.stdout) == {"read": 5, "written": 4, "duplicates": 0, "rejected": 1}
+    assert "balanced" in result.stdout and "verified against the files" in result.stdout
+    rows = duckdb.sql(f"SELECT stage, reason, source, detail FROM '{out}/_rejected/*.parquet'").fetchall()
+    assert [(stage, reason, Path(source).name) for stage, reason, source, _ in rows] == [
+        ("clean", "internal-error", "003_383210d72824bc91.txt")
+    ]
+    detail = rows[0][3]
+    assert detail.startswith("Traceback (most recent call last):"), detail
+    assert "in buggy" in detail and detail.endswith("RuntimeError: planted bug: text contains 'Newsmax'")
+    assert "1 internal error" in result.stderr and "--max-internal-errors 0" in result.stderr
+    assert detail in result.stderr
+
+
+@pytest.mark.e2e
+def test_internal_errors_up_to_the_limit_pass(
+    buggy_runs: dict[int, tuple[Path, subprocess.CompletedProcess[str]]],
+) -> None:
+    _, result = buggy_runs[1]
+    assert result.returncode == 0, result.stderr
+    assert summary_counts(result.stdout) == {"read": 5, "written": 4, "duplicates": 0, "rejected": 1}
+    assert "clean/internal-error: 1" in result.stdout
+    assert "internal error" not in result.stderr
+
+
+def test_internal_errors_are_counted_over_the_rejected_files_and_the_earliest_is_shown(tmp_path: Path) -> None:
+    """What `newsbeam stream` counts after each window: only internal errors, only files not counted yet,
+    and the detail of the earliest."""
+    base = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
+
+    def row(reason: str, detail: str, minute: int) -> dict[str, object]:
+        return Rejected("s", "tag", reason, detail, None, base + dt.timedelta(minutes=minute), "r").to_row()
+
+    folder = tmp_path / REJECTED_DIR
+    folder.mkdir()
+    write_parquet(str(folder / "part-r-w1-tag.parquet"), REJECTED_SCHEMA, [row("internal-error", "later", 5)])
+    write_parquet(
+        str(folder / "part-r-w0-tag.parquet"),
+        REJECTED_SCHEMA,
+        [row("too-short", "not a bug", 0), row("internal-error", "earliest", 1)],
+    )
+    write_parquet(str(folder / "part-other-tag.parquet"), REJECTED_SCHEMA, [row("internal-error", "another run", 0)])
+    count, first, read = internal_errors(str(tmp_path), "part-r-w*.parquet")
+    assert (count, first, len(read)) == (2, "earliest", 2)
+    again = internal_errors(str(tmp_path), "part-r-w*.parquet", frozenset(read))
+    assert again == (0, None, set())

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.test_clean import check_invariants
+from tests.support import check_invariants
 from transforms.clean import clean_text
 from transforms.dates import (
     MIN_DATE,

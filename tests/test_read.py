@@ -217,3 +217,66 @@ def test_an_empty_jsonl_file_is_rejected_once(tmp_path: Path) -> None:
         docs, rejected = p | ReadLocal([str(tmp_path / "blank.jsonl")], run_id="r1", range_bytes=100)
         check(docs, no_docs, "BigDocs")
         check(rejected, empty, "BigRejected")
+
+
+def test_utf8_with_a_stray_byte_stays_utf8() -> None:
+    """A UTF-8 page with one invalid byte was decoded whole as a single-byte code page ("weiß" became
+    "weiÃ\\x9f"): the stray byte is replaced and the rest stays UTF-8, declared or not."""
+    page = '<meta charset="utf-8"><p>Die Straße ist weiß und kühl.</p>'.encode() + b"\xe9" + "<p>Grüße</p>".encode()
+    text, encoding = decode(page, declared_charset(page))
+    assert encoding == "utf-8"
+    assert "weiß" in text and "Grüße" in text and text.count("\ufffd") == 1
+    assert not any("\x80" <= c <= "\x9f" for c in text)
+    # Declared otherwise (a common mislabel), many valid UTF-8 characters against one stray byte still win.
+    body = ("Über die Brücke gehen Müller, Weiß und Gößmann. " * 3).encode() + b"\x96"
+    assert decode(body, "iso-8859-1") == (body.decode("utf-8", "replace"), "utf-8")
+
+
+def test_a_single_byte_page_is_not_taken_for_utf8() -> None:
+    """A windows-1252 page holds no valid UTF-8 sequence: one é is not a stray byte of UTF-8."""
+    body = "Le café est fermé – dit-il.".encode("cp1252")
+    assert decode(body) == ("Le café est fermé – dit-il.", "cp1252")
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("Die Wahl – so der Sprecher – war „knapp“, sagte Müller.", "cp1252"),
+        ("Minister powiedział w środę – jak podała agencja – że rozmowy będą kontynuowane.", "cp1250"),
+        ("Премьер заявил – как сообщает агентство – что переговоры продолжатся.", "cp1251"),
+    ],
+)
+def test_a_declared_code_page_that_decodes_cleanly_is_honoured(text: str, codec: str) -> None:
+    """Guessing once read pages declared windows-1252 or -1250 as iso-8859-2, with C1 controls where "–"
+    and "ś" belong; the declared charset decodes them cleanly, so it is used."""
+    page = f'<html><head><meta charset="{codec}"></head><body><p>{text}</p></body></html>'
+    data = page.encode(codec)
+    assert decode(data, declared_charset(data)) == (page, codec)
+
+
+def test_c1_controls_count_against_a_codec() -> None:
+    """iso-8859-1 is read as windows-1252, as browsers do (its quotes sit where iso-8859-1 has C1
+    controls); a declared codec that yields C1 controls loses to one that does not."""
+    assert declared_charset(b'<meta charset="ISO-8859-1">') == "cp1252"
+    assert declared_charset(b'<meta charset="gb2312">') == "gb18030"
+    quoted = "Er sagte: „Wir schaffen das“ – und ging."
+    assert decode(quoted.encode("cp1252"), "iso-8859-1")[0] == quoted
+    polish = "Powiedział w środę, że „rozmowy” – jak co tydzień – będą kontynuowane. " * 3
+    text, _ = decode(polish.encode("cp1250"), "iso-8859-2")  # a wrong label: ś is 0x9c in cp1250
+    assert not any("\x80" <= c <= "\x9f" for c in text)
+    assert text == polish
+
+
+def test_mojibake_already_in_a_page_is_repaired() -> None:
+    """Pages saved after a wrong decoding hold mojibake as valid UTF-8 ("fÃ¼r", "â\\x80\\x9c"), and C1
+    controls are windows-1252 punctuation read as iso-8859-1: both are repaired; correct text is untouched."""
+    damaged = (
+        "<p>Berichte Ã¼ber die â\x80\x9cWahlâ\x80\x9d, sagte der Sprecher\x92s Team.</p>\n<p>Groß, naïve – „gut“</p>"
+    )
+    assert (
+        decode(damaged.encode())[0]
+        == "<p>Berichte über die “Wahl”, sagte der Sprecher’s Team.</p>\n<p>Groß, naïve – „gut“</p>"
+    )
+    correct = "<p>Le Sénat a voté « l'égalité\xa0» ; Łódź, Ä… nicht, NESCAFÉ®, ß\xadvoll</p>"
+    assert decode(correct.encode()) == (correct, "utf-8")
+    assert not any("\x80" <= c <= "\x9f" for c in decode("a\x81b\x8dc".encode())[0])

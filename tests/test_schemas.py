@@ -22,6 +22,7 @@ from schemas.article import (
     TopicScore,
 )
 from schemas.rejected import REJECTED_SCHEMA, Rejected
+from tests.factories import make_article
 
 _SCALARS = {
     str: (pa.string(),),
@@ -82,32 +83,15 @@ def test_file_schema_leaves_partition_columns_to_the_folders() -> None:
 
 def _article() -> Article:
     now = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
-    return Article(
-        article_id="a1",
-        revision=1,
-        content_hash="h",
-        source="s.txt",
-        source_format="txt",
-        url=None,
-        canonical_url=None,
+    return make_article(
+        "body",
         title="T",
-        text="body",
-        word_count=1,
         authors=["Jane Doe"],
-        publisher=None,
-        language="en",
         published_at=now,
-        date=now.date(),
-        date_source="text",
-        date_confidence=0.5,
-        topic="politics",
         topics=[TopicScore("politics", 0.7)],
         keywords=["peace plan"],
         entities=[Entity("Kyiv", "LOC")],
-        duplicate_of=None,
         story_id="s1",
-        ingested_at=now,
-        run_id="r",
         extra={"not": "written"},
     )
 

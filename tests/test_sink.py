@@ -10,6 +10,7 @@ import duckdb
 import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
 
+from schemas.article import SCHEMA_VERSION
 from schemas.rejected import Rejected
 from tests.beam_util import check
 from tests.factories import NOW, make_article
@@ -40,7 +41,7 @@ def test_articles_land_in_their_partitions(tmp_path: Path) -> None:
     ]
     assert not [p for p in Path(out).rglob("*") if p.name.startswith(".")], "temporary files left behind"
     meta = pq.ParquetFile(files[0]).schema_arrow.metadata
-    assert meta[b"newsbeam.schema_version"] == b"1"
+    assert meta[b"newsbeam.schema_version"] == SCHEMA_VERSION.encode()
     assert pq.ParquetFile(files[0]).metadata.row_group(0).column(0).compression == "ZSTD"
     rows = duckdb.sql(
         f"SELECT date, topic, count(*) FROM read_parquet('{out}/date=*/topic=*/*.parquet', hive_partitioning=true)"

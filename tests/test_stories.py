@@ -308,3 +308,32 @@ def test_assign_with_nothing_new() -> None:
 
 def test_seed_files_exist() -> None:
     assert sorted(SEED_TEXTS) == ["000", "001", "002", "003", "004"], Path(SEEDS)
+
+
+def test_an_undated_text_takes_the_latest_own_day_of_its_story() -> None:
+    dated = entry(SEED_TEXTS["000"], "000", published=dt.datetime(2025, 12, 20, tzinfo=dt.timezone.utc))
+    later = entry(SEED_TEXTS["001"], "001", published=dt.datetime(2025, 12, 21, tzinfo=dt.timezone.utc))
+    undated = entry(SEED_TEXTS["002"], "002")
+    alone = entry(WIRE, "wire")
+    new = [dated, later, undated, alone]
+    assignments = stories.assign(new, [])
+    story = by_id(assignments)
+    assert story["002"].story_id == story["000"].story_id == story["001"].story_id != story["wire"].story_id
+    days = stories.story_days(assignments, new, [])
+    # Only the undated member of a dated story gets a day: not the dated ones, not an undated story.
+    assert days == {undated.content_hash: dt.date(2025, 12, 21)}
+
+
+def test_a_story_day_comes_from_earlier_members_too_but_not_from_story_dated_ones() -> None:
+    earlier = entry(
+        SEED_TEXTS["000"], "000", published=dt.datetime(2025, 12, 20, tzinfo=dt.timezone.utc), story_id="s-1"
+    )
+    story_dated = stories.Entry(
+        **{**entry(SEED_TEXTS["001"], "001", story_id="s-1").__dict__, "date": dt.date(2025, 12, 30)}
+    )
+    undated = entry(SEED_TEXTS["002"], "002")
+    assignments = [stories.Assignment(undated.content_hash, "002", None, "s-1")]
+    assert stories.story_days(assignments, [undated], [earlier, story_dated]) == {
+        undated.content_hash: dt.date(2025, 12, 20)
+    }
+    assert stories.story_days(assignments, [undated], [story_dated]) == {}

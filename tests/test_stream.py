@@ -3,7 +3,6 @@ stoppable impulse."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -117,22 +116,32 @@ def test_a_restarted_stream_skips_what_earlier_windows_wrote_and_repairs_a_missi
     assert parts == ["part-run-w19700101T000000Z-repair.parquet", "part-run-w19700101T000140Z-00000.parquet"]
 
 
+def _stop_after(tick: Any, marker: str, n: int) -> Any:
+    """Records each tick; the n-th creates the stop marker (the stop is an event of the stream itself)."""
+    append(tick, "tick-values")
+    if len(_SEEN["tick-values"]) == n:
+        Path(marker).touch()
+    return tick
+
+
 def test_ticks_stop_when_the_marker_appears_and_flush_the_open_window(tmp_path: Path) -> None:
     marker = tmp_path / "stop"
-    start = time.time()
-    threading.Timer(2.5, marker.touch).start()
+    start = float(int(time.time()))
     with beam.Pipeline(options=streaming()) as p:
         _ = (
             p
-            | Ticks(start, start + 60, 0.5, str(marker))
+            | Ticks(start, start + 120, 0.5, str(marker))
+            | beam.Map(_stop_after, str(marker), 4)
             | "Windows" >> beam.WindowInto(FixedWindows(2))
             | beam.Map(lambda t: (0, 1))
             | beam.CombinePerKey(sum)
             | beam.Map(lambda kv: kv[1])
             | beam.Map(append, "ticks")
         )
-    elapsed = time.time() - start
-    assert elapsed < 15, f"did not stop: {elapsed:.1f} s"
-    counts = collected("ticks")
-    # Every tick before the stop landed in some window, the last (open) one included.
-    assert 4 <= sum(counts) <= int(elapsed / 0.5) + 2, counts
+    ticks = collected("tick-values")
+    # The ticks ran from the start, every 0.5 s, without a gap, and the marker stopped them (the 120 s bound
+    # would have made 240).
+    assert 4 <= len(ticks) < 240, ticks
+    assert sorted(ticks) == [start + 0.5 * i for i in range(len(ticks))], ticks
+    # Every tick landed in some window, the last (open) one included.
+    assert sum(collected("ticks")) == len(ticks)

@@ -300,6 +300,7 @@ topics:
 """
 
 
+@pytest.mark.e2e
 def test_ukraine_peace_talks_taxonomy_through_the_cli(tmp_path: Path) -> None:
     taxonomy = tmp_path / "topics.yaml"
     taxonomy.write_text(UKRAINE_TAXONOMY, encoding="utf-8")
@@ -346,6 +347,7 @@ print(digest.hexdigest())
 """
 
 
+@pytest.mark.data
 def test_tags_do_not_depend_on_the_process_hash_seed() -> None:
     """Two workers are two processes with their own string hash seed: an article must be tagged the same in
     either. Topic scores summed in set order once swapped two topics of an ECB+ document between processes."""

@@ -30,7 +30,7 @@ from tests.http_fixtures import (
     static,
 )
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.e2e, pytest.mark.data]
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "2026-11-21"
@@ -101,11 +101,13 @@ def test_feed_run_writes_articles_dated_by_the_feed(feed_runs: tuple) -> None:
     assert len(rows) == counts["written"]
     feed = json.loads(fixture_bytes("feed.json"))
     by_title = {item["title"]: item for item in feed["items"]}
-    for url, title, date, date_source, _published_at, authors in rows:
+    for url, title, date, date_source, published_at, authors in rows:
         assert date_source == "feed", (url, date_source)
         item = by_title[title]  # the title the feed gave, not the page's own
-        stated = dt.datetime.fromisoformat(item["date_published"]).astimezone(dt.timezone.utc)
+        stated = dt.datetime.fromisoformat(item["date_published"])
+        # Partitioned by the publisher's day (the offset the feed wrote), stored as the UTC instant.
         assert date == stated.date(), (title, date, stated)
+        assert published_at == stated.astimezone(dt.timezone.utc), (title, published_at, stated)
         assert authors == [item["author"]["name"]]
         assert url.startswith("http://127.0.0.1:") and "utm_source=feed" in url
     rejected = connect(str(out)).sql("SELECT stage, reason FROM rejected").fetchall()
@@ -243,3 +245,50 @@ def test_bad_web_options_stop_the_run(tmp_path: Path) -> None:
     assert ftp.returncode != 0 and "http(s) URL" in ftp.stderr
     no_list = newsbeam("run", "--urls", str(tmp_path / "urls.txt"), "--output", str(tmp_path / "o"))
     assert no_list.returncode != 0 and "not found" in no_list.stderr
+
+
+def test_real_feed_faults_cut_feed_localized_dates_and_a_12_hour_time(tmp_path: Path) -> None:
+    """A French feed (`mer, 18 nov 2026`), a 12-hour time (`02:02:33 PM`) and a feed cut short: the dates
+    are read in their language and with their PM, the cut feed is a rejected row and is fetched in full by
+    the next run instead of a 304 replaying nothing."""
+    pages = article_pages(2)
+    with FixtureServer() as server:
+        base = server.url("")
+        feed = f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Le Quotidien</title><link>{base}/</link><language>fr</language>
+<item><title>Le conseil vote le budget</title><link>{base}/a/1</link>
+<pubDate>mer, 18 nov 2026 10:38:15 +0100</pubDate></item>
+<item><title>Match nul au stade</title><link>{base}/a/2</link><pubDate>Nov 19 2026 02:02:33 PM +0000</pubDate></item>
+</channel></rss>""".encode()
+        server.add("/fr.xml", static(feed, "application/rss+xml", etag='"fr1"'))
+        server.add("/cut.xml", static(feed[: feed.index(b"<item>") + 30], "application/rss+xml", etag='"cut1"'))
+        server.add("/a/1", Reply(200, pages[0]))
+        server.add("/a/2", Reply(200, pages[1]))
+        out = tmp_path / "out"
+        args = ["run", "--feed", f"{base}/fr.xml", "--feed", f"{base}/cut.xml", "--output", str(out)]
+        args += ["--allow-private-hosts", "--per-host-delay", "0", "--reference-date", REFERENCE]
+        first = newsbeam(*args)
+        assert first.returncode == 0, first.stderr
+        counts = summary(first.stdout)
+        con = connect(str(out))
+        rows = {
+            r[0].replace(base, ""): r[1:]
+            for r in con.sql("SELECT source, date_source, date, published_at FROM articles").fetchall()
+        }
+        utc = dt.timezone.utc
+        assert rows["/a/1"][:2] == ("feed", dt.date(2026, 11, 18))
+        assert rows["/a/1"][2] == dt.datetime(2026, 11, 18, 9, 38, 15, tzinfo=utc)
+        assert rows["/a/2"][:2] == ("feed", dt.date(2026, 11, 19))
+        assert rows["/a/2"][2] == dt.datetime(2026, 11, 19, 14, 2, 33, tzinfo=utc)  # PM: 14:02, not 02:02
+        rejected = [
+            (r[0].replace(base, ""), r[1], r[2])
+            for r in con.sql("SELECT source, stage, reason FROM rejected").fetchall()
+        ]
+        assert rejected == [("/cut.xml", "fetch", "malformed-feed")]
+        assert counts["rejected"] == 1
+
+        again = newsbeam(*args)
+        assert again.returncode == 0, again.stderr
+        assert server.requests("/fr.xml")[-1].headers.get("if-none-match") == '"fr1"'
+        assert server.requests("/cut.xml")[-1].headers.get("if-none-match") is None  # not cached: fetched again
+        assert "fetch/malformed-feed: 1" in again.stdout

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
+import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -18,13 +20,19 @@ logger = logging.getLogger(__name__)
 REJECTED = "rejected"
 
 _MAX_DETAIL = 500
+# An internal error's detail is its traceback; the innermost frames and the message, at the end, are kept.
+_MAX_TRACEBACK = 8000
+INTERNAL_ERROR = "internal-error"
 
 
 def reject(
     source: str, stage: str, reason: str, detail: str | None, run_id: str, url: str | None = None
 ) -> beam.pvalue.TaggedOutput:
-    """A rejected row on the dead-letter output; `reason` is a short code users group by."""
-    if detail is not None and len(detail) > _MAX_DETAIL:
+    """A rejected row on the dead-letter output; `reason` is a short code users group by. An
+    `internal-error` raised in an except block carries the traceback, so a failing run can show the bug."""
+    if reason == INTERNAL_ERROR:
+        detail = internal_error_detail(detail)
+    elif detail is not None and len(detail) > _MAX_DETAIL:
         detail = detail[: _MAX_DETAIL - 1] + "…"
     row = Rejected(
         source=source,
@@ -36,6 +44,16 @@ def reject(
         run_id=run_id,
     )
     return beam.pvalue.TaggedOutput(REJECTED, row)
+
+
+def internal_error_detail(detail: str | None) -> str | None:
+    """The traceback of the exception being handled (else `detail`), its start cut if long: a bug's row
+    says where it happened."""
+    if sys.exc_info()[0] is not None:
+        detail = traceback.format_exc().rstrip()
+    if detail is not None and len(detail) > _MAX_TRACEBACK:
+        detail = "…" + detail[-(_MAX_TRACEBACK - 1) :]
+    return detail
 
 
 class DeadLetterFn(beam.DoFn):
@@ -65,7 +83,7 @@ class DeadLetterFn(beam.DoFn):
             yield reject(
                 str(source),
                 self.stage,
-                "internal-error",
+                INTERNAL_ERROR,
                 f"{type(exc).__name__}: {exc}",
                 self.run_id,
                 url=getattr(element, "url", None),

@@ -25,6 +25,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import Article
 from transforms._packed import pack, unpack
+from transforms.stories import STORY_DATE_CONFIDENCE
 
 STAGING_DIR = ("_state", "staging")
 _RAW = CompressionTypes.UNCOMPRESSED
@@ -107,12 +108,17 @@ class Decision:
     revision: int
     duplicate_of: str | None
     story_id: str | None
+    # The story's day for an article with no date of its own (`transforms.stories.story_days`).
+    story_date: dt.date | None = None
 
     def apply(self, article: Article) -> Article:
         extra = {k: v for k, v in article.extra.items() if k != "story_hint"}  # a hint for Dedupe only
-        return replace(
+        article = replace(
             article, revision=self.revision, duplicate_of=self.duplicate_of, story_id=self.story_id, extra=extra
         )
+        if self.story_date is None or article.date_source != "ingested":
+            return article
+        return replace(article, date=self.story_date, date_source="story", date_confidence=STORY_DATE_CONFIDENCE)
 
 
 @dataclass(frozen=True)

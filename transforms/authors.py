@@ -10,13 +10,22 @@ sit inside), or initials ("J.R. Smith"). One word alone is not taken: it is far 
 a desk ("Newsroom") or a fragment than a person. The one exception to "people only" is a news agency
 credited as the author of wire copy ("The Associated Press", "Reuters Staff" -> "Reuters"): that credit
 is the byline, and dropping it would leave the article without one.
+
+What metadata states is held to a looser idea of a name (`stated_names`, `clean_authors(stated=True)`):
+schema.org `author`, `<meta name=author>`, a feed's author field name an author on purpose, so one word
+("Nayane"), lower case, or a team's or desk's credit ("Everfit Team", "TOI Lifestyle Desk") is kept as
+stated; links, user names, company names (Inc, GmbH...), roles and forum labels still are not.
+`page_authors` picks a web page's authors from its metadata, trafilatura's byline and the markup.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
+
+from transforms.page import PageFacts, name_key, site_names, type_names
 
 MAX_AUTHORS = 10
 
@@ -26,7 +35,10 @@ def _wordset(words: str) -> frozenset[str]:
 
 
 # "By", "Von", "Par", "Por", "Door", "Di" (German, French, Spanish, Dutch, Italian bylines)
-_BY = re.compile(r"^(?:by|von|par|por|door|di|written by|words by|text by|reporting by)\b[\s:]*", re.IGNORECASE)
+_BY = re.compile(
+    r"^(?:by|von|par|por|door|di|(?:written|words|text|reporting|article|story|post|reported|edited)\s+by)\b[\s:]*",
+    re.IGNORECASE,
+)
 _CONTACT = re.compile(
     r"✉|📧|📩|📨|\bemail\b(?:\s+(?:the\s+author|me|us|him|her))?|\be-mail\b(?:\s+(?:the\s+author|me|us))?"
     r"|\bfollow\b(?:\s+(?:on|me|us|@\S+))*|\btwitter\b|\bx\.com\b|@[A-Za-z0-9_]{2,30}\b",
@@ -50,7 +62,9 @@ _NOT_NAME_WORDS = _wordset(
     some any each every no not more most new how why what when where who which breaking live update
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december today tomorrow yesterday now then
+    jan feb mar apr jun jul aug sep sept oct nov dec written certified licensed registered verified name
     contact us about home menu search login sign subscribe share follow newsletter print comments send
+    www com http https facebook instagram linkedin youtube tiktok pinterest
     """
 )
 _PARTICLES = _wordset("de da di du del della der den van von la le bin ibn al el dos das ter af zu y st")
@@ -64,13 +78,17 @@ _ROLE_WORDS = _wordset(
     culture entertainment economics economy investigations investigative data digital video audio photo
     correspondente redakteur redakteurin redaktion autor autorin journaliste rédacteur rédactrice
     author host anchor presenter intern fellow freelance freelancer guest team
+    member members moderator admin administrator webmaster user users poster founder cofounder co-founder owner
+    ceo cto cfo coo cmo vp president director manager officer expert specialist consultant
+    coach clinician dietitian nutritionist therapist attorney lawyer coordinator marketing content strategist
     """
 )
 # Whole entries that name no person.
 _NOT_PEOPLE = _wordset(
     """
     staff admin administrator editor editors editorial newsroom redaktion anonymous unknown guest team
-    author authors reporter press wire desk agency agencies news web online digital
+    author authors reporter press wire desk agency agencies news web online digital webmaster moderator member
+    members user users undefined null none false true publisher red agentur agenturen reports service services
     """
 )
 # A capitalised word in one of these makes the entry an organisation, not a person ("Reuters Staff").
@@ -79,9 +97,11 @@ _ORG_WORDS = _wordset(
     staff news newsroom press agency agencies associated reuters bloomberg afp dpa ap upi ansa efe tass
     xinhua media group team desk board editorial editors times post herald tribune journal gazette daily
     network networks radio television tv online digital wire services service company inc ltd llc corp
-    magazine newspaper redaktion
+    magazine newspaper redaktion gmbh ag plc llp pvt pty limited corporation incorporated
     """
 )
+# Words that make a credit a company's, not a person's or a newsroom's.
+_COMPANY_WORDS = _wordset("inc ltd llc llp corp co gmbh ag plc pvt pty limited corporation incorporated pc bv b.v s.a")
 # News agencies whose credit stands as the author of wire copy (compared casefolded, without "the").
 _AGENCIES = frozenset(
     {
@@ -93,6 +113,7 @@ _AGENCIES = frozenset(
     }
 )  # fmt: skip
 _AGENCY_TAIL = re.compile(r"\s+(?:staff|wire|news\s+service|newsroom|reporters?)$", re.IGNORECASE)
+_DATELINE = re.compile(r"\s*\b(?:last\s+)?(?:updated|published|posted|modified|reviewed)\b.*$", re.IGNORECASE)
 _DENIED_PHRASES = (
     "email the author",
     "contact the author",
@@ -111,12 +132,15 @@ _DENIED_PHRASES = (
 )
 
 
-def clean_authors(values: Iterable[str | None], limit: int = MAX_AUTHORS) -> list[str]:
-    """Personal names from raw author strings, in order, each once (compared without case or accents)."""
+def clean_authors(values: Iterable[str | None], limit: int = MAX_AUTHORS, stated: bool = False) -> list[str]:
+    """Personal names from raw author strings, in order, each once (compared without case or accents).
+
+    `stated`: the strings are what metadata states an author is (see `stated_names`), not bylines.
+    """
     found: list[str] = []
     seen: set[str] = set()
     for value in values:
-        for name in author_names(value):
+        for name in author_names(value, stated):
             key = _fold(name)
             if key not in seen:
                 seen.add(key)
@@ -126,27 +150,36 @@ def clean_authors(values: Iterable[str | None], limit: int = MAX_AUTHORS) -> lis
     return found
 
 
-def author_names(value: str | None) -> list[str]:
-    """The personal names in one raw author string (a field, a byline); [] when there is none."""
+def author_names(value: str | None, stated: bool = False) -> list[str]:
+    """The personal names in one raw author string (a field, a byline); [] when there is none.
+
+    `stated`: the string is what metadata states (see `stated_names`).
+    """
     if not value or not isinstance(value, str):
         return []
-    text = unicodedata.normalize("NFKC", value).strip()
+    text = unicodedata.normalize("NFKC", html.unescape(value)).strip()
+    if stated and (_URL.search(text) or _HANDLE.fullmatch(text) or "@" in text):
+        return []
     with_name = _EMAIL_WITH_NAME.match(text)  # RSS style "jane@example.com (Jane Doe)"
     if with_name:
         text = with_name.group("name")
+    if stated:
+        text = _DATELINE.split(text, maxsplit=1)[0]  # "Jane Doe Last Updated August 1"
     lowered = text.casefold()
     if any(phrase in lowered for phrase in _DENIED_PHRASES) and not _BY.match(text):
         return []
     text = _EMAIL.sub(" ", text)
     text = _CONTACT.sub(" ", text)
     text = _PAREN.sub(" ", text)
-    names = []
+    names: list[str] = []
     for part in _SPLIT.split(text):
         agency = _as_agency(part)
         if agency is not None:
             names.append(agency)
             continue
-        name = _as_name(part)
+        if stated and names and _CREDENTIAL.fullmatch(part.strip(" .")):
+            continue  # "Dylan Bailey, MS, RD"
+        name = _as_stated_name(part) if stated else _as_name(part)
         if name is not None:
             names.append(name)
     return names
@@ -192,6 +225,40 @@ def _as_name(part: str) -> str | None:
     return " ".join(fixed)
 
 
+def _as_stated_name(part: str) -> str | None:
+    """A name as metadata states it: one to six words, any case; not a role, a company or a link."""
+    part = _LEADING_THE.sub("", _BY.sub("", part.strip(" \t-–—:.,\"'“”‘’")))
+    if not part or _URL.search(part) or _DIGIT.search(part) or _HANDLE.fullmatch(part):
+        return None
+    words = _AFFILIATION.sub("", part).split()
+    if not words or all(w.casefold().strip(".") in _ROLE_WORDS | _NOT_PEOPLE for w in words):
+        return None
+    if len(words) > 1 and _INITIALS_AVATAR.fullmatch(words[0]) and words[0] == "".join(w[0] for w in words[1:3]):
+        words.pop(0)  # "CM Craig McCarthy": the initials of an avatar before the name
+    given = len(words)
+    while len(words) > 1 and words[-1].casefold().strip(".,") in _ROLE_WORDS - _CREDIT_WORDS | _CREDENTIALS:
+        words.pop()  # "Jane Doe Trial Attorney" -> "Jane Doe", "Cara Dumaplin RN"; "Everfit Team" stays
+    while len(words) > 1 and words[0].casefold() in _ROLE_WORDS - _CREDIT_WORDS:
+        words.pop(0)
+    if len(words) == 1 < given:
+        return None  # what a role leaves ("Trial Attorney", "NOC Admin") is no name
+    month_names = _MONTH_NAMES if len(words) > 1 else frozenset()  # "Tom May", never "May" alone
+    if len(words) > 6 or any(
+        w.casefold().strip(".") in (_COMPANY_WORDS | _NOT_NAME_WORDS) - month_names for w in words
+    ):
+        return None
+    if not all(_NAME_WORD.fullmatch(w) or _INITIALS.fullmatch(w) or _is_particle(w) for w in words):
+        return None
+    lower = [w for w in words if w.islower() and not _is_particle(w) and w not in _ROLE_WORDS]
+    if lower and len(lower) < len(words):
+        return None  # "Un documentaire de Kristen Falchon": prose around a name; "kirstin boatto" is one
+    if len(words) == 1 and any(label in words[0].casefold() for label in _ROLE_INSIDE):
+        return None  # "Jdadmin", "SiteEditor"
+    # "JANE DOE" -> "Jane Doe"; "TOI Lifestyle Desk" and "PTI" stay
+    shouted = len(words) > 1 and all(w.isupper() for w in words if len(w) > 2)
+    return " ".join(_recase(w) if shouted else w for w in words)
+
+
 def _is_particle(word: str) -> bool:
     """ "von", "de", "bin" written in lower case; "Van" or "Al" with a capital is a given name."""
     return word.islower() and word in _PARTICLES
@@ -207,3 +274,110 @@ def _recase(word: str) -> str:
 def _fold(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# What a page's structured metadata states about its authors.
+# schema.org types whose `author` is the page's own author (not a review's or a comment's).
+_AUTHORED_TYPES = (
+    "Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
+    "BackgroundNewsArticle", "ReviewNewsArticle", "TechArticle", "ScholarlyArticle", "Report", "LiveBlogPosting",
+    "SocialMediaPosting", "DiscussionForumPosting", "HowTo", "Recipe", "WebPage", "ItemPage", "AboutPage",
+    "MedicalWebPage", "CollectionPage",
+)  # fmt: skip
+# `<meta>` names that state a page's author, in the order they are trusted.
+_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
+                "byl", "citation_author")  # fmt: skip
+_ACCOUNT_META = frozenset({"dc.creator", "dcterms.creator"})
+# A user name ("andrew.keaveney", "brandon-peaktwo"), not a name as printed.
+_HANDLE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)+")
+# Credentials after a name ("Dylan Bailey, MS, RD"): short capitals, or these.
+_CREDENTIAL = re.compile(r"(?:[A-Z]{2,5}|Ph\.?\s?D\.?|M\.?D\.?|Dr\.?|Jr\.?|Sr\.?)")
+# Words of a newsroom's or a company's credit ("Everfit Team", "Resy Staff", "TOI Lifestyle Desk").
+_CREDIT_WORDS = _wordset("team staff desk newsdesk editors newsroom redaktion")
+_CREDENTIALS = _wordset("rn bsn md phd ms rd cpa cfp mba jd dds dvm np lcsw")
+_ROLE_INSIDE = ("admin", "webmaster", "editor", "moderator")
+_MONTH_NAMES = _wordset("april may june august")
+_INITIALS_AVATAR = re.compile(r"[A-Z]{2}")
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_ORGANISATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "LocalBusiness", "Brand"})
+
+
+def page_authors(found: str | None, facts: PageFacts, sitename: str | None = None, url: str | None = None) -> list[str]:
+    """The authors of a web page, from the most to the least deliberate statement: the people its structured
+    metadata names (schema.org `author`, `<meta name=author>`...), else the people of the byline trafilatura
+    `found`, else those the markup credits (`PageFacts.bylines`), else the organisation or desk credited
+    ("Everfit Team", "TOI Lifestyle Desk", the site itself).
+
+    Metadata and trafilatura's byline state names on purpose, so a one-word or lower-case name ("Nayane")
+    is taken from them (`stated_names`); a "By ..." line found in the markup is held to `author_names`'
+    stricter idea of a name. A credit to the site itself (its `sitename`, its host in `url`, the names the
+    page gives it) is an organisation's.
+    """
+    sites = site_names(facts, sitename, url)
+    people: list[str] = []
+    organisations: list[str] = []
+    handles: set[str] = set()  # user names the metadata states ("brandon-peaktwo"), not names
+    for group in _stated_authors(facts):
+        for value, is_organisation in group:
+            names = stated_names(value)
+            if not names and _HANDLE.fullmatch(value.strip()):
+                handles.add(name_key(value))
+            for name in names:
+                (organisations if is_organisation or is_organisation_name(name, sites) else people).append(name)
+        if people:
+            break  # the first source that names people; later ones often list related articles' authors
+    found_people: list[str] = []
+    found_organisations: list[str] = []
+    for name in stated_names(found):
+        if name_key(name) not in handles:
+            (found_organisations if is_organisation_name(name, sites) else found_people).append(name)
+    credited: list[str] = []
+    for byline in facts.bylines:
+        credited = [name for name in author_names(byline) if not is_organisation_name(name, sites)]
+        if credited:
+            break
+    for names in (people, found_people, credited, organisations, found_organisations):
+        if names:
+            return clean_authors(names, stated=True)
+    return []
+
+
+def stated_names(value: str | None) -> list[str]:
+    """The names in an author field of structured metadata (a feed's, a page's schema.org or `<meta>`):
+    as `author_names`, but one-word names, lower-case names and organisations' credits are kept; links,
+    user names, e-mail addresses, company names (Inc, GmbH...) and roles alone are not."""
+    return author_names(value, stated=True)
+
+
+def is_organisation_name(name: str, sites: Collection[str] = ()) -> bool:
+    """Whether a credited name is an organisation's: a team or a desk, or the site's own name. A news agency
+    is not: its credit is the byline of wire copy, beside the reporters'."""
+    if _as_agency(name) is not None:
+        return False
+    words = [w.casefold().strip(".") for w in name.split()]
+    if any(w in _ORG_WORDS or w in _ROLE_WORDS for w in words):
+        return True
+    key = name_key(name)
+    return any(key == site or (len(site) >= 4 and (site in key or key in site)) for site in sites)
+
+
+def _stated_authors(facts: PageFacts) -> Iterator[list[tuple[str, bool]]]:
+    """The author credits of each schema.org object, then of each meta tag: (value, stated as an
+    organisation)."""
+    for obj in facts.objects_of(*_AUTHORED_TYPES):
+        group = []
+        for item in _as_list(obj.get("author")) + _as_list(obj.get("creator")):
+            if isinstance(item, str):
+                group.append((item, False))
+            elif isinstance(item, dict) and isinstance(item.get("name"), str):
+                group.append((item["name"], bool(_ORGANISATION_TYPES & set(type_names(item.get("@type"))))))
+        yield group
+    for key in _AUTHOR_META:
+        values = facts.meta.get(key, ())
+        if key in _ACCOUNT_META:  # a CMS fills these with the account that saved the page: "veena", "admin"
+            values = [value for value in values if not (value.islower() and len(value.split()) == 1)]
+        yield [(value, False) for value in values]
+
+
+def _as_list(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value] if value else []

@@ -125,7 +125,7 @@ class Duplicate:
     source: str
     content_hash: str | None  # None for an input skipped before extraction (transforms.seen)
     duplicate_of: str | None  # article_id of the kept copy, when known
-    reason: str  # "duplicate-in-run", "seen-in-earlier-run" or "unchanged-input"
+    reason: str  # "duplicate-in-run", "seen-in-earlier-run", "unchanged-input", "settled-reject" or "warc-revisit"
 
 
 class DedupeResult(NamedTuple):
@@ -422,6 +422,8 @@ class _ClusterFn(beam.DoFn):
         )
         earlier_stories = {e.story_id for e in earlier.values()}
         by_hash = {e.content_hash: e for e in new}
+        # An article with no date of its own takes its story's day (its partition and index row too).
+        story_day = stories.story_days(assignments, new, list(earlier.values()))
         new_stories = set()
         for a in assignments:
             if a.duplicate_of:
@@ -431,6 +433,10 @@ class _ClusterFn(beam.DoFn):
             else:
                 new_stories.add(a.story_id)
             entry = replace(by_hash[a.content_hash], story_id=a.story_id, duplicate_of=a.duplicate_of)
+            day = story_day.get(a.content_hash)
+            if day is not None:
+                a = replace(a, story_date=day)
+                entry = replace(entry, date=day, date_confidence=stories.STORY_DATE_CONFIDENCE)
             yield a
             yield beam.pvalue.TaggedOutput(INDEX, index_row(entry))
         if assignments:
@@ -448,7 +454,7 @@ def _decided(groups: dict[str, Iterable[Any]]) -> tuple[_Signed, Decision] | Non
     duplicate_of, story_id); None when nothing was kept (an earlier run has the text)."""
     for kept in list(groups["kept"])[:1]:
         for a in list(groups["assignment"])[:1]:
-            return kept, Decision(kept.entry.revision, a.duplicate_of, a.story_id)
+            return kept, Decision(kept.entry.revision, a.duplicate_of, a.story_id, a.story_date)
     return None
 
 
@@ -461,7 +467,8 @@ class _PlaceFn(beam.DoFn):
         if decided is not None:
             kept, decision = decided
             assert kept.ref is not None, "the batch Dedupe stages every article it signs"
-            yield StagedArticle(kept.ref, kept.entry.date, kept.topic, kept.source, decision)
+            day = decision.story_date or kept.entry.date
+            yield StagedArticle(kept.ref, day, kept.topic, kept.source, decision)
 
 
 class _ApplyFn(beam.DoFn):

@@ -15,6 +15,12 @@ second round of fetching. XML is parsed by lxml with entity resolution, network 
 (no XXE, no entity expansion bombs, no network), so no new dependency (defusedxml) is needed; feedparser
 gets the bytes as a stream (never a string, which it would treat as a URL or a file name) and disables
 external entities itself.
+
+Real feeds break in three ways this module answers. A feed that is not well-formed XML (cut short, say) and
+gives no entry is a rejected source (`malformed-feed`), not an empty feed, and a feed read past its errors
+is never cached: its validators and listing are not stored, so the next run fetches it in full. Dates are
+read from the strings the feed wrote, in the publisher's language, by `transforms.feeddates`, or not at all.
+An entry without a link is `no-url` and one whose link is not http(s) `invalid-url`, whatever the format.
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ import io
 import json
 import logging
 import re
+import xml.sax
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
+from xml.parsers.expat import errors as expat_errors
 
 import apache_beam as beam
 import courlan
@@ -54,6 +62,7 @@ from transforms._http import (
     release_client,
 )
 from transforms._outputs import ParDoWithOutputs
+from transforms.feeddates import parse_feed_date
 from transforms.state import ReadStateRows, WriteStateRows, read_table
 
 logger = logging.getLogger(__name__)
@@ -82,6 +91,8 @@ COUNT_FETCHED = "web|sources-fetched"
 COUNT_NOT_MODIFIED = "web|sources-not-modified"
 COUNT_ENTRIES = "web|entries"
 COUNT_SAVED = "web|sources-saved"
+# Feeds that were not well-formed XML but still listed entries: used, never cached (see `parse_feed`).
+COUNT_RECOVERED = "web|sources-recovered"
 
 _SUMMARY_CHARS = 2000
 _TAG = re.compile(r"<[^>]+>")
@@ -117,7 +128,9 @@ class EntryRef:
     source: str  # the feed or sitemap URL, or `<url list>#L<n>`
     source_kind: str  # "feed", "sitemap" or "urls"
     title: str | None = None
-    published: str | None = None  # ISO 8601: feed published (else updated); sitemap news date (else lastmod)
+    # ISO 8601, in UTC or a day alone (`transforms.feeddates`): feed published (else updated); sitemap news
+    # date (else lastmod)
+    published: str | None = None
     updated: str | None = None
     authors: tuple[str, ...] = ()
     summary: str | None = None
@@ -132,6 +145,7 @@ class ParsedSource:
     entries: list[EntryRef] = field(default_factory=list)
     children: list[SourceRef] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (listed URL or item, why unusable)
+    malformed: str | None = None  # the XML parser's complaint about a feed read past its errors
 
 
 @dataclass(frozen=True)
@@ -172,34 +186,6 @@ def gunzip(data: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
-def _iso(value: Any) -> str | None:
-    """A date as ISO 8601 in UTC: from feedparser's struct_time (already UTC) or an RFC 3339 / W3C string."""
-    if value is None:
-        return None
-    if hasattr(value, "tm_year"):
-        try:
-            year, month, day, hour, minute, second = value[:6]
-            return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.timezone.utc).isoformat()
-        except (ValueError, TypeError):
-            return None
-    text = str(value).strip()
-    if not text:
-        return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return text
-    if re.fullmatch(r"\d{4}-\d{2}", text) or re.fullmatch(r"\d{4}", text):
-        return None  # month or year precision is not a publication date
-    if text[-1:] in ("Z", "z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc).isoformat()
-
-
 def _plain(text: str | None, limit: int = _SUMMARY_CHARS) -> str | None:
     if not text:
         return None
@@ -224,13 +210,15 @@ def entry_key(url: str) -> str | None:
         return None
 
 
-def make_entry(
-    link: str | None, base: str, source: str, source_kind: str, **evidence: Any
-) -> EntryRef | tuple[str, str]:
-    """An EntryRef for `link` (resolved against `base`); (link, reason) when it is not a web URL."""
-    if not link or not str(link).strip():
+def make_entry(link: Any, base: str, source: str, source_kind: str, **evidence: Any) -> EntryRef | tuple[str, str]:
+    """An EntryRef for `link` (resolved against `base`); (listed, reason) when there is none. One rule for
+    every kind of source: `no-url` when the entry gives no link at all (listed by its title), `invalid-url`
+    when it gives one that is not an http(s) URL (a `mailto:`, a `tag:` id, a number in JSON)."""
+    if link is None or (isinstance(link, str) and not link.strip()):
         return (str(evidence.get("title") or "(untitled)"), "no-url")
-    url = urljoin(base, str(link).strip())
+    if not isinstance(link, str):
+        return (repr(link)[:200], "invalid-url")
+    url = urljoin(base, link.strip())
     if urlsplit(url).scheme not in ("http", "https"):
         return (url, "invalid-url")
     canonical = entry_key(url)
@@ -266,11 +254,9 @@ def parse_json_feed(data: Mapping[str, Any], url: str) -> ParsedSource:
             parsed.invalid.append((repr(item)[:100], "invalid-item"))
             continue
         authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), Mapping) else [])
-        link = item.get("url") or item.get("external_url")
-        if not link and isinstance(item.get("id"), str) and item["id"].startswith(("http://", "https://")):
-            link = item["id"]
-        published = _iso(item.get("date_published"))
-        updated = _iso(item.get("date_modified"))
+        link = _json_item_link(item)
+        published = parse_feed_date(item.get("date_published"))
+        updated = parse_feed_date(item.get("date_modified"))
         tags: list[Any] = item["tags"] if isinstance(item.get("tags"), list) else []
         _add(
             parsed,
@@ -295,40 +281,87 @@ def _is_web(value: Any) -> bool:
     return isinstance(value, str) and urlsplit(value.strip()).scheme in ("http", "https")
 
 
+def _is_absolute_web(value: Any) -> bool:
+    return _is_web(value) and bool(urlsplit(value.strip()).hostname)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _json_item_link(item: Mapping[str, Any]) -> Any:
+    """A JSON Feed item's page: `url`, else `external_url`, else its `id` when that is an absolute web URL
+    (an id is an identifier, not a link: "2" or "urn:…" is no link at all). Whatever `url` holds is
+    returned, so a non-string gives `invalid-url` in `make_entry`."""
+    for key in ("url", "external_url"):
+        if not _empty(item.get(key)):
+            return item[key]
+    return item["id"] if _is_absolute_web(item.get("id")) else None
+
+
+# Links of an entry that are not its page.
+_NOT_A_PAGE = ("enclosure", "replies", "edit", "license")
+
+
 def _entry_link(entry: Mapping[str, Any]) -> str | None:
-    """The page of a feed entry: its alternate link, else another web link it carries (an Atom entry with
-    only rel="self"), else a permalink guid. feedparser puts a non-URL id into `link` when there is no
-    alternate link, so `link` alone is not trusted."""
-    links = [x for x in entry.get("links", []) if _is_web(x.get("href"))]
-    for candidate in links:
+    """The page of an RSS/Atom entry, by the same rule as a JSON Feed item: its alternate link, else another
+    link it carries (an Atom entry with only rel="self"), else a link that is not a web URL (which
+    `make_entry` reports as `invalid-url`), else its id when that is a permalink and an absolute web URL
+    (an RSS guid, an Atom id). feedparser copies an id into `link` when there is no link, so `link` alone
+    is not trusted: an entry whose only identifier is `1234` or `urn:uuid:…` has no link (`no-url`)."""
+    links = [x for x in entry.get("links", []) if not _empty(x.get("href")) and x.get("rel") not in _NOT_A_PAGE]
+    web = [x for x in links if _is_web(x["href"])]
+    for candidate in web:
         if candidate.get("rel", "alternate") == "alternate":
             return str(candidate["href"])
-    for candidate in links:
-        if candidate.get("rel") not in ("enclosure", "replies", "edit", "license"):
-            return str(candidate["href"])
-    for value in (entry.get("link"), entry.get("id") if entry.get("guidislink") else None):
-        if _is_web(value):
-            return str(value)
-    return entry.get("link") or None
+    if web or links:
+        return str((web or links)[0]["href"])
+    if entry.get("guidislink") and _is_absolute_web(entry.get("id")):
+        return str(entry["id"])
+    return None
+
+
+def _not_well_formed(problem: BaseException | None) -> bool:
+    """Whether feedparser's complaint means the XML is broken (truncated, unclosed, mismatched tags), after
+    which its lenient parser may have lost entries. An undefined entity (`&nbsp;` in RSS) is not: the
+    lenient parser reads HTML entities, so nothing is lost; nor are encoding complaints
+    (CharacterEncodingOverride) or a content type that is not XML."""
+    if not isinstance(problem, xml.sax.SAXParseException):
+        return False
+    return bool(problem.getMessage() != expat_errors.XML_ERROR_UNDEFINED_ENTITY)
+
+
+def _entry_date(entry: Mapping[str, Any], key: str) -> str | None:
+    """An entry's date as the feed wrote it, read by `parse_feed_date`, never feedparser's reading (which
+    drops a PM and takes an unknown zone for UTC)."""
+    return parse_feed_date(entry.get(key))
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedSource:
-    """RSS 0.9x/1.0/2.0 and Atom through feedparser; an entry's published date, else its updated date."""
+    """RSS 0.9x/1.0/2.0 and Atom through feedparser; an entry's published date, else its updated date.
+
+    A feed that is not well-formed XML (`_not_well_formed`) from which no entry with a link is recovered is a
+    `malformed-feed` SourceError: a truncated feed is not an empty one. When feedparser's lenient parser still
+    finds entries they are used (an element cut short is dropped whole, so no half link, title or date is
+    read) and `ParsedSource.malformed` says so."""
     import feedparser
 
-    headers = {"content-location": url}
+    # No base URL for feedparser: it would resolve an RSS guid such as `1234` into `<feed URL>/1234`, a page
+    # that does not exist. Relative links (after any xml:base) are resolved against `url` by `make_entry`.
+    headers = {}
     if content_type:
         headers["content-type"] = content_type
     # A stream, never bytes or str: feedparser opens a str as a URL and tries bytes as a file name.
     result = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    problem = result.get("bozo_exception")
     if not result.get("version") and not result.entries:
-        problem = result.get("bozo_exception")
         raise SourceError("not-a-feed", f"not RSS, Atom, JSON Feed, a sitemap or OPML ({problem or 'no entries'})")
-    parsed = ParsedSource("feed")
+    described = f"{type(problem).__name__}: {problem}" if _not_well_formed(problem) else None
+    parsed = ParsedSource("feed", malformed=described)
     for entry in result.entries:
         link = _entry_link(entry)
-        published = _iso(entry.get("published_parsed"))
-        updated = _iso(entry.get("updated_parsed"))
+        published = _entry_date(entry, "published")
+        updated = _entry_date(entry, "updated")
         authors = _names(entry.get("authors")) or _names([entry.get("author")])
         tags = tuple(t.get("term") for t in entry.get("tags", []) if t.get("term"))
         _add(
@@ -339,7 +372,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedSource:
                 url,
                 "feed",
                 title=_plain(entry.get("title"), 500),
-                published=published or updated or _iso(entry.get("created_parsed")),
+                published=published or updated or _entry_date(entry, "created"),
                 updated=updated,
                 authors=authors,
                 summary=_plain(entry.get("summary")),
@@ -347,6 +380,12 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedSource:
                 language=entry.get("language") or result.feed.get("language"),
             ),
         )
+    if described and not parsed.entries:
+        # Nothing usable came through: the fault is the file (an item cut before its link is no "no-url").
+        raise SourceError("malformed-feed", f"not well-formed XML, no entry recovered (feedparser: {described})")
+    if described:
+        # Likewise an item without a link in a broken file: most likely the one the break cut short.
+        parsed.invalid = [(listed, "malformed-feed" if why == "no-url" else why) for listed, why in parsed.invalid]
     return parsed
 
 
@@ -390,9 +429,9 @@ def parse_sitemap(root: Any, url: str) -> ParsedSource:
         if _local(node) != "url":
             continue
         loc = _child_text(node, "loc")
-        lastmod = _iso(_child_text(node, "lastmod"))
+        lastmod = parse_feed_date(_child_text(node, "lastmod"))
         news = next((c for c in node if _local(c) == "news"), None)
-        news_date = _iso(_child_text(news, "publication_date")) if news is not None else None
+        news_date = parse_feed_date(_child_text(news, "publication_date")) if news is not None else None
         language = None
         for link in node:
             is_alternate = _local(link) == "link" and link.get("rel") == "alternate" and link.get("hreflang")
@@ -647,6 +686,7 @@ class _FetchSourcesFn(DeadLetterFn):
         self.fetched = Metrics.counter(STAGE, "sources_fetched")
         self.not_modified = Metrics.counter(STAGE, "sources_not_modified")
         self.entries = Metrics.counter(STAGE, "entries_discovered")
+        self.recovered = Metrics.counter(STAGE, "sources_recovered")
 
     def setup(self) -> None:
         self.client = acquire_client(self.config)
@@ -666,7 +706,12 @@ class _FetchSourcesFn(DeadLetterFn):
             if isinstance(out, EntryRef):
                 self.entries.inc()
             elif isinstance(out, beam.pvalue.TaggedOutput) and out.tag == COUNTS:
-                (self.fetched if out.value[0] == COUNT_FETCHED else self.not_modified).inc()
+                counters = {
+                    COUNT_FETCHED: self.fetched,
+                    COUNT_NOT_MODIFIED: self.not_modified,
+                    COUNT_RECOVERED: self.recovered,
+                }
+                counters[out.value[0]].inc()
             yield out
 
     def _failed(self, ref: SourceRef, exc: Exception) -> list[Any]:
@@ -690,6 +735,14 @@ class _FetchSourcesFn(DeadLetterFn):
             return [reject(ref.url, STAGE, exc.reason, f"{ref.kind} {ref.url}: {exc.detail}", self.run_id, ref.url)]
         outs: list[Any] = [beam.pvalue.TaggedOutput(COUNTS, (COUNT_FETCHED, 1))]
         outs.extend(_emit_parsed(parsed, ref, self.run_id))
+        if parsed.malformed:
+            # Its entries are used, but its validators and listing are not kept: the next run fetches it in
+            # full rather than replaying what a broken file happened to hold.
+            logger.warning(
+                "%s: not well-formed, %d entries recovered (%s)", ref.url, len(parsed.entries), parsed.malformed
+            )
+            outs.append(beam.pvalue.TaggedOutput(COUNTS, (COUNT_RECOVERED, 1)))
+            return outs
         etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
         if etag or modified:
             row = {

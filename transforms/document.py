@@ -25,6 +25,9 @@ class RawDocument:
     encoding: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     origin: str | None = None  # the file it was read from (a JSONL file holds many); None when fetched
+    # The source vouched for this page being an article (a feed entry, a news-sitemap entry, a JSONL record
+    # stating its title or date): the article gate turns it away only on strong evidence.
+    vouched: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,14 @@ class Draft:
     language_hint: str | None = None
     dates: list[DateEvidence] = field(default_factory=list)
     removed_lines: int = 0
+    # What kind of page the text came from (`transforms.pagekind.KINDS`): "article" unless the gate says
+    # otherwise; plain texts are articles. `page_evidence` names what decided it, `article_score` is the
+    # gate's probability that the page is an article.
+    page_kind: str = "article"
+    page_evidence: str = ""
+    article_score: float = 1.0
+    # The day a web archive's crawler fetched the page (WARC-Date): nothing on it was published later.
+    not_after: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ import yaml
 from schemas.article import Entity
 
 GAZETTEER_RESOURCE = "data/gazetteer.yaml"
+# libyaml's parser when PyYAML was built with it (every worker loads the gazetteer at start-up).
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ENTITIES = 25
 MAX_CHARS = 20_000  # entities come from the article's first pages; the cost stays flat for long texts
 PER, ORG, LOC = "PER", "ORG", "LOC"
@@ -94,7 +96,7 @@ class Gazetteer:
         else:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SafeLoader)
         names: dict[tuple[str, ...], str] = {}
         for label, key in ((LOC, "places"), (ORG, "organisations")):
             for name in data[key]:

@@ -10,7 +10,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms import dates
+from transforms import authors, dates, page, pagekind, titles, warc
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms.document import Draft, RawDocument
@@ -18,6 +18,7 @@ from transforms.document import Draft, RawDocument
 logger = logging.getLogger(__name__)
 
 STAGE = "extract"
+NOT_AN_ARTICLE = "not-an-article"
 
 
 def split_authors(value: str | None) -> list[str]:
@@ -44,44 +45,67 @@ def trafilatura_options(reference: dt.date) -> dict[str, Any]:
 
 
 def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None:
-    """Main text and metadata of one page; None when trafilatura finds no main text."""
+    """Main text and metadata of one page; None when trafilatura finds no main text.
+
+    The page is parsed once: trafilatura works on a copy of the tree, and what the page states about
+    itself (`page.page_facts`: schema.org, meta tags, headings) is read from the same tree for the title,
+    the authors and the article gate.
+    """
     import trafilatura
 
-    result = trafilatura.bare_extraction(html, url=url, **trafilatura_options(reference))
+    tree = page.parse_html(html)
+    if tree is None:
+        return None
+    result = trafilatura.bare_extraction(tree, url=url, **trafilatura_options(reference))
     if result is None:
         return None
     doc: dict[str, Any] = result if isinstance(result, dict) else result.as_dict()
     text = (doc.get("text") or "").strip()
     if not text:
         return None
+    facts = page.page_facts(tree)
     page_url = url or doc.get("url")
     # htmldate's pick reconciled with schema.org datePublished (read from the markup, no second parse).
-    published = dates.html_date(doc.get("date"), dates.structured_dates(html), page_url, reference)
+    published = dates.html_date(doc.get("date"), dates.structured_dates(html), page_url, reference, html=html)
+    kind = pagekind.classify(tree, facts, doc, page_url)
     return Draft(
         source="",
         source_format="html",
         kind="html",
         text=text,
         url=page_url,
-        title=doc.get("title") or None,
-        authors=split_authors(doc.get("author")),
+        title=titles.headline(doc.get("title"), facts, doc.get("sitename"), page_url),
+        authors=authors.page_authors(doc.get("author"), facts, doc.get("sitename"), page_url),
         publisher=doc.get("sitename") or None,
         language_hint=doc.get("language") or None,
         dates=[published] if published is not None else [],
+        page_kind=kind.kind,
+        page_evidence=kind.evidence,
+        article_score=kind.score,
     )
+
+
+def gate_detail(draft: Draft, vouched: bool) -> str:
+    """A rejected row's detail for a page the article gate turned away: its kind and the evidence."""
+    bar = " (its source vouched for it: the lower bar applied)" if vouched else ""
+    return f"{draft.page_kind} page{bar}: {draft.page_evidence}"
 
 
 class _ExtractFn(DeadLetterFn):
     stage = STAGE
 
-    def __init__(self, run_id: str, reference_date: dt.date) -> None:
+    def __init__(self, run_id: str, reference_date: dt.date, keep_non_articles: bool = False) -> None:
         super().__init__(run_id)
         self.reference_date = reference_date
+        self.keep_non_articles = keep_non_articles
         self.html_pages = Metrics.counter(STAGE, "html_pages")
         self.text_documents = Metrics.counter(STAGE, "text_documents")
+        self.non_articles = Metrics.counter(STAGE, "non_articles")
 
     def setup(self) -> None:
         import trafilatura  # noqa: F401  (pay the import once per worker, not on the first page)
+
+        pagekind.shipped_model()  # and the gate's model
 
     def handle(self, doc: RawDocument) -> Iterable[Any]:
         if doc.kind != "html":
@@ -100,12 +124,21 @@ class _ExtractFn(DeadLetterFn):
             )
             return
         self.html_pages.inc()
-        draft = extract_html(doc.content, doc.url, self.reference_date)
+        crawled = warc.crawl_day(doc.meta)  # a web archive's page: no date after its fetch
+        draft = extract_html(doc.content, doc.url, min(self.reference_date, crawled or self.reference_date))
         if draft is None:
             yield reject(doc.source, STAGE, "no-main-text", "trafilatura found no main text", self.run_id, doc.url)
             return
         draft.source = doc.source
         draft.source_format = doc.source_format
+        draft.not_after = crawled
+        if pagekind.admitted(draft.page_kind, draft.article_score, doc.vouched):
+            draft.page_kind = "article"
+        else:
+            self.non_articles.inc()
+            if not self.keep_non_articles:
+                yield reject(doc.source, STAGE, NOT_AN_ARTICLE, gate_detail(draft, doc.vouched), self.run_id, doc.url)
+                return
         draft.published = doc.published
         draft.published_source = doc.published_source
         # What the input itself said (feed entry, JSONL record) beats what the page guesses.
@@ -116,15 +149,17 @@ class _ExtractFn(DeadLetterFn):
 
 
 class Extract(beam.PTransform):
-    """RawDocuments → (Drafts, Rejected rows)."""
+    """RawDocuments → (Drafts, Rejected rows). Pages that are not articles are rejected rows
+    (`not-an-article`), or with `keep_non_articles` drafts whose `page_kind` says what they are."""
 
-    def __init__(self, run_id: str, reference_date: dt.date) -> None:
+    def __init__(self, run_id: str, reference_date: dt.date, keep_non_articles: bool = False) -> None:
         super().__init__()
         self.run_id = run_id
         self.reference_date = reference_date
+        self.keep_non_articles = keep_non_articles
 
     def expand(self, docs: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         results = docs | "ExtractMainText" >> ParDoWithOutputs(
-            _ExtractFn(self.run_id, self.reference_date), REJECTED, main="drafts"
+            _ExtractFn(self.run_id, self.reference_date, self.keep_non_articles), REJECTED, main="drafts"
         )
         return results["drafts"], results[REJECTED]

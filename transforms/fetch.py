@@ -14,7 +14,6 @@ Three composites make a web run incremental:
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import datetime as dt
 import logging
@@ -41,7 +40,7 @@ from transforms._http import (
 from transforms._outputs import ParDoWithOutputs
 from transforms.discover import Discover, EntryRef, WebSources, lane_of
 from transforms.document import RawDocument
-from transforms.read import declared_charset, decode, sniff_binary
+from transforms.read import declared_charset, decode, sniff_binary, web_codec
 from transforms.state import ReadStateRows, WriteStateRows
 
 logger = logging.getLogger(__name__)
@@ -144,15 +143,6 @@ class SkipSeen(beam.PTransform):
         return results["fresh"], results[SKIPPED]
 
 
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
 def document_from(entry: EntryRef, result: FetchResult) -> RawDocument | tuple[str, str]:
     """The fetched page as a RawDocument carrying the entry's evidence; (reason, detail) when the body is
     not usable text."""
@@ -163,7 +153,7 @@ def document_from(entry: EntryRef, result: FetchResult) -> RawDocument | tuple[s
     if binary:
         return ("binary-content", f"looks like {binary}, not HTML")
     try:
-        text, encoding = decode(data, _codec(result.charset) or declared_charset(data))
+        text, encoding = decode(data, web_codec(result.charset) or declared_charset(data))
     except UnicodeDecodeError as exc:
         return ("undecodable", str(exc))
     meta: dict[str, Any] = {"via": entry.source, "listed_url": entry.url, "http_status": result.status}
@@ -188,6 +178,9 @@ def document_from(entry: EntryRef, result: FetchResult) -> RawDocument | tuple[s
         authors=list(entry.authors),
         encoding=encoding,
         meta=meta,
+        # A feed entry vouches for its page, and so does a news-sitemap entry (news:title); a plain sitemap
+        # or URL-list line does not.
+        vouched=entry.source_kind == "feed" or (entry.source_kind == "sitemap" and entry.title is not None),
     )
 
 

@@ -12,6 +12,10 @@ never seen 8. A candidate must occur at least twice, or in the title, to count, 
 does not. The best candidates are taken in order, skipping one that shares a word with a phrase already
 taken ("Putin" after "Vladimir Putin") or is a form of one ("profits" after "profit"), and written in the
 spelling the text uses most. In a language wordfreq does not know every word weighs the same.
+
+Chinese, Japanese and Thai, written without spaces, give single units instead of words
+(`transforms/wordcount.py`): Japanese kanji and katakana runs ("外務省", "エジプト"), Thai segments, and
+the Chinese character bigrams that wordfreq lists as words ("经济"; a bigram across two words is not one).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import math
 import re
 from collections import Counter
 
+from transforms import wordcount
+
 MAX_KEYWORDS = 10
 MAX_WORDS = 1500  # words read: keywords come from what the article is about, stated early
 LEAD_WORDS = 100
@@ -29,6 +35,7 @@ LEAD_BOOST = 1.5
 TITLE_COUNT = 2
 PHRASE_BONUS = {1: 1.0, 2: 1.5, 3: 1.8}
 MIN_WORD_CHARS = 3
+MIN_UNIT_CHARS = 2  # a Chinese/Japanese word is mostly two characters
 
 _CLAUSE = re.compile(r"[.!?;:,()\[\]{}\"“”«»„‘’|/\\\n\t–—]+|\s[-']\s|'s\b|’s\b")
 _WORD = re.compile(r"[^\W_](?:[\w'’&.-]*\w)?")  # ends in a letter or digit, never in "."
@@ -134,8 +141,12 @@ def extract_keywords(
                 else:
                     forms[surface] = forms.get(surface, 0) + 1
 
-    title_runs = _clauses(title or "", stop)
-    body_runs = _clauses(text or "", stop, MAX_WORDS)
+    # Chinese, Japanese and Thai have no spaces: their candidates are `wordcount.units` (Japanese kanji and
+    # katakana runs, Chinese bigrams, Thai segments), each on its own (no phrases of them).
+    spaceless = wordcount.spaceless(text or "") or wordcount.spaceless(title or "")
+    japanese = spaceless and wordcount.is_japanese((title or "") + (text or ""))
+    title_runs = _clauses(title or "", stop, spaceless=spaceless, japanese=japanese)
+    body_runs = _clauses(text or "", stop, MAX_WORDS, spaceless=spaceless, japanese=japanese)
     short = sum(len(words) + 1 for words, _ in body_runs) < 150
     # Beyond a short text a phrase is kept only with a count of 2, and one holding a word that the title and
     # body have once occurs once: in the body it counts 1.5 at most, and a phrase of the title alone is not
@@ -188,14 +199,30 @@ def extract_keywords(
     return chosen
 
 
-def _clauses(text: str, stop: frozenset[str], max_words: int | None = None) -> list[tuple[list[str], list[str]]]:
+def _clauses(
+    text: str, stop: frozenset[str], max_words: int | None = None, *, spaceless: bool = False, japanese: bool = False
+) -> list[tuple[list[str], list[str]]]:
     """Runs of candidate words (no stop words, no numbers, at least `MIN_WORD_CHARS` letters), each with
-    its words lower-cased."""
+    its words lower-cased. With `spaceless`, clauses in Chinese, Japanese or Thai give their units one by
+    one (at least `MIN_UNIT_CHARS` characters)."""
     runs: list[tuple[list[str], list[str]]] = []
     seen = 0
     for clause in _CLAUSE.split(text):
         run: list[str] = []
         lowered: list[str] = []
+        if spaceless and wordcount.spaceless(clause):
+            found = wordcount.units(clause, japanese)
+            for unit in found:
+                low = unit.lower()
+                short = len(unit) < (MIN_UNIT_CHARS if wordcount.spaceless(unit) else MIN_WORD_CHARS)
+                # A Chinese bigram is a word or two halves of two ("定无"): only words wordfreq lists count.
+                halves = not japanese and wordcount.han(unit) and low not in (_frequencies("zh") or {})
+                if not (low in stop or short or halves or unit.isdigit()):
+                    runs.append(([unit], [low]))
+            seen += len(found)
+            if max_words is not None and seen >= max_words:
+                break
+            continue
         found = _WORD.findall(clause)
         for word in found:
             low = word.lower()

@@ -189,7 +189,9 @@ class _PollFn(DeadLetterFn):
             yield reject(url, STAGE, exc.reason, f"{ref.kind} {url}: {exc.detail}", self.run_id, url=url)
             return
         etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
-        self._validators_state.write(Validators(etag, modified) if etag or modified else None)
+        # A feed read past XML errors is fetched in full next time (see `transforms.discover.parse_feed`).
+        keep = (etag or modified) and not parsed.malformed
+        self._validators_state.write(Validators(etag, modified) if keep else None)
         emitted: set[str] = self._emitted_state.read() or set()
         if not emitted:
             emitted = {e.canonical for e in parsed.entries} & self._settled()

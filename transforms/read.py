@@ -23,14 +23,17 @@ from typing import Any, NamedTuple
 
 import apache_beam as beam
 import charset_normalizer
+import ftfy
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from charset_normalizer.md import mess_ratio
 
+from transforms import warc
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
+from transforms.dedupe import Duplicate
 from transforms.document import RawDocument
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,8 @@ logger = logging.getLogger(__name__)
 STAGE = "read"
 
 FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+FORMATS.update(dict.fromkeys(warc.SUFFIXES, warc.FORMAT))  # web archives: `.warc(.gz)`, `.arc(.gz)`
+DUPLICATES = "duplicates"  # ReadLocal's output of inputs that are duplicates as read (WARC revisit records)
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 # Signatures of common binary formats that sometimes arrive with a text extension.
@@ -92,6 +97,74 @@ _SAMPLE_BYTES = 64 * 1024
 _FALLBACK_CODECS = ["cp1250", "cp1251", "cp1253", "iso8859-2", "koi8-r", "iso8859-15"]
 # Initial/final quotes, dashes, spaces and connectors sit next to letters in any language.
 _LEGIT_NEXT_TO_LETTERS = {"Pi", "Pf", "Pd", "Pc", "Zs", "Mn", "Mc"}
+# What browsers decode a declared label as (the WHATWG Encoding Standard's label table): pages labelled
+# iso-8859-1 or ascii are written in windows-1252 (its curly quotes and dashes sit where iso-8859-1 has C1
+# controls), and the older CJK labels name subsets of the encodings pages really use.
+_WEB_CODECS = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "big5": "big5hkscs",
+    # A `<meta>` cannot declare UTF-16 (the bytes would not be readable as ASCII): browsers take UTF-8.
+    "utf-16": "utf-8",
+    "utf-16-le": "utf-8",
+    "utf-16-be": "utf-8",
+}
+# C1 controls (U+0080-U+009F) never belong in text: they are bytes 0x80-0x9F read with a code page that has
+# no characters there (iso-8859-x), where the page's own code page has quotes, dashes or letters.
+_C1 = re.compile("[\x80-\x9f]")
+_ASCII_BYTES = bytes(range(128))
+# UTF-8 read as a single-byte code page, the usual mojibake ("Ã©" for "é", "â€™" for "’", "Ĺ›" for "ś"): the
+# first byte of a sequence as those code pages show it, then its continuation bytes (0x80-0xBF). First bytes
+# of two-byte sequences are those of Latin, Greek, Cyrillic, Hebrew and Arabic letters ("Ã", "Ð", ...),
+# of three-byte ones "à"-"ï" (punctuation, CJK). Only a page holding such a sequence (or a C1 control) is
+# given to ftfy, whose test of the whole page is too slow for every page.
+_MOJIBAKE_CODECS = ("cp1252", "cp1250", "iso8859-2", "latin-1")
+_CONTINUATIONS = "".join(
+    sorted({c for codec in _MOJIBAKE_CODECS for c in bytes(range(0x80, 0xC0)).decode(codec, "ignore")})
+)
+_LEADS_2, _LEADS_3 = "ÂÃÄÅĂĹÎÏÐÑ×ØÙ", "à-ï"
+_CONT = f"[{re.escape(_CONTINUATIONS)}]"
+_CONT_NO_NBSP = f"[{re.escape(_CONTINUATIONS.replace(chr(0xA0), ''))}]"  # "é\xa0»" is French typography
+# One character set first (fast to scan for), the rest checked behind it.
+_SUSPECT = re.compile(
+    f"[\\x80-\\x9f{_LEADS_2}{_LEADS_3}]"
+    f"(?:(?<=[\\x80-\\x9f])|(?<=[{_LEADS_2}]){_CONT}|(?<=[{_LEADS_3}]){_CONT_NO_NBSP}{_CONT})"
+)
+_BOUNDS = ("<", ">", "\n")
+_REACH = 400
+# ftfy's repairs of encodings only: mojibake, mixed UTF-8, C1 controls read as windows-1252 (as browsers
+# read `&#150;`). Nothing else of the page is touched (no unescaping, quotes, widths or normalisation).
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
+
+
+def web_codec(name: str | None) -> str | None:
+    """Python's codec for a declared charset label, read as browsers read it (iso-8859-1 is windows-1252);
+    None when Python does not know the label."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return _WEB_CODECS.get(codec, codec)
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -100,11 +173,7 @@ def declared_charset(data: bytes) -> str | None:
     match = _META_CHARSET.search(data[:4096])
     if not match:
         return None
-    name = match.group(1).decode("ascii", "ignore")
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    return web_codec(match.group(1).decode("ascii", "ignore"))
 
 
 def _glued_symbols(text: str) -> int:
@@ -119,15 +188,65 @@ def _glued_symbols(text: str) -> int:
     return count
 
 
+def _mostly_utf8(data: bytes, declared: str | None) -> str | None:
+    """`data` as UTF-8 with its few invalid bytes replaced (U+FFFD), when the rest says UTF-8: most of its
+    non-ASCII sequences are valid UTF-8 (half of them when the page declares UTF-8, four in five otherwise).
+    Text in a single-byte code page almost never forms a valid UTF-8 sequence, so a page with many valid
+    ones and a stray byte (a truncated character, a pasted byte) is UTF-8; None otherwise."""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    non_ascii = len(text) - (len(data) - len(data.translate(None, _ASCII_BYTES)))  # chars from bytes >= 0x80
+    valid = non_ascii - invalid
+    needed = 1 if declared == "utf-8" else 4
+    return text if valid >= needed * invalid else None
+
+
+def repair(text: str) -> str:
+    """`text` with mojibake undone by ftfy: pages captured or served after a wrong decoding ("fÃ¼r",
+    "â\\x80\\x9c") and C1 controls (read as windows-1252). Text without a suspect sequence is returned as it is."""
+    if text.isascii() or _SUSPECT.search(text) is None:
+        return text
+    # Only the stretches around a suspect sequence go to ftfy (between markup and line ends: a text node or
+    # an attribute; within a few hundred characters, cut at a space), which otherwise takes seconds over a
+    # long page of minified HTML.
+    pieces = []
+    done = 0
+    for match in _SUSPECT.finditer(text):
+        if match.start() < done:
+            continue
+        low = max(done, match.start() - _REACH)
+        start = max(low, *(text.rfind(bound, low, match.start()) + 1 for bound in _BOUNDS))
+        if start == low and low > done:
+            start = text.find(" ", low, match.start()) + 1 or low
+        high = min(len(text), match.end() + _REACH)
+        end = min([i for i in (text.find(bound, match.end(), high) for bound in _BOUNDS) if i >= 0], default=high)
+        if end == high < len(text):
+            space = text.rfind(" ", match.end(), high)
+            end = space if space >= 0 else high
+        pieces += [text[done:start], ftfy.fix_text(text[start:end], _FTFY)]
+        done = end
+    pieces.append(text[done:])
+    # The C1 controls windows-1252 has no character for (0x81, 0x8D, 0x8F, 0x90, 0x9D) are left: no text.
+    return _C1.sub("", "".join(pieces))
+
+
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode bytes to text; returns (text, encoding).
 
-    A BOM or valid UTF-8 decide at once. Otherwise the candidates (the page's declared charset,
-    windows-1252, charset-normalizer's matches, the common Central/Eastern European code pages) are
-    compared on a sample: fewest symbols glued to letters, then charset-normalizer's mess ratio. On short
-    texts charset-normalizer alone mistakes German for Baltic (cp775) and Polish for Western (cp1252).
+    In order: a BOM; valid UTF-8; UTF-8 but for a few stray bytes (replaced with U+FFFD, see `_mostly_utf8`);
+    the declared charset (`declared`, read as browsers read labels: `web_codec`) when it decodes without C1
+    controls; else detection. Detection compares candidates (the declared charset, windows-1252,
+    charset-normalizer's matches, the common Central/Eastern European code pages) on a sample: fewest C1
+    controls, then fewest symbols glued to letters, then charset-normalizer's mess ratio. On short texts
+    charset-normalizer alone mistakes German for Baltic (cp775) and Polish for Western (cp1252).
+    Then mojibake already in the text is repaired (`repair`), so no C1 control comes out.
     Raises UnicodeDecodeError when no encoding fits.
     """
+    text, encoding = _decode(data, declared)
+    return repair(text), encoding
+
+
+def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec), codec
@@ -135,17 +254,28 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    declared = web_codec(declared)
+    text = _mostly_utf8(data, declared)
+    if text is not None:
+        return text, "utf-8"
+    if declared and declared != "utf-8":
+        try:
+            text = data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            text = None
+        if text is not None and _C1.search(text) is None:
+            return text, declared
     sample = data[:_SAMPLE_BYTES]
     candidates = [c for c in (declared, "cp1252") if c] + [m.encoding for m in charset_normalizer.from_bytes(sample)]
     candidates += _FALLBACK_CODECS
-    best: tuple[tuple[int, float, int], str] | None = None
+    best: tuple[tuple[int, int, float, int], str] | None = None
     for rank, codec in enumerate(dict.fromkeys(candidates)):
         try:
             text = sample.decode(codec)
             data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
-        score = (_glued_symbols(text), mess_ratio(text, 1.0), rank)
+        score = (len(_C1.findall(text)), _glued_symbols(text), mess_ratio(text, 1.0), rank)
         if best is None or score < best[0]:
             best = (score, codec)
     if best is None:
@@ -154,6 +284,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
 
 
 def format_of(path: str) -> str | None:
+    if warc.is_archive(path):  # two suffixes: `.warc.gz`
+        return warc.FORMAT
     return FORMATS.get(os.path.splitext(path)[1].lower())
 
 
@@ -193,6 +325,8 @@ def parse_jsonl_record(line: str, source: str) -> RawDocument:
         title=title,
         published=published,
         encoding="utf-8",
+        # A record that states the page's title or date vouches for it; `url` and `html` alone do not.
+        vouched=title is not None or published is not None,
     )
 
 
@@ -220,9 +354,18 @@ def _open_raw(path: str) -> Any:
 
 def plan_ranges(path: str, size: int, range_bytes: int = RANGE_BYTES) -> Iterator[ReadRange]:
     """The slices a file is read in: the whole file, or for JSONL ~`range_bytes` slices ending at line ends
-    with the line number they start at (one pass over the bytes, counting newlines)."""
-    if format_of(path) != "jsonl" or size <= range_bytes:
+    with the line number they start at (one pass over the bytes, counting newlines), for web archives
+    slices starting at record starts (`warc.plan_cuts`)."""
+    fmt = format_of(path)
+    if fmt not in ("jsonl", warc.FORMAT) or size <= range_bytes:
         yield ReadRange(path, size, 0, size, 1, True)
+        return
+    if fmt == warc.FORMAT:
+        with _open_raw(path) as handle:
+            starts = warc.plan_cuts(handle, range_bytes)
+        for i, start in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else size
+            yield ReadRange(path, size, start, end, 1, len(starts) == 1)
         return
     cuts: list[tuple[int, int]] = [(0, 1)]  # (offset, line number) where each slice starts
     offset, lines, blank = 0, 1, True
@@ -269,6 +412,7 @@ class _ReadRangeFn(DeadLetterFn):
         self.max_bytes = max_bytes
         self.files = Metrics.counter(STAGE, "files")
         self.documents = Metrics.counter(STAGE, "documents")
+        self.records_skipped = Metrics.counter(STAGE, "archive_records_not_inputs")
 
     def handle(self, part: ReadRange) -> Iterable[Any]:
         path = part.path
@@ -281,6 +425,9 @@ class _ReadRangeFn(DeadLetterFn):
             return
         if fmt == "jsonl":
             yield from self._jsonl(part)
+            return
+        if fmt == warc.FORMAT:
+            yield from self._archive(part)
             return
         if part.size > self.max_bytes:
             yield reject(path, STAGE, "too-large", f"{part.size} bytes > --max-bytes {self.max_bytes}", self.run_id)
@@ -302,16 +449,50 @@ class _ReadRangeFn(DeadLetterFn):
             origin=path,
         )
 
-    def _decode(self, data: bytes, source: str, html: bool = False) -> tuple[str, str] | beam.pvalue.TaggedOutput:
+    def _decode(
+        self, data: bytes, source: str, html: bool = False, declared: str | None = None
+    ) -> tuple[str, str] | beam.pvalue.TaggedOutput:
         if not data.strip():
             return reject(source, STAGE, "empty", f"{len(data)} bytes, no content", self.run_id)
         binary = sniff_binary(data)
         if binary:
             return reject(source, STAGE, "binary-content", f"looks like {binary}, not text", self.run_id)
         try:
-            return decode(data, declared_charset(data) if html else None)
+            return decode(data, declared or (declared_charset(data) if html else None))
         except UnicodeDecodeError as exc:
             return reject(source, STAGE, "undecodable", str(exc), self.run_id)
+
+    def _archive(self, part: ReadRange) -> Iterator[Any]:
+        """The records of a web archive starting in this slice, one at a time (`transforms.warc`)."""
+        records = 0
+        with _open_raw(part.path) as handle:
+            for outcome in warc.read_records(handle, part.path, part.start, part.end, self.max_bytes):
+                records += 1
+                if isinstance(outcome, warc.Skipped):
+                    self.records_skipped.inc()
+                elif isinstance(outcome, warc.Revisit):
+                    yield beam.pvalue.TaggedOutput(DUPLICATES, Duplicate(outcome.source, None, None, warc.REVISIT))
+                elif isinstance(outcome, warc.Turned):
+                    yield reject(outcome.source, STAGE, outcome.reason, outcome.detail, self.run_id, url=outcome.url)
+                else:
+                    # The charset the HTTP header declares, else the page's meta tag, else detection.
+                    out = self._decode(outcome.payload, outcome.source, html=True, declared=outcome.charset)
+                    if isinstance(out, beam.pvalue.TaggedOutput):
+                        yield out
+                        continue
+                    self.documents.inc()
+                    yield RawDocument(
+                        source=outcome.source,
+                        source_format=warc.FORMAT,
+                        kind="html",
+                        content=out[0],
+                        url=outcome.url,
+                        encoding=out[1],
+                        meta={warc.CRAWLED: outcome.crawled} if outcome.crawled else {},
+                        origin=part.path,
+                    )
+        if not records and part.whole:
+            yield reject(part.path, STAGE, "empty", "no WARC/ARC record in the file", self.run_id)
 
     def _jsonl(self, part: ReadRange) -> Iterator[Any]:
         records = 0
@@ -356,19 +537,27 @@ class _ReadRangeFn(DeadLetterFn):
 class ReadLocal(beam.PTransform):
     """Files matching `patterns` (paths, globs, directories) → (RawDocuments, Rejected rows).
 
-    Output tuple: `(documents, rejected)`.
+    Output tuple: `(documents, rejected)`; with `duplicates=True`, `(documents, rejected, duplicates)`: the
+    `Duplicate`s of inputs that are duplicates as read (a web archive's revisit records), each an input of
+    the run. Without it those are dropped, so a run that balances its inputs asks for them.
     """
 
     def __init__(
-        self, patterns: Sequence[str], run_id: str, max_bytes: int = DEFAULT_MAX_BYTES, range_bytes: int = RANGE_BYTES
+        self,
+        patterns: Sequence[str],
+        run_id: str,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        range_bytes: int = RANGE_BYTES,
+        duplicates: bool = False,
     ) -> None:
         super().__init__()
         self.patterns = expand_inputs(patterns)
         self.run_id = run_id
         self.max_bytes = max_bytes
         self.range_bytes = range_bytes
+        self.duplicates = duplicates
 
-    def expand(self, pbegin: beam.pvalue.PBegin) -> tuple[beam.PCollection, beam.PCollection]:
+    def expand(self, pbegin: beam.pvalue.PBegin) -> tuple[beam.PCollection, ...]:
         ranges = (
             pbegin
             | "Patterns" >> beam.Create(self.patterns)
@@ -382,6 +571,8 @@ class ReadLocal(beam.PTransform):
             | "SpreadRanges" >> beam.Reshuffle()
         )
         results = ranges | "ReadFile" >> ParDoWithOutputs(
-            _ReadRangeFn(self.run_id, self.max_bytes), REJECTED, main="documents"
+            _ReadRangeFn(self.run_id, self.max_bytes), REJECTED, DUPLICATES, main="documents"
         )
+        if self.duplicates:
+            return results["documents"], results[REJECTED], results[DUPLICATES]
         return results["documents"], results[REJECTED]

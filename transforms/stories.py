@@ -38,8 +38,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from transforms import minhash
-from transforms.identity import normalised_words
+from transforms import minhash, wordcount
+from transforms.wordcount import feature_words
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +88,13 @@ _UNKNOWN_RARITY = (-math.log(UNKNOWN_FREQUENCY)) ** IDF_POWER
 def salient_terms(text: str, language: str | None, k: int = STORY_TERMS) -> Terms:
     """The `k` heaviest terms of `text` with unit-length weights, heaviest first (ties by term)."""
     rarities = _rarities((language or FALLBACK_LANGUAGE).lower())
-    weights = {
-        w: (1.0 + math.log(n)) * rarities.get(w, _UNKNOWN_RARITY)
-        for w, n in Counter(normalised_words(text)).items()
-        if len(w) >= 2
-    }
+    counts = Counter(feature_words(text))
+    if wordcount.spaceless(text) and not wordcount.is_japanese(text):
+        # Chinese bigrams that are not words ("们的" of "我们的") are unknown, so the heaviest of all, and
+        # common to every Chinese text: only the bigrams the Chinese wordlist knows are terms.
+        listed = _rarities("zh")
+        counts = Counter({w: n for w, n in counts.items() if w in listed or not wordcount.han(w)})
+    weights = {w: (1.0 + math.log(n)) * rarities.get(w, _UNKNOWN_RARITY) for w, n in counts.items() if len(w) >= 2}
     if not weights:
         return ()
     candidates: Iterable[tuple[str, float]] = weights.items()
@@ -141,6 +143,8 @@ class Assignment:
     article_id: str
     duplicate_of: str | None
     story_id: str
+    # Set by Dedupe for an article without a date of its own that joined a dated story (`story_days`).
+    story_date: dt.date | None = None
 
 
 def order_key(entry: Entry, earlier: bool) -> tuple[int, float, float, str, str]:
@@ -381,3 +385,28 @@ def assign(
         duplicate_of = items[original].article_id if original is not None else None
         out.append(Assignment(items[i].content_hash, items[i].article_id, duplicate_of, names[root]))
     return out
+
+
+# Confidence of a day taken from the story an undated article joined: below any evidence of the article's
+# own (a passing mention in its text is 0.3-0.4) and never firm (`FIRM_DATE_CONFIDENCE`).
+STORY_DATE_CONFIDENCE = 0.25
+
+
+def story_days(assignments: Sequence[Assignment], new: Sequence[Entry], earlier: Sequence[Entry]) -> dict[str, dt.date]:
+    """The day of its story for each new article with no date of its own (`published_at` None: it would be
+    dated by its ingest time), keyed by content hash; only for stories with a dated member.
+
+    A text without a date that joins a story is most likely as recent as the story's coverage, so it takes
+    the latest day a member states itself (new or earlier; a member dated by its story does not count).
+    """
+    story_of = {a.content_hash: a.story_id for a in assignments}
+    latest: dict[str, dt.date] = {}
+    members = [(e.story_id, e) for e in earlier] + [(story_of.get(e.content_hash), e) for e in new]
+    for story, entry in members:
+        if story is not None and entry.published_at is not None and entry.date > latest.get(story, dt.date.min):
+            latest[story] = entry.date
+    return {
+        e.content_hash: latest[story_of[e.content_hash]]
+        for e in new
+        if e.published_at is None and e.content_hash in story_of and story_of[e.content_hash] in latest
+    }

@@ -16,7 +16,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.article import DATE_SOURCES, Article, TopicScore
-from transforms import dates, identity, language
+from transforms import dates, identity, language, wordcount
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms._progress import Progress
@@ -47,7 +47,12 @@ def date_candidates(draft: Draft, reference: dt.date) -> list[DateEvidence]:
     from_url = dates.url_date(draft.url, reference)
     if from_url is not None:
         found.append(from_url)
-    found.extend(dates.text_dates(draft.text, reference))
+    in_text = dates.text_dates(draft.text, reference)
+    if draft.kind == "html":
+        # A page's own date is in its markup; dates in passing in its text are mostly those of the events,
+        # comments and references it shows, so only a dateline counts there.
+        in_text = [e for e in in_text if dates.is_dateline(e)]
+    found.extend(in_text)
     return found
 
 
@@ -65,7 +70,8 @@ class ArticleDate:
 
 def article_date(draft: Draft, ctx: RunContext) -> ArticleDate:
     """The best date evidence for a draft, or the ingest time when there is none."""
-    best = dates.choose_date(date_candidates(draft, ctx.reference_date), ctx.reference_date)
+    reference = min(ctx.reference_date, draft.not_after or ctx.reference_date)  # a crawl bounds the dates
+    best = dates.choose_date(date_candidates(draft, reference), reference)
     if best is None:
         day = ctx.ingested_at.astimezone(dt.timezone.utc).date()
         return ArticleDate(None, day, "ingested", INGESTED_CONFIDENCE)
@@ -107,11 +113,12 @@ class Taggers:
     @classmethod
     def load(cls, taxonomy_path: str | None = None) -> Taggers:
         warm_up()  # stop words and word frequencies of English, so the first article is not slow
+        language.warm_up()  # and the language model
         return cls(TopicScorer.load(taxonomy_path), EntityRecognizer())
 
 
 def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: int | None = None) -> Article:
-    """The tagged output row for a draft. `word_count` is `len(draft.text.split())` when the caller has it
+    """The tagged output row for a draft. `word_count` is `wordcount.word_count(draft.text)` when the caller has it
     already (the Tag stage counts words to turn stubs away), so that the text is not split twice."""
     when = article_date(draft, ctx)
     scores = taggers.topics.score(draft.text, draft.title)
@@ -128,8 +135,9 @@ def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: i
         canonical_url=canonical,
         title=draft.title,
         text=draft.text,
-        word_count=len(draft.text.split()) if word_count is None else word_count,
-        authors=clean_authors(draft.authors),
+        word_count=wordcount.word_count(draft.text) if word_count is None else word_count,
+        # Stated: a feed's or record's author field, names extraction already chose, or bylines cleaned.
+        authors=clean_authors(draft.authors, stated=True),
         publisher=publisher_name(draft.publisher, canonical or draft.url),
         language=lang,
         published_at=when.published_at,
@@ -144,6 +152,7 @@ def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: i
         story_id=None,
         ingested_at=ctx.ingested_at,
         run_id=ctx.run_id,
+        page_kind=draft.page_kind,
     )
 
 
@@ -169,7 +178,7 @@ class _TagFn(DeadLetterFn):
         self.progress = Progress("articles tagged")
 
     def handle(self, draft: Draft) -> Iterable[Any]:
-        words = len(draft.text.split())
+        words = wordcount.word_count(draft.text)  # Chinese/Japanese characters and Thai segments count too
         if words == 0:
             yield reject(draft.source, STAGE, "empty-text", "no text left after cleaning", self.run_id, draft.url)
             return

@@ -1,25 +1,35 @@
-"""Unchanged local inputs: what an earlier run already made an article of is not read or extracted again.
+"""Unchanged local inputs: what an earlier run already settled is not read or extracted again.
 
-Two checks, both counting a skipped input as a duplicate (`unchanged-input`):
+An input is settled when it became an article (written, or a duplicate of one kept) or was rejected for a
+reason the same settings would give again (`SETTLED_REASONS`: no main text, not an article, too short, invalid
+JSON...); a fetch error or an `internal-error` is not settled and is tried again. Two checks, both counting a
+skipped input as a duplicate, `unchanged-input` (it became an article) or `settled-reject` (it was rejected),
+so a run still balances read = written + rejected + duplicates:
 
-1. Before the pipeline (`plan_reads`, called by the launcher): a file (`.txt`, `.html`, `.jsonl`) whose
+1. Before the pipeline (`plan_reads`, called by the launcher): a file (`.txt`, `.html`, `.jsonl`, WARC) whose
    path, size and modification time are recorded in `_state/file_fingerprints/` is not even read; it
    counts as the number of inputs it held. This is what makes a second run over the same files cheap (and,
    when every file is unchanged, lets the launcher skip Beam altogether).
 2. Right after reading (`SkipUnchanged`): each input is hashed (`input_hash`: its decoded content and
    everything else the reader took from it, not its path) and looked up in the hashes of
-   `_state/input_hashes/`, which each worker loads once (`setup`, 32 bytes a hash: 1 million recorded
-   inputs take ~100 MB). This catches copies, moves, touched files and JSONL lines. The same bytes always
-   extract to the same text, which would be an exact duplicate anyway. A look-up and not a CoGroupByKey:
-   a join would shuffle every document's body, which Beam's DirectRunner holds in memory.
+   `_state/input_hashes/` (articles) and `_state/settled_rejects/` (rejects), which each worker loads once
+   (`setup`, 32 bytes a hash: 1 million recorded inputs take ~100 MB). This catches copies, moves, touched
+   files and JSONL lines. The same bytes always extract to the same text, which would be an exact duplicate
+   anyway. A look-up and not a CoGroupByKey: a join would shuffle every document's body, which Beam's
+   DirectRunner holds in memory. An input the reader rejected (invalid JSON...) has no hash: in a file read
+   again it is rejected again, which costs the read the file needs anyway.
 
-`RecordUnchanged` records both, for inputs whose every outcome was an article (written, or a duplicate
-of one already kept): an input hash per settled source, a fingerprint per file whose every input settled
-and none was rejected (a JSONL file with one bad line is read again). Rejected inputs are tried again (a
-newer extractor may succeed). It writes only after the run's article files exist, so nothing is recorded
-for an article not on disk; a run that crashes before it merely re-reads those inputs next time and finds
-them exact duplicates. The fingerprint is the one taken before the run read the file: a file changed
-meanwhile is read again next time.
+A rejection depends on the settings, so a record that holds one carries `settings_key` (`--min-words`,
+`--keep-non-articles`, `--max-bytes`, newsbeam's and trafilatura's versions) and is ignored by a run with other
+settings. An article is settled under any settings. The reference date is left out on purpose: it changes every
+day and bounds only the dates trafilatura picks, not whether a page has main text.
+
+`RecordUnchanged` records both: an input hash per settled source (sources can repeat, e.g. JSONL records naming
+one outlet, so a source that made both articles and rejects records no hash), and a fingerprint per file whose
+every input settled. It writes only after the run's article files exist, so nothing is recorded for an article
+not on disk; a run that crashes before it merely re-reads those inputs next time and finds them exact
+duplicates. The fingerprint is the one taken before the run read the file: a file changed meanwhile is read
+again next time. The tables' schemas and versions are in `schemas.unchanged`.
 """
 
 from __future__ import annotations
@@ -29,13 +39,25 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any, NamedTuple
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from schemas.rejected import Rejected
+from schemas.unchanged import (
+    FILE_FINGERPRINTS,
+    FILE_FINGERPRINTS_SCHEMA,
+    INPUT_HASHES,
+    INPUT_HASHES_SCHEMA,
+    SETTLED_REJECTS,
+    SETTLED_REJECTS_SCHEMA,
+    fill_missing,
+)
 from transforms import state
 from transforms._outputs import ParDoWithOutputs
 from transforms.dedupe import Duplicate
@@ -43,49 +65,98 @@ from transforms.document import RawDocument
 from transforms.read import expand_inputs, format_of
 
 STAGE = "unchanged"
-TABLE = "input_hashes"
-SCHEMA = pa.schema(
-    [
-        pa.field("input_hash", pa.string(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-    ]
-)
-FILES_TABLE = "file_fingerprints"
-FILES_SCHEMA = pa.schema(
-    [
-        pa.field("path", pa.string(), nullable=False),
-        pa.field("size", pa.int64(), nullable=False),
-        pa.field("mtime", pa.float64(), nullable=False),
-        pa.field("inputs", pa.int64(), nullable=False),  # how many inputs the file held (JSONL records)
-    ]
-)
+TABLE, SCHEMA = INPUT_HASHES, INPUT_HASHES_SCHEMA
+FILES_TABLE, FILES_SCHEMA = FILE_FINGERPRINTS, FILE_FINGERPRINTS_SCHEMA
+SETTLED_TABLE, SETTLED_SCHEMA = SETTLED_REJECTS, SETTLED_REJECTS_SCHEMA
 UNCHANGED = "unchanged"
 KEYS = "keys"
-REASON = "unchanged-input"
+REASON = "unchanged-input"  # the duplicate reason of an input that became an article in an earlier run
+SETTLED = "settled-reject"  # ... of one an earlier run rejected for a reason these settings would give again
 COUNT_RECORDED = "stories|input-hashes-recorded"
+COUNT_SETTLED = "stories|settled-rejects-recorded"
 COUNT_FINGERPRINTS = "stories|file-fingerprints-recorded"
-_FILE = "file"  # a (file, settled) outcome on its way from _DecideFn to _DecideFileFn
-_FINGERPRINTED = ("txt", "html", "jsonl")
-_LINE_SOURCE = re.compile(r"^(?P<file>.+)#L\d+$")  # a JSONL record's source when it names no URL
+_FILE = "file"  # a (file, outcome) on its way from _DecideFn to _DecideFileFn
+_ARTICLE, _REJECT = "article", "reject"  # an input's settled outcome, towards its file
+_FINGERPRINTED = ("txt", "html", "jsonl", "warc")
+# A JSONL record's source when it names no URL (`#L<line>`), a web archive record's (`#<offset>`).
+_LINE_SOURCE = re.compile(r"^(?P<file>.+)#L?\d+$")
+
+# The rejections the same input would get again under the same settings, by stage. Read: the bytes themselves
+# (a web archive's records turned away: `http-<status>` too); extract: trafilatura and the article gate; tag:
+# the word count. Not settled: `internal-error` (any stage), fetch failures, and what clean and dedupe reject.
+SETTLED_REASONS: dict[str, frozenset[str]] = {
+    "read": frozenset(
+        {
+            "empty",
+            "binary-content",
+            "undecodable",
+            "too-large",
+            "unsupported-format",
+            "invalid-json",
+            "invalid-record",
+            "missing-content",
+            "invalid-http",
+            "unsupported-content-type",
+            "unreadable-payload",
+            "truncated-record",
+            "corrupt-record",
+        }
+    ),
+    "extract": frozenset({"no-main-text", "not-an-article"}),
+    "tag": frozenset({"empty-text", "too-short"}),
+}
+_HTTP_STATUS = re.compile(r"^http-\d{3}$")
 
 Fingerprint = tuple[str, int, float]  # path, size in bytes, modification time (s)
 
 
+def is_settled(stage: str, reason: str) -> bool:
+    """Whether a rejection is one the same input would get again under the same settings."""
+    return reason in SETTLED_REASONS.get(stage, ()) or (stage == "read" and bool(_HTTP_STATUS.match(reason)))
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def settings_key(min_words: int, keep_non_articles: bool, max_bytes: int) -> str:
+    """What decides whether an input is rejected, as a short key stored with each settled rejection: a run
+    whose key differs tries those inputs again. The one place that lists these settings."""
+    basis = {
+        "newsbeam": _version("newsbeam"),
+        "trafilatura": _version("trafilatura"),
+        "min_words": min_words,
+        "keep_non_articles": keep_non_articles,
+        "max_bytes": max_bytes,
+    }
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+
+
 @dataclass
 class ReadPlan:
-    """Which matched files to read (as literal match patterns) and which an earlier run already made
-    articles of, unchanged since (with how many inputs each held); `fingerprints` of the files to read,
-    for the record."""
+    """Which matched files to read (as literal match patterns) and which an earlier run already settled,
+    unchanged since (with how many inputs each held, and how many of those were settled rejects);
+    `fingerprints` of the files to read, for the record."""
 
     read: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     inputs: dict[str, int] = field(default_factory=dict)  # inputs held by each unchanged file
+    rejects: dict[str, int] = field(default_factory=dict)  # of which settled rejects
     fingerprints: list[Fingerprint] = field(default_factory=list)
     read_bytes: int = 0
 
     @property
     def unchanged_inputs(self) -> int:
         return sum(self.inputs.get(path, 1) for path in self.unchanged)
+
+    def duplicate_reasons(self) -> dict[str, int]:
+        """The unchanged files' inputs by duplicate reason (`unchanged-input`, `settled-reject`)."""
+        rejects = sum(self.rejects.get(path, 0) for path in self.unchanged)
+        counts = {REASON: self.unchanged_inputs - rejects, SETTLED: rejects}
+        return {reason: n for reason, n in counts.items() if n}
 
 
 def literal_pattern(path: str) -> str:
@@ -94,12 +165,23 @@ def literal_pattern(path: str) -> str:
     return "".join({"*": "[*]", "?": "[?]", "[": "[\\[]"}.get(c, c) for c in path)
 
 
-def plan_reads(output: str, inputs: Sequence[str]) -> ReadPlan:
+def read_fingerprints(output: str) -> pa.Table:
+    """Every recorded file fingerprint, part files of earlier schema versions included."""
+    tables = []
+    for meta in FileSystems.match([state.table_glob(output, FILES_TABLE)])[0].metadata_list:
+        with FileSystems.open(meta.path) as handle:
+            tables.append(fill_missing(pq.read_table(handle), FILES_SCHEMA))
+    return pa.concat_tables(tables) if tables else FILES_SCHEMA.empty_table()
+
+
+def plan_reads(output: str, inputs: Sequence[str], settings: str | None = None) -> ReadPlan:
     """Match `inputs` and set aside the files `_state/file_fingerprints/` knows unchanged (metadata only,
-    nothing is read)."""
-    known: dict[str, dict[tuple[int, float], int]] = {}
-    for row in state.read_table(output, FILES_TABLE, FILES_SCHEMA).to_pylist():
-        known.setdefault(row["path"], {})[(row["size"], row["mtime"])] = row["inputs"]
+    nothing is read); a file that held settled rejects only under the same `settings` (`settings_key`)."""
+    known: dict[str, dict[tuple[int, float], tuple[int, int]]] = {}
+    for row in read_fingerprints(output).to_pylist():
+        if row["rejects"] and row["settings"] != settings:
+            continue  # its rejections were decided under other settings
+        known.setdefault(row["path"], {})[(row["size"], row["mtime"])] = (row["inputs"], row["rejects"] or 0)
     plan = ReadPlan()
     seen: set[str] = set()
     for pattern in expand_inputs(inputs):
@@ -115,7 +197,7 @@ def plan_reads(output: str, inputs: Sequence[str]) -> ReadPlan:
                 held = known.get(meta.path, {}).get((meta.size_in_bytes, mtime))
             if held is not None:
                 plan.unchanged.append(meta.path)
-                plan.inputs[meta.path] = held
+                plan.inputs[meta.path], plan.rejects[meta.path] = held
                 continue
             plan.read.append(literal_pattern(meta.path))
             plan.read_bytes += meta.size_in_bytes
@@ -124,20 +206,22 @@ def plan_reads(output: str, inputs: Sequence[str]) -> ReadPlan:
     return plan
 
 
+def _not_read(path: str, inputs: int, rejects: int) -> list[Duplicate]:
+    return [Duplicate(path, None, None, REASON)] * (inputs - rejects) + [Duplicate(path, None, None, SETTLED)] * rejects
+
+
 class UnchangedFiles(beam.PTransform):
     """The files `plan_reads` set aside → a Duplicate per input they held (each an input and a duplicate of
-    the run)."""
+    the run): `settled-reject` for as many as were settled rejects, `unchanged-input` for the rest."""
 
-    def __init__(self, paths: Sequence[str], inputs: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, paths: Sequence[str], inputs: Mapping[str, int] | None = None, rejects: Mapping[str, int] | None = None
+    ) -> None:
         super().__init__()
-        self.files = [(path, (inputs or {}).get(path, 1)) for path in sorted(paths)]
+        self.files = [(path, (inputs or {}).get(path, 1), (rejects or {}).get(path, 0)) for path in sorted(paths)]
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
-        return (
-            pbegin
-            | "Paths" >> beam.Create(self.files)
-            | "AsDuplicates" >> beam.FlatMapTuple(lambda path, n: [Duplicate(path, None, None, REASON)] * n)
-        )
+        return pbegin | "Paths" >> beam.Create(self.files) | "AsDuplicates" >> beam.FlatMapTuple(_not_read)
 
 
 def input_hash(doc: RawDocument) -> str:
@@ -173,89 +257,174 @@ def known_hashes(output: str) -> set[bytes]:
     return {bytes.fromhex(h) for h in table.column("input_hash").to_pylist()}
 
 
+def settled_hashes(output: str, settings: str | None) -> set[bytes]:
+    """The hashes of the inputs earlier runs with these `settings` rejected for a settled reason."""
+    if settings is None:
+        return set()
+    columns = pa.schema([SETTLED_SCHEMA.field("input_hash"), SETTLED_SCHEMA.field("settings")])
+    rows = state.read_table(output, SETTLED_TABLE, columns).to_pylist()
+    return {bytes.fromhex(row["input_hash"]) for row in rows if row["settings"] == settings}
+
+
 class Key(NamedTuple):
-    """What RecordUnchanged needs of each input read: its hash, the file it came from, and whether it was
-    fresh (an unchanged one is recorded already, but still counts towards its file)."""
+    """What RecordUnchanged needs of each input read: its hash, the file it came from, whether it was
+    fresh (an unchanged one is recorded already, but still counts towards its file), and whether it was
+    skipped as a settled reject (it is among the run's duplicates, yet counts as a reject towards its file)."""
 
     input_hash: str
     origin: str
     fresh: bool
+    rejected: bool = False
 
 
 class _SkipFn(beam.DoFn):
-    def __init__(self, output: str) -> None:
+    def __init__(self, output: str, settings: str | None) -> None:
         self.output = output
+        self.settings = settings
         self.known: set[bytes] = set()
+        self.settled: set[bytes] = set()
         self.skipped = Metrics.counter(STAGE, "unchanged_inputs")
+        self.skipped_rejects = Metrics.counter(STAGE, "settled_rejects")
         self.fresh = Metrics.counter(STAGE, "fresh_inputs")
 
     def setup(self) -> None:
         self.known = known_hashes(self.output)
+        self.settled = settled_hashes(self.output, self.settings)
 
     def process(self, doc: RawDocument) -> Iterator[Any]:
         digest = input_hash(doc)
-        fresh = bytes.fromhex(digest) not in self.known
-        yield beam.pvalue.TaggedOutput(KEYS, (doc.source, Key(digest, doc.origin or doc.source, fresh)))
-        if fresh:
-            self.fresh.inc()
-            yield doc
-        else:
+        raw = bytes.fromhex(digest)
+        origin = doc.origin or doc.source
+        if raw in self.known:
             self.skipped.inc()
+            yield beam.pvalue.TaggedOutput(KEYS, (doc.source, Key(digest, origin, False)))
             yield beam.pvalue.TaggedOutput(UNCHANGED, Duplicate(doc.source, None, None, REASON))
+        elif raw in self.settled:
+            self.skipped_rejects.inc()
+            yield beam.pvalue.TaggedOutput(KEYS, (doc.source, Key(digest, origin, False, rejected=True)))
+            yield beam.pvalue.TaggedOutput(UNCHANGED, Duplicate(doc.source, None, None, SETTLED))
+        else:
+            self.fresh.inc()
+            yield beam.pvalue.TaggedOutput(KEYS, (doc.source, Key(digest, origin, True)))
+            yield doc
 
 
 class SkipUnchanged(beam.PTransform):
-    """RawDocuments → `UnchangedResult`: documents an earlier run already made articles of are set aside,
-    in the same fused step as the reading (no shuffle)."""
+    """RawDocuments → `UnchangedResult`: documents an earlier run already settled are set aside, in the
+    same fused step as the reading (no shuffle). Settled rejects count only under the same `settings`
+    (`settings_key`; None: none do)."""
 
-    def __init__(self, output: str) -> None:
+    def __init__(self, output: str, settings: str | None = None) -> None:
         super().__init__()
         self.output = output
+        self.settings = settings
 
     def expand(self, docs: beam.PCollection) -> UnchangedResult:
-        results = docs | "Skip" >> ParDoWithOutputs(_SkipFn(self.output), UNCHANGED, KEYS, main="fresh")
+        results = docs | "Skip" >> ParDoWithOutputs(_SkipFn(self.output, self.settings), UNCHANGED, KEYS, main="fresh")
         return UnchangedResult(results["fresh"], results[UNCHANGED], results[KEYS])
 
 
-class _DecideFn(beam.DoFn):
-    """Per source: record its fresh input hashes only when none of its inputs was rejected (sources can
-    repeat, e.g. JSONL records naming one outlet, so this is decided per source), and tell each input's
-    file whether it settled. Emits `(TABLE, row)` and `(_FILE, (file, settled))`."""
+def _reject_label(rejected: Rejected | str, settings: str | None) -> tuple[str, str | None]:
+    """A rejected input → (source, `<stage>/<reason>` when the rejection is settled, else None). A bare
+    source, or any rejection when the run has no `settings`, is not settled."""
+    if isinstance(rejected, str):
+        return rejected, None
+    settled = settings is not None and is_settled(rejected.stage, rejected.reason)
+    return rejected.source, f"{rejected.stage}/{rejected.reason}" if settled else None
 
-    def __init__(self) -> None:
+
+class _DecideFn(beam.DoFn):
+    """Per source: whether its inputs settled, as articles or as settled rejects, and which hashes to record
+    (sources can repeat, e.g. JSONL records naming one outlet, so this is decided per source); tells each
+    input's file its outcome (`_ARTICLE`, `_REJECT`, None: not settled). Emits `(TABLE, row)`,
+    `(SETTLED_TABLE, row)` and `(_FILE, (file, outcome))`."""
+
+    def __init__(self, settings: str | None) -> None:
+        self.settings = settings
         self.recorded = Metrics.counter(STAGE, "recorded_inputs")
+        self.recorded_rejects = Metrics.counter(STAGE, "recorded_settled_rejects")
 
     def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, Any]]:
         source, groups = element
-        rejected = any(True for _ in groups["rejected"])
-        made_articles = any(True for _ in groups["articles"])
-        settled = made_articles and not rejected
-        keys: list[Key] = list(groups["inputs"])
-        for digest in sorted({k.input_hash for k in keys if k.fresh}) if settled else []:
-            self.recorded.inc()
-            yield TABLE, {"input_hash": digest, "source": source}
-        for key in keys:
-            yield _FILE, (key.origin, settled)
+        keys: list[Key] = sorted(groups["inputs"], key=lambda k: (not k.rejected, k))
+        labels: list[str | None] = list(groups["rejected"])
+        known_rejects = sum(1 for k in keys if k.rejected)  # skipped as settled rejects: among the duplicates
+        articles = sum(1 for _ in groups["articles"]) - known_rejects
+        rejects = len(labels) + known_rejects
+        fresh = sorted({k.input_hash for k in keys if k.fresh})
+        if any(label is None for label in labels) or (rejects == 0 and articles <= 0):
+            outcomes: Sequence[str | None] = [None] * len(keys)
+        elif rejects == 0:
+            outcomes = [_ARTICLE] * len(keys)
+            for digest in fresh:
+                self.recorded.inc()
+                yield TABLE, {"input_hash": digest, "source": source}
+        elif articles + rejects != len(keys) or self.settings is None:
+            outcomes = [None] * len(keys)  # outcomes that do not add up to the inputs: not settled
+        else:
+            # Which of a source's inputs were rejected is not known when it also made articles: its files
+            # settle (their counts are right), its hashes are not recorded.
+            outcomes = [_REJECT] * rejects + [_ARTICLE] * articles
+            reason = ",".join(sorted({label for label in labels if label}))
+            for digest in fresh if articles == 0 and reason else []:
+                self.recorded_rejects.inc()
+                row = {"input_hash": digest, "source": source, "reason": reason, "settings": self.settings}
+                yield SETTLED_TABLE, row
+        for key, outcome in zip(keys, outcomes, strict=True):
+            yield _FILE, (key.origin, outcome)
 
 
 def _file_of(source: str) -> Iterator[tuple[str, None]]:
-    """The file a rejected input came from, where its source says (a path, or `<path>#L<n>`)."""
+    """The file a rejected input came from, where its source says (a path, `<path>#L<n>`, `<path>#<offset>`)."""
     yield source, None
     match = _LINE_SOURCE.match(source)
     if match:
         yield match.group("file"), None
 
 
+def _read_reject_file(rejected: Rejected | str, settings: str | None) -> Iterator[tuple[str, None]]:
+    """The file of an input the reader rejected for a settled reason (it has no `Key`, so it counts towards
+    its file here)."""
+    if isinstance(rejected, str) or rejected.stage != "read" or _reject_label(rejected, settings)[1] is None:
+        return
+    match = _LINE_SOURCE.match(rejected.source)
+    yield (match.group("file") if match else rejected.source), None
+
+
+def _unsettled_files(rejected: Rejected | str, settings: str | None) -> Iterator[tuple[str, None]]:
+    source, label = _reject_label(rejected, settings)
+    if label is None:
+        yield from _file_of(source)
+
+
 class _DecideFileFn(beam.DoFn):
-    """A file's fingerprint is recorded when every input read from it settled and none was rejected."""
+    """A file's fingerprint is recorded when every input read from it settled and none was rejected for an
+    unsettled reason; when some were settled rejects, with the run's settings."""
+
+    def __init__(self, settings: str | None) -> None:
+        self.settings = settings
 
     def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
         path, groups = element
         outcomes = list(groups["inputs"])
-        if not outcomes or not all(outcomes) or any(True for _ in groups["rejected"]):
+        read_rejects = sum(1 for _ in groups["read_rejects"])
+        if (not outcomes and not read_rejects) or None in outcomes or any(True for _ in groups["unsettled"]):
+            return
+        rejects = read_rejects + outcomes.count(_REJECT)
+        if rejects and self.settings is None:
             return
         for size, mtime in sorted(set(groups["fingerprints"])):
-            yield FILES_TABLE, {"path": path, "size": size, "mtime": mtime, "inputs": len(outcomes)}
+            yield (
+                FILES_TABLE,
+                {
+                    "path": path,
+                    "size": size,
+                    "mtime": mtime,
+                    "inputs": len(outcomes) + read_rejects,
+                    "rejects": rejects or None,
+                    "settings": self.settings if rejects else None,
+                },
+            )
 
 
 def _release(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -267,37 +436,42 @@ def _rows_of(pair: tuple[str, Any], table: str) -> Iterable[Any]:
 
 
 class RecordUnchanged(beam.PTransform):
-    """`{"keys", "articles" (sources of articles written or duplicated), "rejected" (sources rejected),
-    "fingerprints" ((path, (size, mtime)) of the files read), "after" (the run's WrittenFiles)}` → rows
-    appended to `_state/input_hashes/` and `_state/file_fingerprints/` once the article files exist (the
-    rows wait for `after` through a CoGroupByKey); emits `(key, n)` counts."""
+    """`{"keys", "articles" (sources of articles written or duplicated), "rejected" (`Rejected` rows, or bare
+    sources: never settled), "fingerprints" ((path, (size, mtime)) of the files read), "after" (the run's
+    WrittenFiles)}` → rows appended to `_state/input_hashes/`, `_state/settled_rejects/` and
+    `_state/file_fingerprints/` once the article files exist (the rows wait for `after` through a
+    CoGroupByKey); emits `(key, n)` counts. Rejections settle only with `settings` (`settings_key`)."""
 
-    def __init__(self, output: str, run_id: str) -> None:
+    def __init__(self, output: str, run_id: str, settings: str | None = None) -> None:
         super().__init__()
         self.output = output
         self.run_id = run_id
+        self.settings = settings
 
     def expand(self, pcolls: Mapping[str, beam.PCollection]) -> beam.PCollection:
+        settings = self.settings
+        rejected = pcolls["rejected"]
         decided = (
             {
                 "inputs": pcolls["keys"],
                 "articles": pcolls["articles"] | "KeyArticles" >> beam.Map(lambda s: (s, None)),
-                "rejected": pcolls["rejected"] | "KeyRejected" >> beam.Map(lambda s: (s, None)),
+                "rejected": rejected | "KeyRejected" >> beam.Map(_reject_label, settings),
             }
             | "JoinOnSource" >> beam.CoGroupByKey()
-            | "Decide" >> beam.ParDo(_DecideFn())
+            | "Decide" >> beam.ParDo(_DecideFn(settings))
         )
         file_rows = (
             {
                 "inputs": decided | "FileOutcomes" >> beam.FlatMap(_rows_of, _FILE),
-                "rejected": pcolls["rejected"] | "RejectedFiles" >> beam.FlatMap(_file_of),
+                "read_rejects": rejected | "ReadRejectFiles" >> beam.FlatMap(_read_reject_file, settings),
+                "unsettled": rejected | "UnsettledFiles" >> beam.FlatMap(_unsettled_files, settings),
                 "fingerprints": pcolls["fingerprints"],
             }
             | "JoinOnFile" >> beam.CoGroupByKey()
-            | "DecideFile" >> beam.ParDo(_DecideFileFn())
+            | "DecideFile" >> beam.ParDo(_DecideFileFn(settings))
         )
         rows = (
-            decided | "HashOutcomes" >> beam.Filter(lambda pair: pair[0] == TABLE),
+            decided | "HashOutcomes" >> beam.Filter(lambda pair: pair[0] in (TABLE, SETTLED_TABLE)),
             file_rows,
         ) | "AllRows" >> beam.Flatten()
         released = (
@@ -308,16 +482,16 @@ class RecordUnchanged(beam.PTransform):
             | "AfterWrites" >> beam.CoGroupByKey()
             | "Release" >> beam.FlatMap(_release)
         )
-        hashes = (
-            released
-            | "HashRows" >> beam.FlatMap(_rows_of, TABLE)
-            | "WriteHashes" >> state.WriteStateRows(self.output, TABLE, SCHEMA, self.run_id)
-            | "CountHashes" >> beam.Map(lambda n: (COUNT_RECORDED, n))
-        )
-        files = (
-            released
-            | "FileRows" >> beam.FlatMap(_rows_of, FILES_TABLE)
-            | "WriteFingerprints" >> state.WriteStateRows(self.output, FILES_TABLE, FILES_SCHEMA, self.run_id)
-            | "CountFingerprints" >> beam.Map(lambda n: (COUNT_FINGERPRINTS, n))
-        )
-        return (hashes, files) | "Counts" >> beam.Flatten()
+        counts = []
+        for label, table, schema, key in (
+            ("Hashes", TABLE, SCHEMA, COUNT_RECORDED),
+            ("SettledRejects", SETTLED_TABLE, SETTLED_SCHEMA, COUNT_SETTLED),
+            ("Fingerprints", FILES_TABLE, FILES_SCHEMA, COUNT_FINGERPRINTS),
+        ):
+            counts.append(
+                released
+                | f"{label}Rows" >> beam.FlatMap(_rows_of, table)
+                | f"Write{label}" >> state.WriteStateRows(self.output, table, schema, self.run_id)
+                | f"Count{label}" >> beam.Map(lambda n, key=key: (key, n))
+            )
+        return tuple(counts) | "Counts" >> beam.Flatten()

@@ -6,6 +6,10 @@ flags and starts `newsbeam run`, which waits for the Dataflow job and verifies t
 fails when the rows the job reports are not in the files. Workers run the newsbeam image
 (`sdk_container_image`), built from deploy/Dockerfile.
 
+After the run, task `report` writes the report page next to the dataset (`newsbeam report`, reading gs://
+through gcsfs: `pip install 'newsbeam[gcs]'` where the task runs); it runs after a failed ingest too
+(trigger rule all_done), since the page is where a failed run shows.
+
 Needs apache-airflow-providers-apache-beam and apache-airflow-providers-google on the Airflow side.
 Settings come from Airflow Variables: newsbeam_bucket, newsbeam_project, newsbeam_region, newsbeam_image.
 """
@@ -19,14 +23,20 @@ from airflow import DAG
 from airflow.providers.apache.beam.operators.beam import BeamRunPythonPipelineOperator
 from airflow.providers.google.cloud.operators.dataflow import DataflowConfiguration
 
+try:  # Airflow 3: the standard provider; Airflow 2: airflow.operators
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:
+    from airflow.operators.bash import BashOperator  # type: ignore[no-redef]
+
 NEWSBEAM_HOME = os.environ.get("NEWSBEAM_HOME", "/opt/newsbeam")
 BUCKET = "{{ var.value.newsbeam_bucket }}"
 RUN_ID = "{{ ts_nodash }}-airflow"
+OUTPUT = f"gs://{BUCKET}/news/articles"
 
 PIPELINE_OPTIONS = {
     # newsbeam's options, by the names of deploy/flex/metadata.json (launch.py maps them to the flags)
     "input": f"gs://{BUCKET}/news/inbox/{{{{ ds }}}}/**",
-    "output": f"gs://{BUCKET}/news/articles",
+    "output": OUTPUT,
     "reference_date": "{{ ds }}",
     "run_id": RUN_ID,
     # Beam's and Dataflow's own
@@ -58,3 +68,10 @@ with DAG(
             wait_until_finished=True,
         ),
     )
+    report = BashOperator(
+        task_id="report",
+        bash_command=f"cd {NEWSBEAM_HOME} && python3 -m pipeline.cli report --output {OUTPUT} "
+        f"--out gs://{BUCKET}/news/report.html --days 30",
+        trigger_rule="all_done",
+    )
+    ingest >> report

@@ -1,0 +1,63 @@
+"""The state tables that let a run skip local inputs whose outcome an earlier run settled (`transforms.unchanged`).
+
+Each lives in `<output>/_state/<name>/` as Parquet part files, one per run, and carries its own schema version
+(`newsbeam.schema_version` in the file's metadata). A later version only adds nullable columns, so part files
+of an earlier version still read: the missing columns are null (`fill_missing`).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from schemas.article import SCHEMA_VERSION_KEY
+
+INPUT_HASHES = "input_hashes"
+INPUT_HASHES_VERSION = "1"
+# The hash of an input that became an article (written, or a duplicate of one kept), under any settings.
+INPUT_HASHES_SCHEMA = pa.schema(
+    [
+        pa.field("input_hash", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+    ],
+    metadata={SCHEMA_VERSION_KEY: INPUT_HASHES_VERSION.encode()},
+)
+
+FILE_FINGERPRINTS = "file_fingerprints"
+# 2: `rejects` and `settings` (a file that held settled rejected inputs; version 1 files held none).
+FILE_FINGERPRINTS_VERSION = "2"
+# A file whose every input settled: not read again while its path, size and modification time are these.
+FILE_FINGERPRINTS_SCHEMA = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("size", pa.int64(), nullable=False),
+        pa.field("mtime", pa.float64(), nullable=False),
+        pa.field("inputs", pa.int64(), nullable=False),  # how many inputs the file held (JSONL records)
+        pa.field("rejects", pa.int64()),  # how many of them were rejected for a settled reason (null: none)
+        # `transforms.unchanged.settings_key` of the run, when `rejects`: the record holds under those only.
+        pa.field("settings", pa.string()),
+    ],
+    metadata={SCHEMA_VERSION_KEY: FILE_FINGERPRINTS_VERSION.encode()},
+)
+
+SETTLED_REJECTS = "settled_rejects"
+SETTLED_REJECTS_VERSION = "1"
+# The hash of an input rejected for a reason the same settings would give again (no main text, too short...).
+SETTLED_REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("input_hash", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),  # `<stage>/<reason>` of the rejected row(s)
+        pa.field("settings", pa.string(), nullable=False),  # `transforms.unchanged.settings_key` of the run
+    ],
+    metadata={SCHEMA_VERSION_KEY: SETTLED_REJECTS_VERSION.encode()},
+)
+
+
+def fill_missing(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` (one part file, any earlier version) as `schema`: nullable columns it lacks become nulls."""
+    for field in schema:
+        if field.name not in table.column_names:
+            if not field.nullable:
+                raise ValueError(f"a state table part lacks the column {field.name!r}, which cannot be null")
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)

@@ -1,0 +1,138 @@
+"""The metrics of the WCXB side-by-side benchmark (`bench/wcxb.py`, `bench/quality_wcxb.py`) on hand-made
+pages: a wrong metric would make every figure of the benchmark wrong."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+
+import quality_wcxb  # noqa: E402
+import wcxb  # noqa: E402
+from wcxb import Page, Prediction, Score  # noqa: E402
+
+
+def page(
+    kind: str = "article", text: str = "", title: str | None = None, author: str | None = None, date: str | None = None
+) -> Page:
+    return Page("p", None, kind, Path("p.html.gz"), title, author, date, text)
+
+
+# --- text F1 (WCXB's word metric) -----------------------------------------------------------------------
+
+
+def test_text_f1_is_one_for_the_same_words_whatever_the_case_and_punctuation() -> None:
+    assert wcxb.text_f1("The cat sat.", "the CAT, sat") == pytest.approx(1.0)
+
+
+def test_text_f1_counts_words_as_a_bag() -> None:
+    # truth the,the,cat; prediction the,cat: 2 shared, P 1, R 2/3.
+    assert wcxb.text_f1("the the cat", "The cat") == pytest.approx(2 * 1 * (2 / 3) / (1 + 2 / 3))
+    # truth a,b,c,d; prediction a,b,x: 2 shared, P 2/3, R 1/2 -> 4/7.
+    assert wcxb.text_f1("a b c d", "a b x") == pytest.approx(4 / 7)
+
+
+@pytest.mark.parametrize("prediction", [None, "", "nothing shared here"])
+def test_text_f1_is_zero_without_output_or_shared_words(prediction: str | None) -> None:
+    assert wcxb.text_f1("the cat sat", prediction) == 0.0
+
+
+# --- title, authors --------------------------------------------------------------------------------------
+
+
+def test_title_exact_ignores_quotes_spacing_case_and_a_final_full_stop() -> None:
+    assert wcxb.title_exact("Why it’s  “fine” – now.", 'why it\'s "Fine" - now')
+
+
+@pytest.mark.parametrize(
+    ("truth", "prediction"),
+    [("A title", "A title | Example News"), (None, "A title"), ("A title", None), (None, None)],
+)
+def test_title_exact_is_false_for_another_title_or_no_truth(truth: str | None, prediction: str | None) -> None:
+    assert not wcxb.title_exact(truth, prediction)
+
+
+def test_author_match_takes_names_within_the_credit() -> None:
+    assert wcxb.author_match("Jane Doe, Ph.D.", ["Jane Doe"])
+    assert wcxb.author_match("José Pérez and Ann Lee", ["Jose Perez", "ann lee"])
+    assert wcxb.author_match("José Pérez and Ann Lee", ["Ann Lee"])
+
+
+@pytest.mark.parametrize(
+    ("truth", "names"),
+    [("Jane Doe", []), ("Jane Doe", [" "]), ("Jane Doe", ["Jane Doe", "Staff"]), (None, ["Jane Doe"])],
+)
+def test_author_match_needs_a_name_and_no_name_outside_the_credit(truth: str | None, names: list[str]) -> None:
+    assert not wcxb.author_match(truth, names)
+
+
+def test_junk_authors_are_the_names_outside_the_credit() -> None:
+    assert wcxb.junk_authors("Jane Doe", ["Jane Doe", "Staff Writer"]) == ["Staff Writer"]
+    assert wcxb.junk_authors(None, ["Admin"]) == ["Admin"]
+    assert wcxb.junk_authors(None, []) == []
+
+
+# --- the figures over pages ------------------------------------------------------------------------------
+
+
+def test_score_counts_each_figure_over_the_pages_it_applies_to() -> None:
+    results = [
+        # an article, all right, written
+        (
+            page("article", "a b c d", "Title", "Jane Doe", "2025-01-02"),
+            Prediction("a b c d", "title", ("Jane Doe",), "2025-01-02", True),
+        ),
+        # an article turned away, undated page given a date, a name invented
+        (page("article", "a b c d", "Title"), Prediction("a b x", "Other", ("Admin",), "2025-01-01", False)),
+        # a forum page written, nothing right
+        (page("forum", "e f", None, "Ann Lee", "2024-05-06"), Prediction("", None, ("Bob",), None, True)),
+    ]
+    got = wcxb.score(results)
+    assert set(got) == set(wcxb.FIGURES)
+    assert got["text_f1"].value == pytest.approx((1 + 4 / 7 + 0) / 3)
+    assert got["text_f1_written"].value == pytest.approx((1 + 0 + 0) / 3)
+    assert (got["title_exact"].total, got["title_exact"].n) == (1, 2)
+    assert (got["author_match"].total, got["author_match"].n) == (1, 2)
+    assert (got["author_invented"].total, got["author_invented"].n) == (1, 1)
+    assert (got["junk_author"].total, got["junk_author"].n) == (2, 3)
+    assert (got["date_day"].total, got["date_day"].n) == (1, 2)
+    assert (got["undated_dated"].total, got["undated_dated"].n) == (1, 1)
+    assert (got["articles_turned_away"].total, got["articles_turned_away"].n) == (1, 2)
+    assert (got["non_articles_written"].total, got["non_articles_written"].n) == (1, 1)
+
+
+def test_score_of_no_pages_has_no_value() -> None:
+    empty = wcxb.score([])
+    assert all(s.n == 0 and s.value is None and str(s) == "-" for s in empty.values())
+
+
+def test_score_prints_a_share_with_its_counts_and_a_mean_without() -> None:
+    assert str(Score(3, 4)) == "0.750 (3/4)"
+    assert str(Score(1.5, 2, share=False)) == "0.750"
+
+
+# --- the target cells and the ScrapingHub wrapper ----------------------------------------------------------
+
+
+def test_verdict_holds_text_f1_against_trafilatura_and_the_rest_against_the_issue_targets() -> None:
+    assert quality_wcxb.verdict("text_f1", Score(0.9, 1, False), Score(0.91, 1, False)) == "≥ trafilatura: missed"
+    assert quality_wcxb.verdict("text_f1_written", Score(0.9, 1, False), Score(0.9, 1, False)).endswith(": met")
+    assert quality_wcxb.verdict("title_exact", Score(8, 10), Score(0, 10)) == "≥ 0.80: met"
+    assert quality_wcxb.verdict("title_exact", Score(7, 10), Score(10, 10)) == "≥ 0.80: missed"
+    assert quality_wcxb.verdict("articles_turned_away", Score(1, 10), Score(0, 10)) == "≤ 0.02: missed"
+    assert quality_wcxb.verdict("undated_dated", Score(0, 0), Score(0, 0)) == "≤ 0.15"
+    assert quality_wcxb.verdict("junk_author", Score(0, 10), Score(0, 10)) == ""
+
+
+def test_shingle_f1_scores_a_page_turned_away_as_no_output() -> None:
+    truth = ["one two three four five six", "seven eight nine ten eleven"]
+    kept = [Prediction(truth[0], written=True), Prediction(truth[1], written=False)]
+    assert quality_wcxb.shingle_f1(truth, kept) == pytest.approx(1.0)
+    # The second page scores recall 0 once turned away; precision is averaged over pages with output only.
+    assert quality_wcxb.shingle_f1(truth, kept, written_only=True) == pytest.approx(2 * 1 * 0.5 / 1.5)
+    assert quality_wcxb.shingle_f1(truth, [Prediction(), Prediction()]) == 0.0

@@ -1,0 +1,113 @@
+"""End to end through the `newsbeam` CLI and DuckDB: the article gate turns product and error pages into
+rejected rows (stage extract, reason not-an-article), keeps news pages and plain texts, and with
+`--keep-non-articles` writes them with their `page_kind`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.query import connect
+from tests.conftest import SEEDS
+from tests.html_samples import news_page
+from tests.support import REFERENCE, newsbeam, summary_counts
+from tests.test_pagekind import error_page, product_page
+
+pytestmark = pytest.mark.e2e
+
+PRODUCT_URL = "https://shop.example/products/trail-runner-3"
+
+
+def _inputs(root: Path) -> Path:
+    src = root / "in"
+    src.mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        shutil.copy(seed, src / seed.name)
+    (src / "news.html").write_text(news_page(), encoding="utf-8")
+    (src / "product.html").write_text(product_page(), encoding="utf-8")
+    (src / "down.html").write_text(error_page("We'll be right back"), encoding="utf-8")
+    # A JSONL record with only `url` and `html` is a plain container: it vouches for nothing.
+    record = {"url": PRODUCT_URL, "html": product_page()}
+    (src / "crawl.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return src
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("pages")
+    src = _inputs(root)
+    out = {}
+    for name, extra in (("gate", []), ("keep", ["--keep-non-articles"])):
+        target = root / name
+        result = newsbeam("run", "--input", str(src), "--output", str(target), "--reference-date", REFERENCE, *extra)
+        assert result.returncode == 0, result.stderr
+        counts = summary_counts(result.stdout)
+        assert counts["read"] == 9
+        assert counts["read"] == counts["written"] + counts["rejected"] + counts["duplicates"]
+        out[name] = target
+    return out
+
+
+def _name(source: str) -> str:
+    """A file's name, or the URL of a JSONL record (its source when the record names none)."""
+    return source if source.startswith("https://") else Path(source).name
+
+
+def test_non_articles_become_rejected_rows_naming_their_kind(runs: dict[str, Path]) -> None:
+    con = connect(str(runs["gate"]))
+    rejected = {
+        _name(source): (stage, reason, detail)
+        for source, stage, reason, detail in con.sql("SELECT source, stage, reason, detail FROM rejected").fetchall()
+    }
+    assert set(rejected) == {"product.html", "down.html", PRODUCT_URL}
+    for name in ("product.html", PRODUCT_URL):
+        stage, reason, detail = rejected[name]
+        assert (stage, reason) == ("extract", "not-an-article")
+        assert detail.startswith("product page") and "p(article)=" in detail
+    stage, reason, detail = rejected["down.html"]
+    assert (stage, reason) == ("extract", "not-an-article")
+    assert detail.startswith("error page") and "right back" in detail
+
+
+def test_articles_and_every_seed_are_written(runs: dict[str, Path]) -> None:
+    con = connect(str(runs["gate"]))
+    rows = con.sql("SELECT source, page_kind FROM articles").fetchall()
+    names = {_name(source) for source, _ in rows}
+    assert names == {p.name for p in SEEDS.glob("*.txt")} | {"news.html"}
+    assert {kind for _, kind in rows} == {"article"}
+
+
+def test_keep_non_articles_writes_them_with_their_kind(runs: dict[str, Path]) -> None:
+    con = connect(str(runs["keep"]))
+    kinds = {_name(source): kind for source, kind in con.sql("SELECT source, page_kind FROM articles").fetchall()}
+    # the product page and the JSONL record of it hold the same text: one is written, the other a duplicate
+    assert [kinds.get(name) for name in ("product.html", PRODUCT_URL)].count("product") == 1
+    assert kinds["down.html"] == "error"
+    assert kinds["news.html"] == "article"
+    assert all(kinds[p.name] == "article" for p in SEEDS.glob("*.txt"))
+    reasons = {r for (r,) in con.sql("SELECT reason FROM rejected").fetchall()}
+    assert "not-an-article" not in reasons
+
+
+def test_files_written_before_the_column_existed_still_read(tmp_path: Path) -> None:
+    """A dataset holding version-1 files (no `page_kind`) beside new ones: the `articles` view reads both,
+    the old rows with no kind."""
+    import pyarrow as pa
+
+    from schemas.article import FILE_SCHEMA, SCHEMA_VERSION_KEY
+    from tests.factories import make_article
+    from transforms.sink import write_parquet
+
+    old_schema = pa.schema([f for f in FILE_SCHEMA if f.name != "page_kind"], metadata={SCHEMA_VERSION_KEY: b"1"})
+    folder = tmp_path / "date=2025-12-19" / "topic=politics"
+    folder.mkdir(parents=True)
+    old = make_article("An older article about the harbour budget. " * 20, source="old.txt").to_row()
+    new = make_article("A newer article about the harbour dredging. " * 20, source="new.txt").to_row()
+    new["page_kind"] = "product"
+    write_parquet(str(folder / "part-old-00000.parquet"), old_schema, [{k: old[k] for k in old_schema.names}])
+    write_parquet(str(folder / "part-new-00000.parquet"), FILE_SCHEMA, [{k: new[k] for k in FILE_SCHEMA.names}])
+    rows = dict(connect(str(tmp_path)).sql("SELECT source, page_kind FROM articles").fetchall())
+    assert rows == {"old.txt": None, "new.txt": "product"}

@@ -1,0 +1,123 @@
+"""Headlines: a page's title without the site's name or section, checked against what else the page states."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.page import PageFacts, page_facts, parse_html, site_names
+from transforms.titles import headline
+
+
+def facts(
+    title_tag: str | None = None,
+    h1: list[str] | None = None,
+    meta: dict[str, list[str]] | None = None,
+    jsonld: list[dict[str, object]] | None = None,
+) -> PageFacts:
+    return PageFacts(jsonld=list(jsonld or []), meta=dict(meta or {}), title_tag=title_tag, h1=list(h1 or []))
+
+
+@pytest.mark.parametrize(
+    ("title", "page", "url", "expected"),
+    [
+        # The site's name as og:site_name states it, after a dash or a bar.
+        (
+            "Walking can boost mood - Harvard Health",
+            facts(meta={"og:site_name": ["Harvard Health"]}),
+            None,
+            "Walking can boost mood",
+        ),
+        ("Markets slide on rate fears | Reuters", facts(meta={"og:site_name": ["Reuters"]}), None, None),
+        # ... or as the host name says it, or as the schema.org publisher names it.
+        ("Best CRM software for 2026 - Klaviyo", facts(), "https://www.klaviyo.com/blog/crm", None),
+        (
+            "Port strike ends | The Daily Planet",
+            facts(jsonld=[{"@type": "NewsArticle", "publisher": {"@type": "Organization", "name": "Daily Planet"}}]),
+            None,
+            "Port strike ends",
+        ),
+        # A prefix: site, then section.
+        ("Reuters | Politics | Senate passes the budget bill", facts(meta={"og:site_name": ["Reuters"]}), None, None),
+        # A section label beside the site's name, and one standing alone after a long headline.
+        (
+            "How to help toddlers sleep through the night | Patient Education | UC Davis Health",
+            facts(),
+            "https://health.ucdavis.edu/x",
+            "How to help toddlers sleep through the night",
+        ),
+        ("How meditation rewires brains and improves physical health | Opinion", facts(), None, None),
+    ],
+)
+def test_site_and_section_names_are_dropped(title: str, page: PageFacts, url: str | None, expected: str | None) -> None:
+    wanted = (
+        expected
+        or {
+            "Markets slide on rate fears | Reuters": "Markets slide on rate fears",
+            "Best CRM software for 2026 - Klaviyo": "Best CRM software for 2026",
+            "Reuters | Politics | Senate passes the budget bill": "Senate passes the budget bill",
+            "How meditation rewires brains and improves physical health | Opinion": (
+                "How meditation rewires brains and improves physical health"
+            ),
+        }[title]
+    )
+    assert headline(title, page, url=url) == wanted
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Fix It Friday: Struggling With How To Arrange Your Living Room?",  # a colon belongs to the headline
+        "Spider-Man returns to the cinema",  # a dash inside a word is no separator
+        "Apple unveils a new iPhone - report",  # a lower-case tail is part of the headline
+        "Nurses strike - Day 3",  # too short a headline to cut a label from
+    ],
+)
+def test_headlines_without_a_site_name_stay_whole(title: str) -> None:
+    assert headline(title, facts(meta={"og:site_name": ["Gazette"]})) == title
+
+
+def test_the_only_segment_is_never_dropped() -> None:
+    # A page titled with its site's name alone keeps it rather than losing its title.
+    assert headline("Harbour Gazette", facts(meta={"og:site_name": ["Harbour Gazette"]})) == "Harbour Gazette"
+
+
+def test_the_h1_wins_when_it_is_the_pages_headline() -> None:
+    page = facts(h1=["Top 10 Health and Nutrition Trends to Watch"])
+    assert headline("Health And Nutrition Trends For 2026", page) == "Top 10 Health and Nutrition Trends to Watch"
+
+
+def test_an_h1_that_is_the_site_name_or_off_topic_is_ignored() -> None:
+    page = facts(h1=["Ambuja Yoga", "Menu"], meta={"og:site_name": ["Ambuja Yoga"]})
+    assert headline("Best Yoga Retreat Travel Insurance Options | Ambuja Yoga", page) == (
+        "Best Yoga Retreat Travel Insurance Options"
+    )
+    unrelated = facts(h1=["Subscribe to our newsletter today"])
+    assert headline("Council approves harbour budget", unrelated) == "Council approves harbour budget"
+
+
+def test_an_h1_with_its_own_label_is_cleaned_too() -> None:
+    page = facts(h1=["How meditation rewires brains and improves physical health | Opinion"])
+    title = "How meditation rewires brains and improves physical health | Opinion"
+    assert headline(title, page) == "How meditation rewires brains and improves physical health"
+
+
+def test_without_a_title_the_page_states_one() -> None:
+    stated = facts(meta={"og:title": ["Storm hits the coast | Gazette"], "og:site_name": ["Gazette"]})
+    assert headline(None, stated) == "Storm hits the coast"
+    assert headline(None, facts(title_tag="Storm hits the coast")) == "Storm hits the coast"
+    assert headline(None, facts(h1=["Storm hits the coast"])) == "Storm hits the coast"
+    assert headline(None, facts()) is None
+
+
+def test_entities_and_heading_anchors_are_cleaned() -> None:
+    assert headline("Actuary&#8217;s Industry Choice", facts()) == "Actuary’s Industry Choice"
+    assert headline("Middleware¶", facts()) == "Middleware"
+
+
+def test_site_names_from_a_parsed_page() -> None:
+    html = """<html><head><title>A | Gazette</title><meta property="og:site_name" content="Harbour Gazette">
+    <script type="application/ld+json">{"@type": "WebSite", "name": "The Gazette", "alternateName": "HG"}</script>
+    </head><body><h1>A</h1></body></html>"""
+    names = site_names(page_facts(parse_html(html)), "Gazette Online", "https://news.harbour-gazette.co.uk/a")
+    assert {"harbourgazette", "thegazette", "gazetteonline", "news"} <= set(names)
+    assert "hg" not in names  # too short to compare safely

@@ -1,0 +1,585 @@
+"""The article gate: is a web page an article (news, blog post, report, review, editorial) or something
+else (product, service or pricing page, forum thread, listing, collection, documentation, error page)?
+
+A page carries its own evidence: what it says it is (schema.org `@type`, `og:type`, `article:*` meta tags),
+the shape of its URL (a date and a long slug against `/products/`, `/docs/`, `/forum/`...), a stated date
+and author, the structure of its main text (paragraphs of prose against short lines, prices, questions) and
+of the whole page (link density, forms, code blocks, repeated `<article>` teasers). `features` turns these
+into a few dozen named numbers; a multinomial logistic regression over the page types of the WCXB dev set
+(`data/pagekind.json`, trained by `bench/train_pagekind.py` with cross-validation) weighs them. The model
+is small enough to read: each weight belongs to a named feature, and a decision's evidence names the
+features that pushed it most.
+
+Error pages ("We'll be right back", "Page not found" served with status 200) are told by a rule, not the
+model: an error title or heading over a very short text.
+
+No Beam import: tested and benchmarked alone.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+from lxml import etree
+from lxml.html import HtmlElement
+
+from transforms.page import PageFacts
+
+KINDS = ("article", "product", "service", "forum", "listing", "collection", "documentation", "error")
+MODEL_RESOURCE = "data/pagekind.json"
+FORMAT_VERSION = 1
+
+
+def _names(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# schema.org types, grouped by the kind of page they speak for.
+_SCHEMA_GROUPS: dict[str, frozenset[str]] = {
+    "article": _names(
+        "NewsArticle ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle BackgroundNewsArticle "
+        "ReviewNewsArticle AskPublicNewsArticle Article BlogPosting LiveBlogPosting Report Review "
+        "CriticReview ScholarlyArticle MedicalScholarlyArticle SatiricalArticle AdvertiserContentArticle"
+    ),
+    "tech": _names("TechArticle APIReference HowTo SoftwareSourceCode"),
+    "product": _names(
+        "Product ProductGroup IndividualProduct ProductModel Offer AggregateOffer Vehicle Car "
+        "SoftwareApplication MobileApplication WebApplication VideoGame"
+    ),
+    "service": _names(
+        "Service FinancialProduct LocalBusiness ProfessionalService Course EducationalOccupationalProgram "
+        "MedicalClinic Dentist Physician LegalService Attorney HomeAndConstructionBusiness MovingCompany "
+        "Store Restaurant Hotel LodgingBusiness TravelAgency InsuranceAgency RealEstateAgent Event"
+    ),
+    "faq": _names("FAQPage QAPage Question Answer"),
+    "forum": _names("DiscussionForumPosting SocialMediaPosting Comment UserComments"),
+    "list": _names("CollectionPage ItemList SearchResultsPage OfferCatalog ProfilePage Blog"),
+}
+
+_URL_WORDS: dict[str, frozenset[str]] = {
+    "news": _names(
+        "news blog blogs article articles story stories post posts insights magazine opinion opinions "
+        "features feature pulse editorial editorials column columns analysis press press-release "
+        "press-releases newsroom journal stories-and-news"
+    ),
+    "product": _names("product products p dp item itm shop store buy app apps sku gp pd"),
+    "docs": _names(
+        "docs doc documentation reference api manual manuals guide guides wiki learn developer developers "
+        "help support kb knowledge-base knowledgebase library tutorial tutorials sdk"
+    ),
+    "forum": _names(
+        "forum forums thread threads t questions question community communities discussion discussions "
+        "topic topics r comments answers viewtopic showthread"
+    ),
+    "listing": _names(
+        "category categories tag tags search collections collection c s list lists browse results archive "
+        "archives shop-all catalog catalogue directory index sale deals"
+    ),
+    "service": _names(
+        "services service pricing plans plan solutions solution features contact about tuition admissions "
+        "programs program locations quote membership"
+    ),
+}
+
+_DATE_IN_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/|$)|(?:19|20)\d\d-[01]\d-[0-3]\d|/(?:19|20)\d{6}/")
+_SPLIT_WORDS = re.compile(r"[-_]+")
+_NUMERIC = re.compile(r"^[\d.]+$|^[a-z]*\d{5,}[a-z]*$")
+_PRICE = re.compile(r"[$€£¥₹]\s?\d|\d(?:[.,]\d\d)?\s?(?:€|EUR|USD|GBP)\b")
+_WORD = re.compile(r"\w+")
+# The text features read this much of the main text, the page features this many words of the whole page:
+# enough to tell, and a flat cost on long pages.
+TEXT_CHARS = 10_000
+PAGE_WORDS = 1_500
+_LINK_TEXT = etree.XPath(".//a[@href]//text()", smart_strings=False)
+# What a forum prints around each post, counted in the whole page's text.
+_FORUM_MARKS = (
+    "member since",
+    "joined:",
+    "posts:",
+    "reply #",
+    "replied",
+    "last edited",
+    "report post",
+    "quote from",
+    "registered user",
+    "reputation",
+)
+# Element counts by compiled XPath: libxml2 walks the tree in C, no Python object per element.
+_COUNTS = {
+    name: etree.XPath(f"count({path})")
+    for name, path in {
+        "a": ".//a[@href]",
+        "p": ".//p",
+        "li": ".//li",
+        "inputs": ".//input[not(@type='hidden')]|.//textarea",
+        "button": ".//button",
+        "code": ".//pre|.//code",
+        "table": ".//table",
+        "article": ".//article",
+        "time": ".//time",
+        "headings": ".//h2|.//h3|.//h4",
+        "linked headings": ".//h2[.//a]|.//h3[.//a]|.//h4[.//a]",
+        "img": ".//img",
+        "option": ".//option",
+    }.items()
+}
+# Words and phrases that mark a kind of page, counted in the main text (article, docs) or the whole page
+# (the rest): lower-cased words looked up in a set, phrases counted with `str.count` (regular expressions
+# with many alternatives cost ten times more).
+_LEXICON: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "article": (
+        _names("published updated reporter editor correspondent said says told according"),
+        ("min read", "minute read", "written by", "posted on", "posted by"),
+    ),
+    "docs": (
+        _names(
+            "parameter parameters returns syntax example examples install installation configuration "
+            "configure api function method class module version deprecated argument arguments default command "
+            "option options"
+        ),
+        (),
+    ),
+    "forum": (
+        _names(
+            "reply replies replied quote joined posts thread upvote upvotes permalink report member moderator "
+            "views likes solved op"
+        ),
+        (),
+    ),
+    "commerce": (
+        _names("checkout sku qty quantity wishlist"),
+        (
+            "add to cart",
+            "add to bag",
+            "add to basket",
+            "add to wish",
+            "in stock",
+            "out of stock",
+            "buy now",
+            "free shipping",
+            "free delivery",
+            "free returns",
+            "shop now",
+        ),
+    ),
+    "service": (
+        _names("consultation enquiry inquiry enquire enroll enrol quote"),
+        (
+            "contact us",
+            "get a quote",
+            "book a",
+            "book now",
+            "book online",
+            "schedule a",
+            "request a demo",
+            "get started",
+            "sign up",
+            "our services",
+            "call us",
+            "call now",
+            "call today",
+            "per month",
+            "/mo ",
+            "free trial",
+            "our team",
+            "apply now",
+        ),
+    ),
+}
+_MONTHS = _names(
+    "jan feb mar apr jun jul aug sep sept oct nov dec january february march april may june july "
+    "august september october november december"
+)
+_WE = _names("we our us")
+_YOU = _names("you your")
+_TITLE_ARTICLE = re.compile(
+    r"\b(?:how|what|why|when|who|best|guide|tips|ways|reasons|things|vs|review|trends|explained|\d+)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?…:\"'”’)]$")
+
+# An error page says so in its title or main heading.
+_ERROR_TITLE = re.compile(
+    r"\b(?:40[0-4]|410|50[0-4])\b(?!\s*(?:[a-z]{3,}\s)?(?:reasons|ways|things|tips|ideas|best))"
+    r"|page (?:was )?not (?:be )?found|not found|page (?:is )?(?:no longer |not |un)available|be right back"
+    r"|something went wrong|an error (?:has )?occurred|access denied|forbidden|service unavailable"
+    r"|temporarily unavailable|under maintenance|down for maintenance|^oops\b|^error\b|page doesn.t exist"
+    r"|page does not exist|can.t find (?:th(?:e|is|at) )?page|couldn.t find (?:th(?:e|is|at) )?page",
+    re.IGNORECASE,
+)
+_TITLE_PARTS = re.compile(r"\s+[|\-–—:·»]+\s+")
+ERROR_MAX_WORDS = 150  # an error page's text is a sentence or two; an article about errors is longer
+
+FEATURES: tuple[str, ...] = (
+    "schema article type",
+    "schema tech article type",
+    "schema product type",
+    "schema service type",
+    "schema FAQ/question type",
+    "schema forum posting type",
+    "schema collection/list type",
+    "schema breadcrumb",
+    "schema states datePublished",
+    "og:type article",
+    "og:type product",
+    "og:type website",
+    "article:published_time meta",
+    "article:author/section meta",
+    "stated author",
+    "stated date",
+    "date in URL",
+    "URL slug words",
+    "URL path depth",
+    "URL is site root",
+    "URL has query",
+    "URL ends in number",
+    "URL news word",
+    "URL product word",
+    "URL docs word",
+    "URL forum word",
+    "URL listing word",
+    "URL service word",
+    "text words (log)",
+    "text lines (log)",
+    "words per line",
+    "prose share",
+    "short line share",
+    "line ends sentence share",
+    "prices per 100 lines",
+    "question line share",
+    "digit share",
+    "page link density",
+    "links per 100 words (log)",
+    "main text share of page",
+    "paragraphs (log)",
+    "list items per paragraph (log)",
+    "form inputs (log)",
+    "buttons (log)",
+    "code blocks (log)",
+    "tables (log)",
+    "article elements (log)",
+    "time elements (log)",
+    "h2-h4 headings (log)",
+    "h1 count",
+    "images (log)",
+    "select options (log)",
+    "linked heading share",
+    "article words per 100 words",
+    "docs words per 100 words",
+    "forum words per 100 page words",
+    "commerce words per 100 page words",
+    "service words per 100 page words",
+    "we/our per 100 words",
+    "you/your per 100 words",
+    "title words",
+    "title article words",
+    "month names per 100 page words",
+    "read more links (log)",
+    "URL slug of 4+ hyphenated words",
+    "title is a bare name",
+    "forum post marks (log)",
+)
+
+
+@dataclass(frozen=True)
+class PageKind:
+    kind: str
+    score: float  # probability that the page is an article
+    evidence: str = ""
+
+
+def _is_bare_name(title: str) -> bool:
+    return len(_TITLE_PARTS.split(title)) == 1 and len(title.split()) <= 3
+
+
+def _schema_flags(types: list[str]) -> dict[str, float]:
+    present = set(types)
+    return {group: float(bool(present & names)) for group, names in _SCHEMA_GROUPS.items()}
+
+
+def _url_features(url: str | None) -> dict[str, float]:
+    parts = urlsplit(url or "")
+    path = parts.path or "/"
+    segments = [s for s in path.lower().split("/") if s]
+    last = re.sub(r"\.(?:s?html?|php|aspx?|jsp)$", "", segments[-1]) if segments else ""
+    words = {w for s in segments for w in (s, *_SPLIT_WORDS.split(s))}
+    values = {
+        "date in URL": float(bool(_DATE_IN_PATH.search(path))),
+        "URL slug words": min(len([w for w in _SPLIT_WORDS.split(last) if w and not w.isdigit()]), 15) / 5,
+        "URL path depth": min(len(segments), 8) / 4,
+        "URL is site root": float(not segments),
+        "URL has query": float(bool(parts.query)),
+        "URL ends in number": float(bool(last and _NUMERIC.match(last))),
+        "URL slug of 4+ hyphenated words": float(last.count("-") >= 3),
+    }
+    for group, names in _URL_WORDS.items():
+        values[f"URL {group} word"] = float(bool(words & names))
+    return values
+
+
+def _lexicon(kind: str, lower: str, words: Counter[str]) -> int:
+    names, phrases = _LEXICON[kind]
+    return sum(words[name] for name in names) + sum(lower.count(phrase) for phrase in phrases)
+
+
+def _words(text: str) -> tuple[str, Counter[str], int]:
+    """The text lower-cased, its words counted (split at spaces: a word followed by a comma is another
+    word, a small loss for a tenth of the cost of a regular expression), and how many there are."""
+    lower = text.lower()
+    tokens = lower.split()
+    return lower, Counter(tokens), len(tokens)
+
+
+def _text_features(text: str) -> dict[str, float]:
+    text = text[:TEXT_CHARS]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    counts = [line.count(" ") + 1 for line in lines]
+    words = sum(counts)
+    n = max(len(lines), 1)
+    per_100 = 100 / max(words, 1)
+    lower, tokens, _ = _words(text)
+    return {
+        "text words (log)": math.log1p(words),
+        "text lines (log)": math.log1p(len(lines)),
+        "words per line": min(words / n, 80) / 20,
+        "prose share": sum(c for c in counts if c >= 20) / max(words, 1),
+        "short line share": sum(1 for c in counts if c <= 5) / n,
+        "line ends sentence share": sum(1 for line in lines if _SENTENCE_END.search(line)) / n,
+        "prices per 100 lines": min(len(_PRICE.findall(text)) * 100 / n, 100) / 25,
+        "question line share": sum(1 for line in lines if line.endswith("?")) / n,
+        "digit share": sum(map(text.count, "0123456789")) / max(len(text), 1) * 10,
+        "article words per 100 words": min(_lexicon("article", lower, tokens) * per_100, 10),
+        "docs words per 100 words": min(_lexicon("docs", lower, tokens) * per_100, 10),
+        "we/our per 100 words": min(sum(tokens[w] for w in _WE) * per_100, 10),
+        "you/your per 100 words": min(sum(tokens[w] for w in _YOU) * per_100, 10),
+    }
+
+
+def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
+    body = tree.find("body")
+    root = body if body is not None else tree
+
+    def count(name: str) -> float:
+        return float(_COUNTS[name](root))
+
+    words = root.xpath("string(.)").split()
+    page_words = max(len(words), 1)
+    link_words = len(" ".join(_LINK_TEXT(root)).split())
+    lower, tokens, n = _words(" ".join(words[:PAGE_WORDS]))
+    per_100 = 100 / max(n, 1)
+
+    paragraphs = count("p")
+    headings = count("headings")
+    return {
+        "page link density": min(link_words / page_words, 1.0),
+        "links per 100 words (log)": math.log1p(count("a") * 100 / page_words),
+        "main text share of page": min(main_words / page_words, 1.0),
+        "paragraphs (log)": math.log1p(paragraphs),
+        "list items per paragraph (log)": math.log1p(count("li") / (paragraphs + 1)),
+        "form inputs (log)": math.log1p(count("inputs")),
+        "buttons (log)": math.log1p(count("button")),
+        "code blocks (log)": math.log1p(count("code")),
+        "tables (log)": math.log1p(count("table")),
+        "article elements (log)": math.log1p(count("article")),
+        "time elements (log)": math.log1p(count("time")),
+        "h2-h4 headings (log)": math.log1p(headings),
+        "images (log)": math.log1p(count("img")),
+        "select options (log)": math.log1p(count("option")),
+        "linked heading share": count("linked headings") / (headings + 1),
+        "forum words per 100 page words": min(_lexicon("forum", lower, tokens) * per_100, 10),
+        "commerce words per 100 page words": min(_lexicon("commerce", lower, tokens) * per_100, 10),
+        "service words per 100 page words": min(_lexicon("service", lower, tokens) * per_100, 10),
+        "month names per 100 page words": min(sum(tokens[w] for w in _MONTHS) * per_100, 10),
+        "read more links (log)": math.log1p(lower.count("read more") + lower.count("continue reading")),
+        "forum post marks (log)": math.log1p(sum(map(lower.count, _FORUM_MARKS))),
+    }
+
+
+def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], url: str | None) -> dict[str, float]:
+    """The page's evidence as named numbers (`FEATURES`), each roughly within 0..5."""
+    schema = _schema_flags(facts.types)
+    og_type = (facts.first_meta("og:type") or doc.get("pagetype") or "").strip().lower()
+    text = doc.get("text") or ""
+    title = doc.get("title") or facts.title_tag or ""
+    values: dict[str, float] = {
+        "schema article type": schema["article"],
+        "schema tech article type": schema["tech"],
+        "schema product type": schema["product"],
+        "schema service type": schema["service"],
+        "schema FAQ/question type": schema["faq"],
+        "schema forum posting type": schema["forum"],
+        "schema collection/list type": schema["list"],
+        "schema breadcrumb": float("BreadcrumbList" in facts.types),
+        "schema states datePublished": float(any("datePublished" in obj for obj in facts.jsonld)),
+        "og:type article": float(og_type in ("article", "blog", "news", "newsarticle")),
+        "og:type product": float(og_type.startswith(("product", "og:product"))),
+        "og:type website": float(og_type == "website"),
+        "article:published_time meta": float(bool(facts.first_meta("article:published_time"))),
+        "article:author/section meta": float(bool(facts.first_meta("article:author", "article:section"))),
+        "stated author": float(bool(doc.get("author"))),
+        "stated date": float(bool(doc.get("date"))),
+        "h1 count": float(min(len(facts.h1), 3)),
+        "title words": min(len(title.split()), 20) / 5,
+        "title article words": float(bool(_TITLE_ARTICLE.search(title))),
+        # A title of one part and at most three words names a brand, product or section, not a story.
+        "title is a bare name": float(_is_bare_name(facts.title_tag or title)),
+    }
+    values.update(_url_features(url or doc.get("url")))
+    values.update(_text_features(text))
+    main_words = text.count(" ") + text.count("\n") + 1 if text else 0
+    if tree is not None:
+        values.update(_tree_features(tree, main_words))
+    return {name: values.get(name, 0.0) for name in FEATURES}
+
+
+@dataclass(frozen=True)
+class Model:
+    """Multinomial logistic regression over standardised `FEATURES`; `labels[0]` is "article"."""
+
+    labels: tuple[str, ...]
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray  # (len(labels), len(features))
+    bias: np.ndarray  # (len(labels),)
+    threshold: float  # below this article probability a page is turned away
+    vouched_threshold: float  # the lower bar for a page its source vouched for
+
+    def probabilities(self, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Class probabilities and the standardised feature vector."""
+        x = (np.array([values.get(name, 0.0) for name in self.features]) - self.mean) / self.scale
+        logits = self.weights @ x + self.bias
+        logits -= logits.max()
+        p = np.exp(logits)
+        return p / p.sum(), x
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "labels": list(self.labels),
+            "features": list(self.features),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "weights": {
+                label: {name: round(float(w), 6) for name, w in zip(self.features, row, strict=True)}
+                for label, row in zip(self.labels, self.weights, strict=True)
+            },
+            "bias": {label: round(float(b), 6) for label, b in zip(self.labels, self.bias, strict=True)},
+            "threshold": self.threshold,
+            "vouched_threshold": self.vouched_threshold,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Model:
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"page-kind model format {data.get('format_version')!r}, expected {FORMAT_VERSION}")
+        labels = tuple(data["labels"])
+        names = tuple(data["features"])
+        return cls(
+            labels=labels,
+            features=names,
+            mean=np.array(data["mean"], dtype=float),
+            scale=np.array(data["scale"], dtype=float),
+            weights=np.array([[data["weights"][label][name] for name in names] for label in labels], dtype=float),
+            bias=np.array([data["bias"][label] for label in labels], dtype=float),
+            threshold=float(data["threshold"]),
+            vouched_threshold=float(data["vouched_threshold"]),
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    """The model shipped with newsbeam (read once per process)."""
+    resource = importlib.resources.files("transforms").joinpath(MODEL_RESOURCE)
+    return Model.from_json(json.loads(resource.read_text(encoding="utf-8")))
+
+
+def error_evidence(facts: PageFacts, doc: dict[str, Any]) -> str | None:
+    """What marks the page as an error page served as content, or None: an error title or heading (the
+    error words make most of it, or of one of its parts: "404 - Page not found | Site") over a text too
+    short to be an article about errors."""
+    text = doc.get("text") or ""
+    words = len(text.split())
+    if words > ERROR_MAX_WORDS:
+        return None
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    for where, value in (("title", facts.title_tag), ("h1", facts.h1[0] if facts.h1 else None), ("text", first_line)):
+        if not value or len(value) > 120:
+            continue
+        for part in _TITLE_PARTS.split(value):
+            found = [m.group(0) for m in _ERROR_TITLE.finditer(part)]
+            if found and sum(map(len, found)) >= 0.5 * len(part.strip(" !.")):
+                return f'{where} "{value[:80]}" says {" ".join(found)!r}, text of {words} words'
+    return None
+
+
+def _describe(name: str, value: float) -> str:
+    """A feature as a reader wants it: "no code blocks", "og:type product", "links per 100 words=38"."""
+    if name.endswith(" (log)"):
+        name, value = name.removesuffix(" (log)"), math.expm1(value)
+    if value == 0.0:
+        return f"no {name}"
+    return name if value == 1.0 else f"{name}={value:.2g}"
+
+
+def _evidence(model: Model, kind: str, against: str, x: np.ndarray, values: dict[str, float], top: int = 3) -> str:
+    """The features that pushed the decision most: towards `against` and away from "article" for a page
+    turned away, the other way round for an article."""
+    k, a = model.labels.index(against), model.labels.index("article")
+    push = (model.weights[k] - model.weights[a]) * x
+    if kind == "article":
+        push = -push
+    order = np.argsort(-push)[:top]
+    parts = []
+    for i in order:
+        if push[i] <= 0:
+            break
+        parts.append(_describe(model.features[i], values[model.features[i]]))
+    return ", ".join(parts)
+
+
+def classify(
+    tree: HtmlElement | None,
+    facts: PageFacts,
+    doc: dict[str, Any],
+    url: str | None,
+    model: Model | None = None,
+) -> PageKind:
+    """What kind of page this is, from what it states and how its text is built.
+
+    `score` is the model's probability that the page is an article. `kind` is "article" when the score
+    clears the model's threshold, else the likeliest other kind; `evidence` names what weighed most.
+    """
+    error = error_evidence(facts, doc)
+    if error is not None:
+        return PageKind("error", 0.0, error)
+    model = model or shipped_model()
+    values = features(tree, facts, doc, url)
+    p, x = model.probabilities(values)
+    article = model.labels.index("article")
+    score = float(p[article])
+    other = max((i for i in range(len(model.labels)) if i != article), key=lambda i: float(p[i]))
+    kind = "article" if score >= model.threshold else model.labels[other]
+    against = model.labels[other]
+    return PageKind(kind, score, f"p(article)={score:.2f}; " + _evidence(model, kind, against, x, values))
+
+
+def admitted(kind: str, score: float, vouched: bool, model: Model | None = None) -> bool:
+    """Whether the gate lets a classified page through. A page its source vouched for (a feed or
+    news-sitemap entry, a JSONL record stating its title or date) is turned away only on strong evidence:
+    an article probability below the lower `vouched_threshold`. An error page never passes."""
+    if kind == "article":
+        return True
+    if kind == "error" or not vouched:
+        return False
+    model = model or shipped_model()
+    return score >= model.vouched_threshold
