@@ -502,7 +502,9 @@ def _sources_section(con: duckdb.DuckDBPyConnection, period: Period) -> Section:
 def _stories_section(con: duckdb.DuckDBPyConnection, period: Period) -> Section:
     rows = _rows(
         con,
-        "SELECT story_id, coalesce(arg_min(title, coalesce(published_at, ingested_at)) "
+        # The earliest headline; among headlines of the same moment the first in order, so that the page is
+        # the same however the files are listed.
+        "SELECT story_id, coalesce(first(title ORDER BY coalesce(published_at, ingested_at), title) "
         "FILTER (WHERE title IS NOT NULL), '(untitled)') AS headline, "
         "count(*) AS articles, count(DISTINCT outlet) AS outlets, "
         "array_to_string(list_sort(list_distinct(list(outlet)))[1:5], ', ') AS named_outlets, "
