@@ -1,6 +1,9 @@
-"""A hand-written news page with the usual chrome around the article, for extraction tests."""
+"""Hand-written pages for extraction and article-gate tests: a news page with the usual chrome around the
+article, a product page and an error page."""
 
 from __future__ import annotations
+
+import json
 
 ARTICLE_PARAGRAPHS = [
     "The city council approved the new harbour budget on Monday after a debate that lasted most of the night.",
@@ -26,4 +29,51 @@ def news_page(title: str = "Council approves harbour budget", date: str = "2025-
 </article></main>
 <aside><h3>Most read</h3><ul><li><a href="/a">Ten things to do this weekend</a></li></ul></aside>
 <footer><p>© 2025 Harbour Gazette. All rights reserved.</p><a href="/privacy">Privacy policy</a></footer>
+</body></html>"""
+
+
+PRODUCT_LINES = [
+    ("Trail Runner 3 waterproof hiking shoe", "$129.95"),
+    ("Colour", "Slate grey"),
+    ("Size", "EU 38 to 47"),
+    ("Weight", "340 g per shoe"),
+    ("Upper", "Recycled polyester mesh with a waterproof membrane"),
+    ("Sole", "Vibram rubber, 4 mm lugs"),
+    ("Drop", "8 mm"),
+    ("Delivery", "Free over $50, 2 to 4 working days"),
+    ("Returns", "30 days, free of charge"),
+    ("Bundle price", "$229.00 with the winter socks"),
+]
+
+
+def product_page() -> str:
+    rows = "\n".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in PRODUCT_LINES)
+    options = "".join(f"<option>EU {size}</option>" for size in range(38, 48))
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": "Trail Runner 3",
+        "offers": {"@type": "Offer", "price": "129.95", "priceCurrency": "USD"},
+    }
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Trail Runner 3 | Outdoor Shop</title>
+<meta property="og:type" content="product">
+<script type="application/ld+json">{json.dumps(data)}</script>
+</head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/shoes">Shoes</a></li><li><a href="/sale">Sale</a></li></ul></nav>
+<main><h1>Trail Runner 3</h1>
+<p class="price">$129.95</p>
+<form><select name="size">{options}</select><input type="number" name="qty" value="1">
+<button>Add to cart</button><button>Add to wish list</button></form>
+<h2>Details</h2><table>{rows}</table>
+<h2>Reviews</h2><ul><li>Great grip. 5/5</li><li>Runs small. 4/5</li><li>Dry feet all day. 5/5</li></ul>
+</main>
+<footer><a href="/help">Help</a> <a href="/returns">Returns</a> <a href="/privacy">Privacy</a></footer>
+</body></html>"""
+
+
+def error_page(title: str = "We'll be right back") -> str:
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head><body>
+<main><h1>{title}</h1><p>Our site is down for a short while. Please try again in a few minutes.</p></main>
 </body></html>"""

@@ -12,9 +12,8 @@ import pytest
 
 from pipeline.query import connect
 from tests.conftest import SEEDS
-from tests.html_samples import news_page
+from tests.html_samples import error_page, news_page, product_page
 from tests.support import REFERENCE, newsbeam, summary_counts
-from tests.test_pagekind import error_page, product_page
 
 pytestmark = pytest.mark.e2e
 

@@ -11,58 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.html_samples import news_page
+from tests.html_samples import error_page, news_page, product_page
 from tests.http_fixtures import SHARED_DATA, shared
 from transforms import page, pagekind
 from transforms.extract import extract_html
 
 REFERENCE = dt.date(2026, 11, 21)
-
-PRODUCT_LINES = [
-    ("Trail Runner 3 waterproof hiking shoe", "$129.95"),
-    ("Colour", "Slate grey"),
-    ("Size", "EU 38 to 47"),
-    ("Weight", "340 g per shoe"),
-    ("Upper", "Recycled polyester mesh with a waterproof membrane"),
-    ("Sole", "Vibram rubber, 4 mm lugs"),
-    ("Drop", "8 mm"),
-    ("Delivery", "Free over $50, 2 to 4 working days"),
-    ("Returns", "30 days, free of charge"),
-    ("Bundle price", "$229.00 with the winter socks"),
-]
-
-
-def product_page() -> str:
-    rows = "\n".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in PRODUCT_LINES)
-    options = "".join(f"<option>EU {size}</option>" for size in range(38, 48))
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": "Trail Runner 3",
-        "offers": {"@type": "Offer", "price": "129.95", "priceCurrency": "USD"},
-    }
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Trail Runner 3 | Outdoor Shop</title>
-<meta property="og:type" content="product">
-<script type="application/ld+json">{json.dumps(data)}</script>
-</head><body>
-<nav><ul><li><a href="/">Home</a></li><li><a href="/shoes">Shoes</a></li><li><a href="/sale">Sale</a></li></ul></nav>
-<main><h1>Trail Runner 3</h1>
-<p class="price">$129.95</p>
-<form><select name="size">{options}</select><input type="number" name="qty" value="1">
-<button>Add to cart</button><button>Add to wish list</button></form>
-<h2>Details</h2><table>{rows}</table>
-<h2>Reviews</h2><ul><li>Great grip. 5/5</li><li>Runs small. 4/5</li><li>Dry feet all day. 5/5</li></ul>
-</main>
-<footer><a href="/help">Help</a> <a href="/returns">Returns</a> <a href="/privacy">Privacy</a></footer>
-</body></html>"""
-
-
-def error_page(title: str = "We'll be right back") -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head><body>
-<main><h1>{title}</h1><p>Our site is down for a short while. Please try again in a few minutes.</p></main>
-</body></html>"""
 
 
 def classify_html(html: str, url: str | None) -> pagekind.PageKind:
