@@ -37,7 +37,7 @@ from wcxb import FIGURES, Page, Prediction, Score
 from transforms.document import RunContext
 from transforms.extract import extract_html, split_authors
 from transforms.read import declared_charset, decode
-from transforms.tag import DEFAULT_MIN_WORDS, Taggers, build_article
+from transforms.tag import DEFAULT_MIN_WORDS, Taggers, build_article, stub_reason
 
 # Fixed, so that the figures do not drift with the calendar (as the other quality scripts).
 CONTEXT = RunContext("bench-wcxb", dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc), REFERENCE)
@@ -106,10 +106,8 @@ def newsbeam(data: bytes, url: str | None, taggers: Taggers) -> Run:
         return Run(Prediction(), failed("newsbeam", exc), time.perf_counter() - started)
     if draft.page_kind != "article":
         verdict = f"gate:{draft.page_kind}"
-    elif article.word_count < DEFAULT_MIN_WORDS:
-        verdict = "too-short"
     else:
-        verdict = "written"
+        verdict = stub_reason(article.word_count, DEFAULT_MIN_WORDS) or "written"
     pred = Prediction(
         text=draft.text,
         title=article.title,

@@ -314,6 +314,12 @@ def parse_iso(value: str | None, reference: dt.date, source: str, confidence: fl
     return found if _in_range(evidence_day(found), reference) else None
 
 
+def latest_day(reference: dt.date, not_after: dt.date | None) -> dt.date:
+    """The latest day a page may be dated: the run's reference day, or the day a web archive's crawler
+    fetched the page when that is earlier (nothing on it was published later)."""
+    return reference if not_after is None else min(reference, not_after)
+
+
 def evidence_day(evidence: DateEvidence) -> dt.date:
     """The calendar day the evidence states: the publisher's day when known, else the UTC date."""
     if evidence.day is not None:

@@ -125,7 +125,7 @@ class _ExtractFn(DeadLetterFn):
             return
         self.html_pages.inc()
         crawled = warc.crawl_day(doc.meta)  # a web archive's page: no date after its fetch
-        draft = extract_html(doc.content, doc.url, min(self.reference_date, crawled or self.reference_date))
+        draft = extract_html(doc.content, doc.url, dates.latest_day(self.reference_date, crawled))
         if draft is None:
             yield reject(doc.source, STAGE, "no-main-text", "trafilatura found no main text", self.run_id, doc.url)
             return

@@ -70,7 +70,7 @@ class ArticleDate:
 
 def article_date(draft: Draft, ctx: RunContext) -> ArticleDate:
     """The best date evidence for a draft, or the ingest time when there is none."""
-    reference = min(ctx.reference_date, draft.not_after or ctx.reference_date)  # a crawl bounds the dates
+    reference = dates.latest_day(ctx.reference_date, draft.not_after)
     best = dates.choose_date(date_candidates(draft, reference), reference)
     if best is None:
         day = ctx.ingested_at.astimezone(dt.timezone.utc).date()
@@ -115,6 +115,13 @@ class Taggers:
         warm_up()  # stop words and word frequencies of English, so the first article is not slow
         language.warm_up()  # and the language model
         return cls(TopicScorer.load(taxonomy_path), EntityRecognizer())
+
+
+def stub_reason(words: int, min_words: int) -> str | None:
+    """Why a text of `words` words is no article (`empty-text`, `too-short`), or None when it may be one."""
+    if words == 0:
+        return "empty-text"
+    return "too-short" if words < min_words else None
 
 
 def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: int | None = None) -> Article:
@@ -179,12 +186,14 @@ class _TagFn(DeadLetterFn):
 
     def handle(self, draft: Draft) -> Iterable[Any]:
         words = wordcount.word_count(draft.text)  # Chinese/Japanese characters and Thai segments count too
-        if words == 0:
-            yield reject(draft.source, STAGE, "empty-text", "no text left after cleaning", self.run_id, draft.url)
-            return
-        if words < self.min_words:
-            detail = f"{words} words < --min-words {self.min_words}: {draft.text[:80]!r}"
-            yield reject(draft.source, STAGE, "too-short", detail, self.run_id, draft.url)
+        stub = stub_reason(words, self.min_words)
+        if stub is not None:
+            detail = (
+                "no text left after cleaning"
+                if stub == "empty-text"
+                else f"{words} words < --min-words {self.min_words}: {draft.text[:80]!r}"
+            )
+            yield reject(draft.source, STAGE, stub, detail, self.run_id, draft.url)
             return
         assert self.taggers is not None
         article = build_article(draft, self.taggers, self.ctx, word_count=words)
