@@ -22,7 +22,15 @@ from transforms.read import ReadLocal
 from transforms.sink import WritePartitions, WriteRejected
 from transforms.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
 from transforms.tag import DEFAULT_MIN_WORDS, TagArticles
-from transforms.unchanged import Fingerprint, Key, RecordUnchanged, SkipUnchanged, UnchangedFiles, settings_key
+from transforms.unchanged import (
+    Fingerprint,
+    Key,
+    RecordUnchanged,
+    SkipUnchanged,
+    UnchangedFiles,
+    settings_key,
+    source_file,
+)
 
 
 @dataclass(frozen=True)
@@ -58,11 +66,6 @@ class StageSettings:
 
 
 DEFAULT_SETTINGS = StageSettings()
-
-
-def _file(source: str) -> str:
-    """The file of a web archive record's source (`<file>#<offset>`)."""
-    return source.rsplit("#", 1)[0]
 
 
 def _count(label: str, pcoll: beam.PCollection, key: str) -> beam.PCollection:
@@ -146,7 +149,9 @@ def build_batch(
         duplicates | "DuplicateInputSources" >> beam.Map(lambda d: d.source),
     ) | "ArticleOutcomes" >> beam.Flatten()
     # A revisit record settles as a duplicate and counts towards its file's inputs (no hash to record).
-    revisit_keys = read_duplicates | "RevisitKeys" >> beam.Map(lambda d: (d.source, Key("", _file(d.source), False)))
+    revisit_keys = read_duplicates | "RevisitKeys" >> beam.Map(
+        lambda d: (d.source, Key("", source_file(d.source), False))
+    )
     recorded = {
         "keys": (local.keys, revisit_keys) | "InputKeys" >> beam.Flatten(),
         "articles": input_outcomes,

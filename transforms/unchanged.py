@@ -374,6 +374,13 @@ class _DecideFn(beam.DoFn):
             yield _FILE, (key.origin, outcome)
 
 
+def source_file(source: str) -> str:
+    """The file an input came from: its source, or the path in `<path>#L<n>` (a JSONL record without a URL)
+    and `<path>#<offset>` (a web archive's record)."""
+    match = _LINE_SOURCE.match(source)
+    return match.group("file") if match else source
+
+
 def _file_of(source: str) -> Iterator[tuple[str, None]]:
     """The file a rejected input came from, where its source says (a path, `<path>#L<n>`, `<path>#<offset>`)."""
     yield source, None
@@ -387,8 +394,7 @@ def _read_reject_file(rejected: Rejected | str, settings: str | None) -> Iterato
     its file here)."""
     if isinstance(rejected, str) or rejected.stage != "read" or _reject_label(rejected, settings)[1] is None:
         return
-    match = _LINE_SOURCE.match(rejected.source)
-    yield (match.group("file") if match else rejected.source), None
+    yield source_file(rejected.source), None
 
 
 def _unsettled_files(rejected: Rejected | str, settings: str | None) -> Iterator[tuple[str, None]]:
