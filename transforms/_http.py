@@ -584,7 +584,8 @@ class PoliteClient:
             except BlockedAddress as exc:
                 raise FetchFailure("blocked-address", str(exc), url=url) from exc
             except (HTTPError, OSError) as exc:
-                raise _classify(exc, url, deadline.fired, config.timeout) from exc
+                read_is_total = config.read_seconds >= config.timeout
+                raise _classify(exc, url, deadline.fired, config.timeout, read_is_total) from exc
             finally:
                 if response is not None:
                     response.release_conn()
@@ -681,10 +682,15 @@ _ACCEPT = {
 }
 
 
-def _classify(exc: BaseException, url: str, deadline_fired: bool, timeout: float) -> FetchFailure:
+def _classify(
+    exc: BaseException, url: str, deadline_fired: bool, timeout: float, read_is_total: bool = False
+) -> FetchFailure:
     """A urllib3/socket error as a FetchFailure. Order matters: urllib3's NewConnectionError subclasses
-    ConnectTimeoutError, and NameResolutionError subclasses NewConnectionError."""
-    if deadline_fired:
+    ConnectTimeoutError, and NameResolutionError subclasses NewConnectionError. When the read timeout is the
+    whole time allowed (`read_is_total`), the socket's timeout and the deadline's timer race for the same
+    moment: either way the time was up."""
+    read_timed_out = isinstance(exc, (ReadTimeoutError, TimeoutError))
+    if deadline_fired or (read_is_total and read_timed_out):
         return FetchFailure("timeout", f"no complete response within {timeout:g} s", retriable=True, url=url)
     if isinstance(exc, NameResolutionError):
         return FetchFailure("dns-error", _describe(exc), retriable=True, url=url)
@@ -692,7 +698,7 @@ def _classify(exc: BaseException, url: str, deadline_fired: bool, timeout: float
         return FetchFailure("connection-error", _describe(exc), retriable=True, url=url)
     if isinstance(exc, ConnectTimeoutError):
         return FetchFailure("connect-timeout", _describe(exc), retriable=True, url=url)
-    if isinstance(exc, (ReadTimeoutError, TimeoutError)):
+    if read_timed_out:
         return FetchFailure("read-timeout", _describe(exc), retriable=True, url=url)
     if isinstance(exc, SSLError):
         return FetchFailure("tls-error", _describe(exc), url=url)
