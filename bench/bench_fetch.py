@@ -28,9 +28,9 @@ import apache_beam as beam  # noqa: E402
 import urllib3  # noqa: E402
 
 from tests.http_fixtures import FixtureServer, Reply  # noqa: E402
-from transforms._http import FetchConfig  # noqa: E402
-from transforms.discover import EntryRef, entry_key  # noqa: E402
 from transforms.fetch import Fetch  # noqa: E402
+from transforms.web.client import FetchConfig  # noqa: E402
+from transforms.web.feeds import EntryRef, entry_key  # noqa: E402
 
 HOSTS = 20
 ARTICLES = 25

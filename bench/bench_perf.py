@@ -40,7 +40,7 @@ from corpus import build_jsonl
 from report import machine, median, write_section
 
 from schemas.article import ARTICLES_GLOB
-from transforms._parquet import writer_options
+from transforms.storage.parquet import writer_options
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "2026-11-21"
@@ -104,7 +104,7 @@ def stage_costs(inputs: list[Path], n: int = 300) -> dict[str, float]:
 import datetime as dt, json, sys, time
 import trafilatura
 from transforms.dedupe import entry_for
-from transforms.document import RunContext
+from schemas.document import RunContext
 from transforms.extract import extract_html, trafilatura_options
 from transforms.tag import Taggers, build_article
 ref = dt.date.fromisoformat({REFERENCE!r})

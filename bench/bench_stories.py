@@ -48,9 +48,9 @@ from report import machine, write_section  # noqa: E402
 from pipeline.query import connect  # noqa: E402
 from schemas.article import Article, TopicScore  # noqa: E402
 from tests.factories import make_article  # noqa: E402
-from transforms import identity, minhash, stories  # noqa: E402
 from transforms.dedupe import Dedupe, WriteIndex  # noqa: E402
 from transforms.sink import WritePartitions  # noqa: E402
+from transforms.text import identity, minhash, stories  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 ECB = DATA / "stories" / "ecbplus-dev" / "documents.jsonl"

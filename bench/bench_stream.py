@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench.report import machine, write_section  # noqa: E402
 from pipeline.query import connect  # noqa: E402
 from tests.http_fixtures import FixtureServer, GrowingFeed, npr_feed_rewritten  # noqa: E402
-from transforms.discover import entry_key  # noqa: E402
+from transforms.web.feeds import entry_key  # noqa: E402
 
 POLL = 5.0
 WINDOW = 10.0

@@ -8,7 +8,7 @@ marker sentence in its main text, so dedupe keeps every copy; `bench/corpus.py`)
 `.warc.gz` (warcio, one gzip member per record, HTTP 200 `text/html` responses) and once as one JSONL
 file (`url`, `html`), both into a temporary folder. Two measurements:
 
-1. The reader alone, in this process: `transforms.warc.read_records` (parse, payload, gzip undone) and
+1. The reader alone, in this process: `transforms.web.warc.read_records` (parse, payload, gzip undone) and
    its index pass (`plan_cuts`) against reading the JSONL lines and parsing them (`parse_jsonl_record`).
 2. Whole `newsbeam run`s (start-up and verification included) of each file on the DirectRunner with 1 and
    2 worker processes: the WARC file is one file, so the second process only gets work because the
@@ -35,8 +35,8 @@ from report import machine, median, write_section
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from transforms import warc
 from transforms.read import RANGE_BYTES, parse_jsonl_record
+from transforms.web import warc
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = {n: ["--direct_running_mode", "multi_processing", "--direct_num_workers", str(n)] for n in (1, 2)}
@@ -157,7 +157,7 @@ against 972 records/s), but parsing is a few percent of a page's cost
 next to extraction, and fastwarc reads no ARC at all, stops at a truncated WARC, and its `stream_pos`
 is not the record's start in a file gzipped as a whole; warcio reads ARC, gives each record's offset
 (`<file>#<offset>`, the slice cuts), and the files it cannot read to the end (a file gzipped as a whole,
-gzip members that do not line up with records) newsbeam reads as one stream (`transforms/warc.py`).
+gzip members that do not line up with records) newsbeam reads as one stream (`transforms/web/warc.py`).
 
 """
 
@@ -217,7 +217,7 @@ Corpus: {n} ScrapingHub pages (distinct copies) as one `.warc.gz` of {sizes["WAR
 member per record, {sizes["WARC"] / n / 1e3:.0f} KB a record compressed) and as one JSONL file of
 {sizes["JSONL"] / 1e6:.1f} MB.
 
-**The reader alone** (one process, median of {max(args.repeats, 3)}): `transforms.warc.read_records`
+**The reader alone** (one process, median of {max(args.repeats, 3)}): `transforms.web.warc.read_records`
 read {pages} pages in {warc_s:.2f} s, **{pages / warc_s:,.0f} records/s** ({sizes["WARC"] / warc_s / 1e6:.0f} MB/s
 compressed); the JSONL lines parsed in {jsonl_s:.2f} s, {n / jsonl_s:,.0f} records/s. The index pass that cuts
 the file into {cuts} slices of ~{RANGE_BYTES // 1024 // 1024} MiB at record starts took {plan_s:.2f} s

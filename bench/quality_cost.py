@@ -22,13 +22,13 @@ from collections.abc import Callable
 
 from quality_util import data_dir, write_block
 
-from transforms import dates, identity, language
-from transforms.authors import clean_authors
-from transforms.document import Draft, RunContext
+from schemas.document import Draft, RunContext
 from transforms.extract import extract_html, trafilatura_options
-from transforms.keywords import extract_keywords
 from transforms.tag import Taggers, build_article, date_candidates
-from transforms.topics import Taxonomy
+from transforms.text import dates, identity, language
+from transforms.text.authors import clean_authors
+from transforms.text.keywords import extract_keywords
+from transforms.text.topics import Taxonomy
 
 REFERENCE = dt.date(2026, 11, 21)
 CTX = RunContext("bench", dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc), REFERENCE)

@@ -1,6 +1,6 @@
 """Publication dates on htmldate's evaluation pages (800 pages, many German blogs and news), through
 newsbeam's date chain: `extract_html` (HTML metadata, htmldate) and then the tagger's evidence choice
-(`transforms.tag.date_candidates` + `transforms.dates.choose_date`: HTML > URL > text > ingest time).
+(`transforms.tag.date_candidates` + `transforms.text.dates.choose_date`: HTML > URL > text > ingest time).
 
 A page counts as correct when the chosen day equals the ground truth; a wrong date and no date (the ingest
 time) both count as errors. Coverage is the share of pages that got any date other than the ingest time.
@@ -30,10 +30,10 @@ from htmldate import find_date
 from quality_util import data_dir, write_block
 from wcxb import pages
 
-from transforms import dates
-from transforms.document import DateEvidence
+from schemas.document import DateEvidence
 from transforms.extract import extract_html
 from transforms.tag import date_candidates
+from transforms.text import dates
 
 TARGET = 0.92
 WCXB_TARGET, WCXB_UNDATED_MAX = 0.93, 0.15

@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 
 from quality_util import data_dir, write_block
 
-from transforms import train_topics as tt
-from transforms.topic_model import model_features
-from transforms.topics import Taxonomy, TopicScorer, primary_topic
+from bench import train_topics as tt
+from transforms.text.topic_model import model_features
+from transforms.text.topics import Taxonomy, TopicScorer, primary_topic
 
 TARGET = 0.95
 

@@ -1,7 +1,7 @@
 """newsbeam beside bare trafilatura, page by page: WCXB dev (all pages, and article pages alone), the
 ScrapingHub dev articles and htmldate's date pages.
 
-newsbeam runs its own code path without Beam: bytes → `read.decode` → `extract.extract_html` → the article
+newsbeam runs its own code path without Beam: bytes → `charset.decode` → `extract.extract_html` → the article
 gate (`draft.page_kind`; fewer than `--min-words` words is turned away too, as the Tag stage does) →
 `tag.build_article` for the final title, authors and date (`date_source == "ingested"`: no date).
 Bare trafilatura is `bare_extraction(html, url=url, with_metadata=True)` with its default settings, given
@@ -34,10 +34,10 @@ from quality_extraction import REFERENCE, scores, tp_fp_fn
 from quality_util import data_dir, write_block
 from wcxb import FIGURES, Page, Prediction, Score
 
-from transforms.document import RunContext
+from schemas.document import RunContext
 from transforms.extract import extract_html, split_authors
-from transforms.read import declared_charset, decode
 from transforms.tag import DEFAULT_MIN_WORDS, Taggers, build_article, stub_reason
+from transforms.web.charset import declared_charset, decode
 
 # Fixed, so that the figures do not drift with the calendar (as the other quality scripts).
 CONTEXT = RunContext("bench-wcxb", dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc), REFERENCE)

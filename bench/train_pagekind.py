@@ -35,8 +35,8 @@ import numpy as np
 import wcxb
 from quality_util import ROOT, data_dir, write_block
 
-from transforms import page, pagekind
 from transforms.extract import trafilatura_options
+from transforms.text import page, pagekind
 
 LABELS = ("article", "product", "service", "forum", "listing", "collection", "documentation")
 REFERENCE = dt.date(2026, 1, 1)  # fixed, so htmldate's upper bound (and the cache) does not move
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     turned = score < threshold
     turned_vouched = score < vouched
     lines = [
-        f"Article gate (`transforms/pagekind.py`, model `transforms/data/pagekind.json`): WCXB dev, {len(data)} "
+        f"Article gate (`transforms/text/pagekind.py`, model `transforms/data/pagekind.json`): WCXB dev, {len(data)} "
         f"pages, {args.folds}-fold cross-validation grouped by site, seed {args.seed} "
         "(`python bench/train_pagekind.py`).",
         "",

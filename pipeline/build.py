@@ -10,18 +10,16 @@ import apache_beam as beam
 
 from pipeline import manifest
 from pipeline.options import NewsbeamOptions
-from transforms._http import FetchConfig
+from schemas.document import RunContext
 from transforms.clean import CleanText
 from transforms.dedupe import Dedupe, WriteIndex
-from transforms.discover import WebSources
-from transforms.document import RunContext
 from transforms.extract import Extract
 from transforms.fetch import MarkSeen, ReadWeb
-from transforms.minhash import DEFAULT_NEAR_DUPLICATE_THRESHOLD
 from transforms.read import ReadLocal
 from transforms.sink import WritePartitions, WriteRejected
-from transforms.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
 from transforms.tag import DEFAULT_MIN_WORDS, TagArticles
+from transforms.text.minhash import DEFAULT_NEAR_DUPLICATE_THRESHOLD
+from transforms.text.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
 from transforms.unchanged import (
     Fingerprint,
     Key,
@@ -31,6 +29,8 @@ from transforms.unchanged import (
     settings_key,
     source_file,
 )
+from transforms.web.client import FetchConfig
+from transforms.web.feeds import WebSources
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ import pyarrow.parquet as pq
 
 from pipeline.manifest import COMPACTED_PREFIX, COMPACTIONS_DIR
 from schemas.rejected import REJECTED_DIR
-from transforms._parquet import writer_options
+from transforms.storage.parquet import writer_options
 
 logger = logging.getLogger(__name__)
 

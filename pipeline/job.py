@@ -28,14 +28,15 @@ from pipeline import DEFAULT_INPUT, manifest, runners
 from pipeline.build import StageSettings, build_batch
 from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
 from pipeline.options import NewsbeamOptions
+from schemas.document import RunContext
 from schemas.rejected import REJECTED_DIR
 from transforms import unchanged
 from transforms._deadletter import INTERNAL_ERROR
-from transforms._http import FetchConfig
-from transforms._staging import STAGING_DIR
-from transforms.discover import WebSources, web_sources_from
-from transforms.document import RunContext
+from transforms.discover import web_sources_from
 from transforms.read import expand_inputs
+from transforms.storage.staging import STAGING_DIR
+from transforms.web.client import FetchConfig
+from transforms.web.feeds import WebSources
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def _check_inputs(inputs: Sequence[str]) -> tuple[int, int]:
     return files, size
 
 
-TEMP_SUFFIX = ".inprogress"  # transforms.sink.write_parquet and manifest.write_manifest write here first
+TEMP_SUFFIX = ".inprogress"  # transforms.storage.parquet.write_parquet and manifest.write_manifest write here first
 
 
 def remove_stale_temporaries(output: str) -> int:
@@ -112,7 +113,7 @@ def remove_stale_temporaries(output: str) -> int:
                         with contextlib.suppress(FileNotFoundError):
                             os.remove(os.path.join(directory, name))
                             removed += 1
-            # A killed run's staged articles (`transforms._staging`); a run that ends removes its own.
+            # A killed run's staged articles (`transforms.storage.staging`); a run that ends removes its own.
             staging = os.path.join(root, *STAGING_DIR)
             for run in os.listdir(staging) if os.path.isdir(staging) else []:
                 shutil.rmtree(os.path.join(staging, run), ignore_errors=True)

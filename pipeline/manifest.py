@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import ARTICLES_GLOB
-from transforms._staging import remove_staging
+from transforms.storage.staging import remove_staging
 
 RUNS_DIR = "_runs"
 # Written by `newsbeam compact` (pipeline/compact.py): its records, and the prefix of the merged files.

@@ -7,11 +7,11 @@ import argparse
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline import DEFAULT_INPUT, DEFAULT_OUTPUT
-from transforms._http import DEFAULT_PER_HOST_DELAY, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT
-from transforms.minhash import DEFAULT_NEAR_DUPLICATE_THRESHOLD
 from transforms.read import DEFAULT_MAX_BYTES
-from transforms.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
 from transforms.tag import DEFAULT_MIN_WORDS
+from transforms.text.minhash import DEFAULT_NEAR_DUPLICATE_THRESHOLD
+from transforms.text.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
+from transforms.web.client import DEFAULT_PER_HOST_DELAY, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT
 
 
 class NewsbeamOptions(PipelineOptions):

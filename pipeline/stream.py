@@ -44,17 +44,17 @@ from pipeline.job import (
     print_internal_errors,
 )
 from pipeline.options import NewsbeamOptions
-from transforms import state
-from transforms._http import FetchConfig
+from schemas.document import RunContext
 from transforms.clean import CleanText
 from transforms.dedupe import StreamDedupe, WriteIndex
-from transforms.discover import SourceRef
-from transforms.document import RunContext
 from transforms.extract import Extract
 from transforms.fetch import SEEN_SCHEMA, SEEN_TABLE, Fetch
 from transforms.poll import PollFeeds, Ticks, stop_requested
 from transforms.sink import WritePartitions, WriteRejected, window_run_id
+from transforms.storage import tables
 from transforms.tag import TagArticles
+from transforms.web.client import FetchConfig
+from transforms.web.feeds import SourceRef
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class StreamOptions(PipelineOptions):
 
 def stop_marker(output: str, run_id: str) -> str:
     """The file whose existence stops the stream `run_id` (written by the signal handler)."""
-    return FileSystems.join(state.table_dir(output, STOP_DIR), f"stop-{run_id}")
+    return FileSystems.join(tables.table_dir(output, STOP_DIR), f"stop-{run_id}")
 
 
 class _StampWindowFn(beam.DoFn):
@@ -124,7 +124,7 @@ class _WriteSeenFn(beam.DoFn):
         run_id = window_run_id(self.run_id, window)
         rows = [_seen_row(source, outcome, run_id) for source, outcome in groups["outcomes"]]
         if rows:
-            yield state.write_table(self.output, SEEN_TABLE, SEEN_SCHEMA, rows, run_id)
+            yield tables.write_table(self.output, SEEN_TABLE, SEEN_SCHEMA, rows, run_id)
 
 
 class RecordSeen(beam.PTransform):

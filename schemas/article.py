@@ -55,7 +55,7 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("ingested_at", _UTC_US, nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
         # What kind of page the row came from: "article", or with --keep-non-articles one of
-        # transforms.pagekind.KINDS (product, service, forum, listing, collection, documentation, error).
+        # transforms.text.pagekind.KINDS (product, service, forum, listing, collection, documentation, error).
         # Added in schema version 2: files of version 1 lack it (readers with union_by_name see NULL).
         pa.field("page_kind", pa.string(), nullable=False),
     ],

@@ -235,7 +235,7 @@ def loopback_only(port: int, allowed_networks: str | None = None) -> None:
     """Patch this process so names resolve to 127.0.0.1 and every connection goes to 127.0.0.1:`port`."""
     from urllib3.util import connection
 
-    from transforms import _http
+    from transforms.web import client as _http
 
     real_getaddrinfo = socket.getaddrinfo
     real_create = connection.create_connection

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from schemas.article import Article, TopicScore
-from transforms import identity
+from transforms.text import identity
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
 

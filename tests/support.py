@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from transforms.clean import RULES, CleanResult, clean_text
+from transforms.text.boilerplate import RULES, CleanResult, clean_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from transforms.authors import MAX_AUTHORS, author_names, clean_authors, page_authors, stated_names
-from transforms.page import PageFacts, page_facts, parse_html
+from transforms.text.authors import MAX_AUTHORS, author_names, clean_authors, page_authors, stated_names
+from transforms.text.page import PageFacts, page_facts, parse_html
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.support import check_invariants, output_lines
-from transforms.clean import RULES, CleanResult, clean_text
+from transforms.text.boilerplate import RULES, CleanResult, clean_text
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -600,9 +600,9 @@ def test_clean_text_stage_cleans_text_drafts_only() -> None:
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
 
+    from schemas.document import Draft
     from tests.beam_util import check
     from transforms.clean import CleanText
-    from transforms.document import Draft
 
     seed = (SEEDS / "003_383210d72824bc91.txt").read_text(encoding="utf-8")
     html_text = "Already extracted.\nShare on Facebook"

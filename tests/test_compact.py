@@ -24,7 +24,7 @@ from pipeline.query import articles_glob, connect, vanished_file
 from schemas.article import ARTICLES_GLOB, FILE_SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY
 from tests.conftest import SEEDS
 from tests.factories import make_article
-from transforms.sink import partition_dir, write_parquet
+from transforms.storage.parquet import partition_dir, write_parquet
 
 REFERENCE = "2026-11-21"
 

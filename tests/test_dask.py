@@ -29,10 +29,10 @@ from pipeline import manifest
 from pipeline.build import build_batch
 from pipeline.runners import BEAM_DASK_RUNNER, DASK_RUNNER, matched_files, resolve_runner
 from schemas.article import FILE_SCHEMA
+from schemas.document import RunContext
 from tests.conftest import SEEDS
 from tests.html_samples import news_page
 from tests.support import newsbeam, summary_counts
-from transforms.document import RunContext
 from transforms.read import DEFAULT_MAX_BYTES
 
 pytestmark = pytest.mark.e2e
@@ -198,7 +198,7 @@ class _GraphShape(PipelineVisitor):
 def test_batch_graph_is_runner_neutral(tmp_path: Path, web: bool) -> None:
     """No side inputs, no multi-output step, and every step's output is read by another except the
     manifest writer's: what Beam's Dask runner needs to run each stage exactly once."""
-    from transforms.discover import SourceRef, WebSources
+    from transforms.web.feeds import SourceRef, WebSources
 
     p = beam.Pipeline()
     ctx = RunContext(

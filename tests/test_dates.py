@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from schemas.article import DATE_SOURCES
-from transforms import dates
-from transforms.dates import choose_date, parse_iso, text_dates, url_date
-from transforms.document import DateEvidence
+from schemas.document import DateEvidence
+from transforms.text import dates
+from transforms.text.dates import choose_date, parse_iso, text_dates, url_date
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 REF = dt.date(2026, 11, 21)
@@ -554,7 +554,7 @@ def test_choose_date_a_page_day_the_url_contradicts_stays_but_less_sure() -> Non
 
 
 def test_date_candidates_of_a_web_page_keep_only_a_dateline_from_its_text() -> None:
-    from transforms.document import Draft
+    from schemas.document import Draft
     from transforms.tag import date_candidates
 
     text = "KYIV, Dec. 20, 2025 - Talks resumed.\n" + "Filler sentence about the talks. " * 10

@@ -16,16 +16,16 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from pipeline.query import connect
 from schemas.article import Article
+from schemas.document import RawDocument
 from schemas.rejected import Rejected
 from tests.beam_util import check
 from tests.conftest import SEEDS
 from tests.factories import NOW, make_article
-from transforms import identity
-from transforms._staging import StagedArticle, load_staged
 from transforms.dedupe import INDEX_TABLE, Dedupe, WriteIndex, _fingerprint, read_index, run_of
-from transforms.document import RawDocument
 from transforms.sink import WritePartitions
-from transforms.state import table_dir
+from transforms.storage.staging import StagedArticle, load_staged
+from transforms.storage.tables import table_dir
+from transforms.text import identity
 from transforms.unchanged import TABLE, Key, RecordUnchanged, SkipUnchanged, input_hash, plan_reads
 
 SEED = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
@@ -451,8 +451,8 @@ def test_canonical_url_keeps_hosts_a_crawler_filter_would_drop() -> None:
 
 
 def test_a_story_day_dates_only_an_article_dated_by_its_ingest_time() -> None:
-    from transforms._staging import Decision
-    from transforms.stories import STORY_DATE_CONFIDENCE
+    from transforms.storage.staging import Decision
+    from transforms.text.stories import STORY_DATE_CONFIDENCE
 
     story_day = dt.date(2025, 12, 21)
     decision = Decision(1, None, "s-1", story_day)

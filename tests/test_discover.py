@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 
 from tests.beam_util import check
 from tests.http_fixtures import FixtureServer, Reply, Request, collect, collected, fixture_bytes, static
-from transforms import dates
-from transforms._http import FetchConfig, Validators
 from transforms.discover import (
     COUNT_ENTRIES,
     COUNT_FETCHED,
@@ -28,20 +26,24 @@ from transforms.discover import (
     SOURCES_SCHEMA,
     SOURCES_TABLE,
     Discover,
+    load_validators,
+    web_sources_from,
+)
+from transforms.storage.tables import write_table
+from transforms.text import dates
+from transforms.web.client import FetchConfig, Validators
+from transforms.web.feeddates import parse_feed_date
+from transforms.web.feeds import (
     EntryRef,
     SourceError,
     SourceRef,
     WebSources,
     entry_key,
     gunzip,
-    load_validators,
     parse_source,
     parse_source_list,
     parse_url_line,
-    web_sources_from,
 )
-from transforms.feeddates import parse_feed_date
-from transforms.state import write_table
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -18,7 +18,7 @@ from schemas.article import DATE_SOURCES
 from tests.conftest import SEEDS
 from tests.html_samples import news_page
 from tests.support import REFERENCE, REMOVED, newsbeam, summary_counts
-from transforms.stories import FIRM_DATE_CONFIDENCE, STORY_DATE_CONFIDENCE
+from transforms.text.stories import FIRM_DATE_CONFIDENCE, STORY_DATE_CONFIDENCE
 
 pytestmark = pytest.mark.e2e
 

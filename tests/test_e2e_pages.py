@@ -98,7 +98,7 @@ def test_files_written_before_the_column_existed_still_read(tmp_path: Path) -> N
 
     from schemas.article import FILE_SCHEMA, SCHEMA_VERSION_KEY
     from tests.factories import make_article
-    from transforms.sink import write_parquet
+    from transforms.storage.parquet import write_parquet
 
     old_schema = pa.schema([f for f in FILE_SCHEMA if f.name != "page_kind"], metadata={SCHEMA_VERSION_KEY: b"1"})
     folder = tmp_path / "date=2025-12-19" / "topic=politics"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from schemas.article import Entity
-from transforms.entities import _TOKEN, LOC, ORG, PER, EntityRecognizer, Gazetteer
+from transforms.text.entities import _TOKEN, LOC, ORG, PER, EntityRecognizer, Gazetteer
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

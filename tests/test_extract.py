@@ -8,9 +8,9 @@ import json
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 
+from schemas.document import RawDocument
 from tests.beam_util import check
 from tests.html_samples import ARTICLE_PARAGRAPHS, news_page
-from transforms.document import RawDocument
 from transforms.extract import Extract, extract_html, split_authors
 
 REFERENCE = dt.date(2026, 11, 21)

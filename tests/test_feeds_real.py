@@ -24,9 +24,10 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from tests.beam_util import check
 from tests.http_fixtures import SHARED_DATA, FixtureServer, Reply, collect, collected, fixture_bytes, shared
-from transforms._http import FetchConfig
-from transforms.discover import Discover, EntryRef, SourceRef, WebSources, load_validators, parse_source
-from transforms.feeddates import parse_feed_date
+from transforms.discover import Discover, load_validators
+from transforms.web.client import FetchConfig
+from transforms.web.feeddates import parse_feed_date
+from transforms.web.feeds import EntryRef, SourceRef, WebSources, parse_source
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.data]
 
@@ -182,7 +183,7 @@ def _instant(value: str) -> str:
 
 
 def test_every_date_of_the_corpus_reads_as_feedparser_reads_it() -> None:
-    """newsbeam reads feed dates itself (`transforms.feeddates`); on every date feedparser's suite holds it
+    """newsbeam reads feed dates itself (`transforms.web.feeddates`); on every date feedparser's suite holds it
     gives feedparser's instant, or the same day when the string states no zone."""
     checked = 0
     for item in _index():

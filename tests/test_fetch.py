@@ -19,10 +19,23 @@ import pytest
 from apache_beam import Create
 from apache_beam.testing.test_pipeline import TestPipeline
 
+from schemas.document import RawDocument
 from tests.beam_util import check
 from tests.http_fixtures import FixtureServer, Reply, collect, collected, redirect, sequence, static
-from transforms import _http
-from transforms._http import (
+from transforms.fetch import (
+    DUPLICATE_URL,
+    SEEN_SCHEMA,
+    SEEN_TABLE,
+    SEEN_URL,
+    Fetch,
+    MarkSeen,
+    SkipSeen,
+    document_from,
+    pick_entry,
+)
+from transforms.storage.tables import read_table, write_table
+from transforms.web import client as _http
+from transforms.web.client import (
     ARTICLE,
     DEFAULT_USER_AGENT,
     SOURCE,
@@ -36,20 +49,7 @@ from transforms._http import (
     parse_retry_after,
     per_host,
 )
-from transforms.discover import EntryRef, entry_key
-from transforms.document import RawDocument
-from transforms.fetch import (
-    DUPLICATE_URL,
-    SEEN_SCHEMA,
-    SEEN_TABLE,
-    SEEN_URL,
-    Fetch,
-    MarkSeen,
-    SkipSeen,
-    document_from,
-    pick_entry,
-)
-from transforms.state import read_table, write_table
+from transforms.web.feeds import EntryRef, entry_key
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -15,7 +15,7 @@ import apache_beam as beam
 from apache_beam.pipeline import PipelineVisitor
 
 from pipeline.build import build_batch
-from transforms.document import RunContext
+from schemas.document import RunContext
 
 
 class _Shuffles(PipelineVisitor):

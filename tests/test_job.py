@@ -23,7 +23,7 @@ from pipeline.job import (
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
 from tests.support import BUG_ENV, REFERENCE, SEEDS, newsbeam, summary_counts
 from transforms._progress import Progress
-from transforms.sink import write_parquet
+from transforms.storage.parquet import write_parquet
 
 
 @pytest.mark.parametrize(

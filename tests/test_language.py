@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms import language
-from transforms.language import detect_language
+from transforms.text import language
+from transforms.text.language import detect_language
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from transforms.extract import extract_html
-from transforms.read import declared_charset, decode
+from transforms.web.charset import declared_charset, decode
 
 pytestmark = [pytest.mark.data, pytest.mark.slow]
 

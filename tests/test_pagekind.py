@@ -1,4 +1,4 @@
-"""The article gate (`transforms/pagekind.py`): what a page's evidence makes of it, error pages, the lower bar
+"""The article gate (`transforms/text/pagekind.py`): what a page's evidence makes of it, error pages, the lower bar
 for pages a source vouched for, and the shipped model against the features the code computes."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 
 from tests.html_samples import error_page, news_page, product_page
 from tests.http_fixtures import SHARED_DATA, shared
-from transforms import page, pagekind
 from transforms.extract import extract_html
+from transforms.text import page, pagekind
 
 REFERENCE = dt.date(2026, 11, 21)
 
@@ -179,9 +179,9 @@ def test_a_jsonl_record_vouches_only_when_it_states_a_title_or_date() -> None:
 def test_feed_and_news_sitemap_entries_vouch_for_their_pages(
     source_kind: str, title: str | None, vouched: bool
 ) -> None:
-    from transforms._http import FetchResult
-    from transforms.discover import EntryRef
     from transforms.fetch import document_from
+    from transforms.web.client import FetchResult
+    from transforms.web.feeds import EntryRef
 
     url = "https://gazette.example/2025/12/19/harbour"
     entry = EntryRef(
@@ -197,8 +197,8 @@ def test_extract_stage_rejects_non_articles_or_keeps_them_on_request() -> None:
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
 
+    from schemas.document import RawDocument
     from tests.beam_util import check
-    from transforms.document import RawDocument
     from transforms.extract import Extract
 
     url = "https://shop.example/products/trail-runner-3"

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.support import check_invariants
-from transforms.clean import clean_text
-from transforms.dates import (
+from transforms.storage.parquet import partition_dir, partition_value
+from transforms.text.boilerplate import clean_text
+from transforms.text.dates import (
     MIN_DATE,
     choose_date,
     evidence_day,
@@ -24,8 +25,7 @@ from transforms.dates import (
     text_dates,
     url_date,
 )
-from transforms.identity import canonical_url
-from transforms.sink import partition_dir, partition_value
+from transforms.text.identity import canonical_url
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

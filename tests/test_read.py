@@ -12,7 +12,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.beam_util import check
-from transforms.read import ReadLocal, declared_charset, decode, expand_inputs, parse_jsonl_record, sniff_binary
+from transforms.read import ReadLocal, expand_inputs, parse_jsonl_record
+from transforms.web.charset import declared_charset, decode, sniff_binary
 
 
 def _run(patterns: list[str], check_docs, check_rejected, max_bytes: int = 1_000_000) -> None:

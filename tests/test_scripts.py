@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SEEDS
-from transforms import minhash, wordcount
-from transforms.identity import normalised_words
-from transforms.keywords import extract_keywords
-from transforms.stories import cosine, salient_terms
+from transforms.text import minhash, wordcount
+from transforms.text.identity import normalised_words
+from transforms.text.keywords import extract_keywords
+from transforms.text.stories import cosine, salient_terms
 
 # Two reports of one event, the first lightly edited, and an unrelated article.
 GAZA = (

@@ -22,7 +22,7 @@ from tests.beam_util import check
 from tests.factories import NOW
 from tests.html_samples import ARTICLE_PARAGRAPHS
 from tests.support import REFERENCE, newsbeam, summary_counts
-from transforms.state import table_dir, write_table
+from transforms.storage.tables import table_dir, write_table
 from transforms.unchanged import (
     FILES_TABLE,
     SETTLED_TABLE,

@@ -14,7 +14,8 @@ from schemas.article import SCHEMA_VERSION
 from schemas.rejected import Rejected
 from tests.beam_util import check
 from tests.factories import NOW, make_article
-from transforms.sink import WritePartitions, WriteRejected, partition_dir, partition_value, write_parquet
+from transforms.sink import WritePartitions, WriteRejected
+from transforms.storage.parquet import partition_dir, partition_value, write_parquet
 
 
 def test_articles_land_in_their_partitions(tmp_path: Path) -> None:
@@ -92,7 +93,7 @@ def test_readers_never_glob_a_file_in_progress(tmp_path: Path, monkeypatch) -> N
 
     from schemas.article import ARTICLES_GLOB
     from schemas.rejected import REJECTED_SCHEMA
-    from transforms import sink
+    from transforms.storage import parquet
 
     seen_during_write: list[list[str]] = []
     real_rename = FileSystems.rename
@@ -101,10 +102,10 @@ def test_readers_never_glob_a_file_in_progress(tmp_path: Path, monkeypatch) -> N
         seen_during_write.append(sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()))
         real_rename(sources, destinations)
 
-    monkeypatch.setattr(sink.FileSystems, "rename", spying_rename)
+    monkeypatch.setattr(parquet.FileSystems, "rename", spying_rename)
     final = tmp_path / "date=2025-01-01" / "topic=politics" / "part-r-00000.parquet"
     row = Rejected("s", "read", "empty", None, None, NOW, "r").to_row()
-    sink.write_parquet(str(final), REJECTED_SCHEMA, [row])
+    parquet.write_parquet(str(final), REJECTED_SCHEMA, [row])
     (before_rename,) = seen_during_write
     assert before_rename == ["date=2025-01-01/topic=politics/.part-r-00000.parquet.inprogress"]
     assert not any(fnmatch.fnmatch(p, ARTICLES_GLOB) for p in before_rename)

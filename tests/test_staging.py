@@ -13,7 +13,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from tests.beam_util import check
 from tests.factories import make_article
-from transforms._staging import (
+from transforms.sink import WritePartitions, WrittenFile
+from transforms.storage.staging import (
     Decision,
     StagedArticle,
     StagingWriter,
@@ -21,7 +22,6 @@ from transforms._staging import (
     remove_staging,
     staging_dir,
 )
-from transforms.sink import WritePartitions, WrittenFile
 
 
 def test_values_come_back_in_the_order_asked_from_several_files(tmp_path: Path) -> None:

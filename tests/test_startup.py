@@ -15,7 +15,7 @@ from apache_beam.coders import VarIntCoder
 from apache_beam.transforms import userstate
 
 from pipeline import runners
-from transforms import language, minhash
+from transforms.text import language, minhash
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +24,7 @@ def test_building_a_run_does_not_import_datasketch_or_scipy() -> None:
     """The options, the graph and the signing need neither (scipy alone cost 1.5 s of a loaded start)."""
     code = (
         "import sys, pipeline.options, pipeline.build, pipeline.job\n"
-        "from transforms import minhash\n"
+        "from transforms.text import minhash\n"
         "minhash.signature('one two three four five')\n"
         "index = minhash.NearDuplicateIndex()\n"
         "index.add(1, minhash.signature('one two three four five'))\n"

@@ -9,7 +9,8 @@ import pyarrow as pa
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from tests.beam_util import check
-from transforms.state import ReadStateRows, WriteStateRows, read_table, write_table
+from transforms.state import ReadStateRows, WriteStateRows
+from transforms.storage.tables import read_table, write_table
 
 SCHEMA = pa.schema([pa.field("url", pa.string(), nullable=False), pa.field("etag", pa.string())])
 

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import SEEDS
-from transforms import minhash, stories
-from transforms.identity import content_hash, normalise_text
+from transforms.text import minhash, stories
+from transforms.text.identity import content_hash, normalise_text
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
 SEED_TEXTS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
@@ -246,7 +246,7 @@ def test_a_near_duplicate_is_in_its_originals_story_however_many_copies(caplog: 
     copies_of_004 = [
         entry(SEED_TEXTS["004"] + f" Updated {k}.", f"004-{k}", published=NOW - 40 * hour + k * hour) for k in range(30)
     ]
-    with caplog.at_level(logging.DEBUG, logger="transforms.stories"):
+    with caplog.at_level(logging.DEBUG, logger="transforms.text.stories"):
         got = by_id(stories.assign([*copies_of_004, *wire, *seeds], []))
     # only the six originals are clustered: at most 15 pairs compared, not one per pair of the 95 articles
     (compared,) = [int(m.group(1)) for r in caplog.records if (m := re.search(r"(\d+) comparisons", r.getMessage()))]
@@ -290,7 +290,7 @@ def test_window_separates_dated_articles_only() -> None:
     assert together["a"].story_id == together["b"].story_id
     with_undated = by_id(stories.assign([a, undated], [], window_days=7))
     assert with_undated["a"].story_id == with_undated["c"].story_id
-    # a year guessed for "December 21" in passing (confidence 0.3, transforms/dates.py) keeps nothing apart
+    # a year guessed for "December 21" in passing (confidence 0.3, transforms/text/dates.py) keeps nothing apart
     guessed = stories.Entry(**{**b.__dict__, "date_confidence": 0.3})
     assert not stories.firmly_dated(guessed) and stories.firmly_dated(b)
     loose = by_id(stories.assign([a, guessed], [], window_days=7))

@@ -15,7 +15,7 @@ import pytest
 from pipeline.query import connect
 from tests.http_fixtures import FixtureServer, GrowingFeed, npr_feed_rewritten
 from tests.support import REFERENCE, ROOT, wait_until
-from transforms.discover import entry_key
+from transforms.web.feeds import entry_key
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.e2e]
 

@@ -16,14 +16,11 @@ import duckdb
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
+from schemas.document import DateEvidence, Draft, RunContext
 from tests.beam_util import check
 from tests.conftest import SEEDS, SHARED_DATA
 from tests.html_samples import news_page
-from transforms import dates
-from transforms.document import DateEvidence, Draft, RunContext
 from transforms.extract import extract_html
-from transforms.identity import normalise_text, normalised_words
-from transforms.keywords import extract_keywords, rarity, stop_words
 from transforms.tag import (
     INGESTED_CONFIDENCE,
     INPUT_DATE_CONFIDENCE,
@@ -33,6 +30,9 @@ from transforms.tag import (
     build_article,
     publisher_name,
 )
+from transforms.text import dates
+from transforms.text.identity import normalise_text, normalised_words
+from transforms.text.keywords import extract_keywords, rarity, stop_words
 
 REF = dt.date(2026, 11, 21)
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
@@ -330,8 +330,8 @@ def test_ukraine_peace_talks_taxonomy_through_the_cli(tmp_path: Path) -> None:
 
 _TAG_EVERY_DOCUMENT = """
 import datetime as dt, hashlib, json, sys
-from transforms.clean import clean_text
-from transforms.document import Draft, RunContext
+from transforms.text.boilerplate import clean_text
+from schemas.document import Draft, RunContext
 from transforms.dedupe import entry_for
 from transforms.tag import Taggers, build_article
 now = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.page import PageFacts, page_facts, parse_html, site_names
-from transforms.titles import headline
+from transforms.text.page import PageFacts, page_facts, parse_html, site_names
+from transforms.text.titles import headline
 
 
 def facts(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms import topics
-from transforms.topics import FALLBACK_TOPIC, Taxonomy, TopicDef, primary_topic
+from transforms.text import topics
+from transforms.text.topics import FALLBACK_TOPIC, Taxonomy, TopicDef, primary_topic
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -410,9 +410,9 @@ def test_validation_errors_name_the_file(tmp_path: Path) -> None:
 
 # ---- the trained model and the pipeline's scorer ----------------------------------------------------------
 
-from transforms import train_topics  # noqa: E402
-from transforms.topic_model import MODEL_LABELS, TopicModel, model_features  # noqa: E402
-from transforms.topics import TopicScorer  # noqa: E402
+from bench import train_topics  # noqa: E402
+from transforms.text.topic_model import MODEL_LABELS, TopicModel, model_features  # noqa: E402
+from transforms.text.topics import TopicScorer  # noqa: E402
 
 BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "topics" / "bbc-news"
 

@@ -25,8 +25,8 @@ from warcio.warcwriter import WARCWriter
 from tests.beam_util import check
 from tests.conftest import SHARED_DATA
 from tests.html_samples import news_page
-from transforms import warc
 from transforms.read import ReadLocal, format_of, plan_ranges
+from transforms.web import warc
 
 pytestmark = pytest.mark.data
 

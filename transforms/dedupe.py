@@ -15,16 +15,16 @@ article: ids, revision, content hash, story, near-duplicate signature and salien
 Steps, each a shuffle or a parallel map except one. No shuffle carries an article's text: a runner may hold
 every shuffled PCollection in memory (Beam's FnApiRunner does, and in multi-processing mode lost elements of
 large streams), so every decision is taken on compact records (`_Signed`, packed while they wait in a shuffle:
-`transforms._packed`) and the articles wait on disk:
+`transforms.storage.packed`) and the articles wait on disk:
 1. signatures, salient terms and a fingerprint of every incoming article, duplicates included, in parallel
    and fused with the stage before (`_SignFn`): a compact record per article, and the article appended to
-   the bundle's staging file (`transforms._staging`; the record keeps its `Ref`);
+   the bundle's staging file (`transforms.storage.staging`; the record keeps its `Ref`);
 2. exact duplicates: CoGroupByKey of the compact records on `content_hash` with the index's hashes; one is
    kept (`_keep_first`), the others become `Duplicate`s here;
 3. revisions: CoGroupByKey on `article_id` with the index's revisions (same URL, new text: max + 1);
 4. near-duplicates and stories in ONE DoFn (`_ClusterFn`) over the run's compact entries and the index
    rows in the story window (read with a Parquet filter on `date`): LSH and candidate-index look-ups, then
-   deterministic average-link clustering (`transforms.stories.assign`). One worker holds the run's new
+   deterministic average-link clustering (`transforms.text.stories.assign`). One worker holds the run's new
    entries plus the window's (≈1 KB each, no text), which bounds a run to a few hundred thousand of those;
 5. the decisions (revision, story, near-duplicate) join the kept records on `content_hash`: each kept
    article leaves as a `StagedArticle` (its staging ref, partition and decision), which the sink reads back
@@ -53,11 +53,13 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas.article import ARTICLES_GLOB, Article
-from transforms import minhash, state, stories
+from transforms import state
 from transforms._deadletter import REJECTED, DeadLetterFn
 from transforms._outputs import ParDoWithOutputs
-from transforms._packed import pack, unpack
-from transforms._staging import Decision, Ref, StagedArticle, StagingWriter, staging_dir
+from transforms.storage import tables
+from transforms.storage.packed import pack, unpack
+from transforms.storage.staging import Decision, Ref, StagedArticle, StagingWriter, staging_dir
+from transforms.text import minhash, stories
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +158,7 @@ class _Signed:
     source: str
     key: str  # `_fingerprint` of the article: identifies it in step 5
     topic: str = ""  # with `entry.date`, the partition the article is written to
-    ref: Ref | None = None  # where the batch `Dedupe` staged the article (`transforms._staging`)
+    ref: Ref | None = None  # where the batch `Dedupe` staged the article (`transforms.storage.staging`)
 
 
 def _fingerprint(article: Article) -> str:
@@ -557,7 +559,7 @@ class Dedupe(beam.PTransform):
         # window's bounds reach the index files through a CoGroupByKey.
         index_files = (
             p
-            | "IndexPattern" >> beam.Create([state.table_glob(self.output, INDEX_TABLE)])
+            | "IndexPattern" >> beam.Create([tables.table_glob(self.output, INDEX_TABLE)])
             | "MatchIndex" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
         )
         # Earlier articles: the index, plus rows rebuilt for runs that wrote articles but no index part.
@@ -665,7 +667,7 @@ def _mark_rebuilt(row: dict[str, Any]) -> dict[str, Any]:
 
 def _part_of(row: dict[str, Any]) -> tuple[int, tuple[tuple[str, str], bytes]]:
     """An index row → `(0, ((run id, shard), the row packed))`: its part file, and the row as bytes for the
-    two shuffles it waits in (`transforms._packed`)."""
+    two shuffles it waits in (`transforms.storage.packed`)."""
     part = (row["run_id"], row.get(_SHARD, RUN_SHARD))
     return 0, (part, pack({k: v for k, v in row.items() if k != _SHARD}))
 
@@ -683,7 +685,7 @@ class _WriteIndexFn(beam.DoFn):
     def process(self, element: tuple[tuple[str, str], Iterable[bytes]]) -> Iterator[tuple[str, int]]:
         (run_id, shard), packed = element
         rows = (unpack(row) for row in packed)
-        written = state.write_table(self.output, INDEX_TABLE, INDEX_SCHEMA, rows, run_id, shard)
+        written = tables.write_table(self.output, INDEX_TABLE, INDEX_SCHEMA, rows, run_id, shard)
         self.rows.inc(written)
         yield (COUNT_INDEX_ROWS, written)
 
@@ -714,7 +716,7 @@ class WriteIndex(beam.PTransform):
 def read_index(output: str, columns: Sequence[str] | None = None) -> pa.Table:
     """The whole article index (for tests, benchmarks and inspection; pipelines stream it)."""
     schema = INDEX_SCHEMA if columns is None else pa.schema([INDEX_SCHEMA.field(c) for c in columns])
-    return state.read_table(output, INDEX_TABLE, schema)
+    return tables.read_table(output, INDEX_TABLE, schema)
 
 
 # --- streaming ----------------------------------------------------------------------------------------------
@@ -724,7 +726,7 @@ def _rebuilt_rows(output: str) -> list[dict[str, Any]]:
     """Index rows rebuilt from the article files of runs (or stream windows) that left no index part."""
     indexed = {
         run
-        for m in FileSystems.match([state.table_glob(output, INDEX_TABLE)])[0].metadata_list
+        for m in FileSystems.match([tables.table_glob(output, INDEX_TABLE)])[0].metadata_list
         if (run := run_of(m.path))
     }
     rebuild = _RebuildFn()
@@ -766,7 +768,7 @@ class _DedupeWindowFn(beam.DoFn):
         self.windows.inc()
         sign = _SignFn(window_run_id(self.run_id, window))
         rebuilt = _rebuilt_rows(self.output)
-        index = state.read_table(self.output, INDEX_TABLE, INDEX_SCHEMA).to_pylist()
+        index = tables.read_table(self.output, INDEX_TABLE, INDEX_SCHEMA).to_pylist()
         known = index + rebuilt
         # 1. Compact records (and the articles by content hash and fingerprint).
         records: list[_Signed] = []

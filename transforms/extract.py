@@ -10,10 +10,11 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms import authors, dates, page, pagekind, titles, warc
+from schemas.document import Draft, RawDocument
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
-from transforms.document import Draft, RawDocument
+from transforms.text import authors, dates, page, pagekind, titles
+from transforms.web import warc
 
 logger = logging.getLogger(__name__)
 

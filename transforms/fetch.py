@@ -1,4 +1,4 @@
-"""Fetch: `EntryRef`s → `RawDocument`s (the article pages), politely and safely (see `transforms._http`),
+"""Fetch: `EntryRef`s → `RawDocument`s (the article pages), politely and safely (see `transforms.web.client`),
 with hosts in parallel and each host's pages in order.
 
 Three composites make a web run incremental:
@@ -26,8 +26,13 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
+from schemas.document import RawDocument
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
-from transforms._http import (
+from transforms._outputs import ParDoWithOutputs
+from transforms.discover import Discover
+from transforms.state import ReadStateRows, WriteStateRows
+from transforms.web.charset import declared_charset, decode, sniff_binary, web_codec
+from transforms.web.client import (
     ARTICLE,
     FetchConfig,
     FetchFailure,
@@ -37,11 +42,7 @@ from transforms._http import (
     per_host,
     release_client,
 )
-from transforms._outputs import ParDoWithOutputs
-from transforms.discover import Discover, EntryRef, WebSources, lane_of
-from transforms.document import RawDocument
-from transforms.read import declared_charset, decode, sniff_binary, web_codec
-from transforms.state import ReadStateRows, WriteStateRows
+from transforms.web.feeds import EntryRef, WebSources, lane_of
 
 logger = logging.getLogger(__name__)
 

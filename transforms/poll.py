@@ -31,11 +31,12 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.utils import timestamp
 
 from schemas.article import ARTICLES_GLOB
-from transforms import state
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
-from transforms._http import SOURCE, FetchConfig, FetchFailure, Validators, acquire_client, release_client
-from transforms.discover import STAGE, EntryRef, SourceError, SourceRef, parse_source
+from transforms.discover import STAGE
 from transforms.fetch import SEEN_SCHEMA, SEEN_TABLE
+from transforms.storage import tables
+from transforms.web.client import SOURCE, FetchConfig, FetchFailure, Validators, acquire_client, release_client
+from transforms.web.feeds import EntryRef, SourceError, SourceRef, parse_source
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def window_runs_with_urls(output: str) -> set[str]:
     """Window ids (`<run_id>-w…`) whose entry URLs are in `_state/seen_urls`."""
     from transforms.dedupe import run_of  # the part-file naming lives with the index
 
-    metas = FileSystems.match([state.table_glob(output, SEEN_TABLE)])[0].metadata_list
+    metas = FileSystems.match([tables.table_glob(output, SEEN_TABLE)])[0].metadata_list
     return {run for m in metas if (run := run_of(m.path))}
 
 
@@ -115,7 +116,7 @@ def seen_at_start(output: str) -> set[str]:
     died before recording them (state is derived from the files, never ahead of them)."""
     from transforms.dedupe import run_of
 
-    seen = {row["canonical_url"] for row in state.read_table(output, SEEN_TABLE, _SEEN_URL_SCHEMA).to_pylist()}
+    seen = {row["canonical_url"] for row in tables.read_table(output, SEEN_TABLE, _SEEN_URL_SCHEMA).to_pylist()}
     recorded = window_runs_with_urls(output)
     for meta in FileSystems.match([FileSystems.join(output, ARTICLES_GLOB)])[0].metadata_list:
         if run_of(meta.path) in recorded:
@@ -189,7 +190,7 @@ class _PollFn(DeadLetterFn):
             yield reject(url, STAGE, exc.reason, f"{ref.kind} {url}: {exc.detail}", self.run_id, url=url)
             return
         etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
-        # A feed read past XML errors is fetched in full next time (see `transforms.discover.parse_feed`).
+        # A feed read past XML errors is fetched in full next time (see `transforms.web.feeds.parse_feed`).
         keep = (etag or modified) and not parsed.malformed
         self._validators_state.write(Validators(etag, modified) if keep else None)
         emitted: set[str] = self._emitted_state.read() or set()

@@ -11,31 +11,30 @@ retried by the runner overwrites its own output instead of duplicating it. Every
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 import apache_beam as beam
-import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import IntervalWindow
 
 from schemas.article import FILE_SCHEMA, Article
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
-from transforms._packed import pack, unpack
-from transforms._parquet import writer_options
-from transforms._staging import StagedArticle, load_staged
+from transforms.storage.packed import pack, unpack
+from transforms.storage.parquet import (
+    ROWS_PER_BATCH,
+    partition_dir,
+    partition_value,
+    write_parquet,
+)
+from transforms.storage.staging import StagedArticle, load_staged
 
 logger = logging.getLogger(__name__)
 
-ROWS_PER_BATCH = 1_000
 DEFAULT_ROWS_PER_FILE = 100_000
-
-_UNSAFE = re.compile(r"[^a-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -45,36 +44,6 @@ class WrittenFile:
     kind: str  # "articles" or "rejected"
     date: str | None = None
     topic: str | None = None
-
-
-def partition_value(value: str) -> str:
-    """A value that is safe as one path segment `key=value`: lower-case slug characters only, so no
-    topic or date can climb out of the output folder or create extra levels."""
-    slug = _UNSAFE.sub("-", value.strip().lower()).strip("-")
-    return slug or "unknown"
-
-
-def partition_dir(output: str, date: str, topic: str) -> str:
-    return FileSystems.join(output, f"date={partition_value(date)}", f"topic={partition_value(topic)}")
-
-
-def write_parquet(path: str, schema: pa.Schema, rows: Iterable[dict[str, Any]]) -> int:
-    """Stream `rows` into a Parquet file at `path` atomically; returns the rows written.
-
-    Rows go out in record batches, so memory holds one batch, not the file.
-    """
-    directory, name = FileSystems.split(path)
-    temp = FileSystems.join(directory, f".{name}.inprogress")
-    written = 0
-    iterator = iter(rows)
-    with FileSystems.create(temp) as handle, pq.ParquetWriter(handle, schema, **writer_options(schema)) as writer:
-        while batch := list(islice(iterator, ROWS_PER_BATCH)):
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            written += len(batch)
-    if FileSystems.exists(path):
-        FileSystems.delete([path])  # a retried bundle replaces its own earlier output
-    FileSystems.rename([temp], [path])
-    return written
 
 
 def window_run_id(run_id: str, window: Any) -> str:
@@ -99,7 +68,7 @@ def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 
 def _keyed(item: Article | StagedArticle) -> tuple[tuple[str, str], bytes | StagedArticle]:
     """An article's partition and what the writer needs of it: a staged article's ref and decision, or an
-    in-memory article's row, packed for the shuffle (`transforms._packed`)."""
+    in-memory article's row, packed for the shuffle (`transforms.storage.packed`)."""
     if isinstance(item, StagedArticle):
         return item.partition(), item
     return (item.date.isoformat(), item.topic), pack(item.to_row())

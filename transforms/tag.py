@@ -16,15 +16,15 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.article import DATE_SOURCES, Article, TopicScore
-from transforms import dates, identity, language, wordcount
+from schemas.document import DateEvidence, Draft, RunContext
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms._progress import Progress
-from transforms.authors import clean_authors
-from transforms.document import DateEvidence, Draft, RunContext
-from transforms.entities import EntityRecognizer
-from transforms.keywords import extract_keywords, warm_up
-from transforms.topics import TopicScorer, primary_topic
+from transforms.text import dates, identity, language, wordcount
+from transforms.text.authors import clean_authors
+from transforms.text.entities import EntityRecognizer
+from transforms.text.keywords import extract_keywords, warm_up
+from transforms.text.topics import TopicScorer, primary_topic
 
 logger = logging.getLogger(__name__)
 

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from schemas.document import RawDocument
 from schemas.rejected import Rejected
 from schemas.unchanged import (
     FILE_FINGERPRINTS,
@@ -61,8 +62,8 @@ from schemas.unchanged import (
 from transforms import state
 from transforms._outputs import ParDoWithOutputs
 from transforms.dedupe import Duplicate
-from transforms.document import RawDocument
 from transforms.read import expand_inputs, format_of
+from transforms.storage import tables
 
 STAGE = "unchanged"
 TABLE, SCHEMA = INPUT_HASHES, INPUT_HASHES_SCHEMA
@@ -167,11 +168,11 @@ def literal_pattern(path: str) -> str:
 
 def read_fingerprints(output: str) -> pa.Table:
     """Every recorded file fingerprint, part files of earlier schema versions included."""
-    tables = []
-    for meta in FileSystems.match([state.table_glob(output, FILES_TABLE)])[0].metadata_list:
+    parts = []
+    for meta in FileSystems.match([tables.table_glob(output, FILES_TABLE)])[0].metadata_list:
         with FileSystems.open(meta.path) as handle:
-            tables.append(fill_missing(pq.read_table(handle), FILES_SCHEMA))
-    return pa.concat_tables(tables) if tables else FILES_SCHEMA.empty_table()
+            parts.append(fill_missing(pq.read_table(handle), FILES_SCHEMA))
+    return pa.concat_tables(parts) if parts else FILES_SCHEMA.empty_table()
 
 
 def plan_reads(output: str, inputs: Sequence[str], settings: str | None = None) -> ReadPlan:
@@ -253,7 +254,7 @@ class UnchangedResult(NamedTuple):
 
 def known_hashes(output: str) -> set[bytes]:
     """The input hashes earlier runs recorded, as digests."""
-    table = state.read_table(output, TABLE, pa.schema([SCHEMA.field("input_hash")]))
+    table = tables.read_table(output, TABLE, pa.schema([SCHEMA.field("input_hash")]))
     return {bytes.fromhex(h) for h in table.column("input_hash").to_pylist()}
 
 
@@ -262,7 +263,7 @@ def settled_hashes(output: str, settings: str | None) -> set[bytes]:
     if settings is None:
         return set()
     columns = pa.schema([SETTLED_SCHEMA.field("input_hash"), SETTLED_SCHEMA.field("settings")])
-    rows = state.read_table(output, SETTLED_TABLE, columns).to_pylist()
+    rows = tables.read_table(output, SETTLED_TABLE, columns).to_pylist()
     return {bytes.fromhex(row["input_hash"]) for row in rows if row["settings"] == settings}
 
 

@@ -5,7 +5,7 @@ salient terms, never the text) and the earlier articles loaded from `_state/` wi
 returns each new article's `duplicate_of` and `story_id`. It is deterministic: the same entries give the
 same answer in any process, whatever order they arrive in.
 
-- Near-duplicate: estimated Jaccard of word 3-shingles (MinHash, `transforms.minhash`) at least the
+- Near-duplicate: estimated Jaccard of word 3-shingles (MinHash, `transforms.text.minhash`) at least the
   threshold, found through LSH. `duplicate_of` is the earliest such article: earlier runs first, then by
   publication time. A near-duplicate is in its original's story and takes no part in clustering: wire
   copies neither outvote distinct reports in a story nor cost a comparison each (a text copied a hundred
@@ -38,8 +38,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from transforms import minhash, wordcount
-from transforms.wordcount import feature_words
+from transforms.text import minhash, wordcount
+from transforms.text.wordcount import feature_words
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ IDF_POWER = 2.5
 # Frequency given to words the wordlist does not know (rare names, numbers): rarer than any listed word.
 UNKNOWN_FREQUENCY = 1e-7
 FALLBACK_LANGUAGE = "en"
-# transforms/dates.py: 0.6 is a dateline with a year; URLs, page metadata and feeds are above it.
+# transforms/text/dates.py: 0.6 is a dateline with a year; URLs, page metadata and feeds are above it.
 FIRM_DATE_CONFIDENCE = 0.6
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

@@ -1,6 +1,6 @@
 """Train the topic model shipped as `transforms/data/topic_model.json.gz`, and measure it honestly.
 
-    python -m transforms.train_topics [--data ../shared/data/topics/bbc-news] [--output PATH] [--check]
+    python -m bench.train_topics [--data ../shared/data/topics/bbc-news] [--output PATH] [--check]
 
 Data: the BBC news set (2,225 articles, 2004-2005, five classes) beside the project, never copied into the
 repository. Its classes map to IPTC top-level topics (`BBC_TO_IPTC`).
@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from transforms.topic_model import ARTIFACT_RESOURCE, MODEL_LABELS, Calibration, TopicModel, model_features
-from transforms.topics import Taxonomy
+from transforms.text.topic_model import ARTIFACT_RESOURCE, MODEL_LABELS, Calibration, TopicModel, model_features
+from transforms.text.topics import Taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ MAX_TERMS = 30_000  # the most frequent terms (by document frequency) are kept; 
 ALPHA = 0.01  # additive smoothing of the per-class term weights
 CALIBRATION_L2 = 1e-3
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "topics" / "bbc-news"
-DEFAULT_OUTPUT = Path(__file__).resolve().parent / ARTIFACT_RESOURCE
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "transforms" / ARTIFACT_RESOURCE
 
 
 @dataclass(frozen=True)

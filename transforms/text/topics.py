@@ -1,6 +1,6 @@
 """Topic scores from weighted keyword lists, over the IPTC Media Topics top level or a user's taxonomy file,
 and `TopicScorer`, which the pipeline uses: these keyword scores with a trained model folded into the five
-topics it knows (`transforms.topic_model`).
+topics it knows (`transforms.text.topic_model`).
 
 Keywords cover every topic: the lists are readable, a newsroom can extend them with `--taxonomy file.yaml`
 without training data, and scoring stays fast enough to sit inline in the pipeline. The model adds what
@@ -46,7 +46,7 @@ from typing import Any
 
 import yaml
 
-from transforms.topic_model import TopicModel
+from transforms.text.topic_model import TopicModel
 
 FALLBACK_TOPIC = "uncategorized"
 BUILTIN_RESOURCE = "data/iptc_topics.yaml"
@@ -331,7 +331,7 @@ def primary_topic(scores: Sequence[tuple[str, float]]) -> str:
 
 class TopicScorer:
     """Topic scores for the pipeline: the keyword taxonomy, with the trained model's opinion folded into the
-    topics it knows (see `transforms.topic_model` for how and why).
+    topics it knows (see `transforms.text.topic_model` for how and why).
 
     With a user taxonomy the model still scores the built-in labels the file keeps (e.g. with
     `extends: iptc`); the user's own topics are scored by their keywords alone.

@@ -29,7 +29,7 @@ import re
 from dataclasses import replace
 from urllib.parse import unquote, urlsplit
 
-from transforms.document import DateEvidence
+from schemas.document import DateEvidence
 
 UTC = dt.timezone.utc
 MIN_DATE = dt.date(1990, 1, 1)

@@ -14,7 +14,7 @@ taken ("Putin" after "Vladimir Putin") or is a form of one ("profits" after "pro
 spelling the text uses most. In a language wordfreq does not know every word weighs the same.
 
 Chinese, Japanese and Thai, written without spaces, give single units instead of words
-(`transforms/wordcount.py`): Japanese kanji and katakana runs ("外務省", "エジプト"), Thai segments, and
+(`transforms/text/wordcount.py`): Japanese kanji and katakana runs ("外務省", "エジプト"), Thai segments, and
 the Chinese character bigrams that wordfreq lists as words ("经济"; a bigram across two words is not one).
 """
 
@@ -26,7 +26,7 @@ import math
 import re
 from collections import Counter
 
-from transforms import wordcount
+from transforms.text import wordcount
 
 MAX_KEYWORDS = 10
 MAX_WORDS = 1500  # words read: keywords come from what the article is about, stated early

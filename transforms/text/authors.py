@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
 
-from transforms.page import PageFacts, name_key, site_names, type_names
+from transforms.text.page import PageFacts, name_key, site_names, type_names
 
 MAX_AUTHORS = 10
 

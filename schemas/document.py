@@ -61,7 +61,7 @@ class Draft:
     language_hint: str | None = None
     dates: list[DateEvidence] = field(default_factory=list)
     removed_lines: int = 0
-    # What kind of page the text came from (`transforms.pagekind.KINDS`): "article" unless the gate says
+    # What kind of page the text came from (`transforms.text.pagekind.KINDS`): "article" unless the gate says
     # otherwise; plain texts are articles. `page_evidence` names what decided it, `article_score` is the
     # gate's probability that the page is an article.
     page_kind: str = "article"

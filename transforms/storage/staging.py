@@ -24,8 +24,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import Article
-from transforms._packed import pack, unpack
-from transforms.stories import STORY_DATE_CONFIDENCE
+from transforms.storage.packed import pack, unpack
+from transforms.text.stories import STORY_DATE_CONFIDENCE
 
 STAGING_DIR = ("_state", "staging")
 _RAW = CompressionTypes.UNCOMPRESSED
@@ -108,7 +108,7 @@ class Decision:
     revision: int
     duplicate_of: str | None
     story_id: str | None
-    # The story's day for an article with no date of its own (`transforms.stories.story_days`).
+    # The story's day for an article with no date of its own (`transforms.text.stories.story_days`).
     story_date: dt.date | None = None
 
     def apply(self, article: Article) -> Article:

@@ -23,7 +23,7 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
-from transforms.identity import normalise_text, normalised_words
+from transforms.text.identity import normalise_text, normalised_words
 
 if TYPE_CHECKING:
     import budoux
@@ -44,7 +44,7 @@ _HAN_ONLY = re.compile(f"[{_HAN}]+")
 _KANA = re.compile(f"[{_HIRAGANA}{_KATAKANA}]")
 _THAI_RUN = re.compile(f"[{_THAI}]")
 # Texts whose features are remembered: dedupe computes a text's MinHash shingles and its story terms one
-# after the other (as transforms/identity.py remembers normalised words).
+# after the other (as transforms/text/identity.py remembers normalised words).
 _RECENT_TEXTS = 8
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from lxml import etree
 from lxml.html import HtmlElement
 
-from transforms.page import PageFacts
+from transforms.text.page import PageFacts
 
 KINDS = ("article", "product", "service", "forum", "listing", "collection", "documentation", "error")
 MODEL_RESOURCE = "data/pagekind.json"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from transforms.wordcount import feature_words
+from transforms.text.wordcount import feature_words
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash

@@ -17,7 +17,7 @@ import html
 import re
 import unicodedata
 
-from transforms.page import PageFacts, name_key, site_names
+from transforms.text.page import PageFacts, name_key, site_names
 
 # Separators between a headline and a site or section name: spaced dashes, bars, bullets, guillemets.
 # A colon is left alone: it sits inside headlines ("Fix It Friday: ...") far more often than around them.

@@ -1,5 +1,5 @@
 """The trained part of topic tagging: a TF-IDF multinomial naive Bayes model over five IPTC top-level topics,
-and its calibrated combination with the keyword taxonomy (`transforms.topics`).
+and its calibrated combination with the keyword taxonomy (`transforms.text.topics`).
 
 Why naive Bayes: on the BBC news set (the only labelled news data at hand, five classes) it reaches about
 0.98 macro-F1 in grouped 5-fold cross-validation, trains in a second with numpy alone (no scikit-learn),
@@ -13,7 +13,7 @@ model's log-odds and the keyword evidence for that topic, with weights fitted on
 model does not know (conflict, weather, …, and a user's own) keep their keyword score. Scores are
 independent per topic (multi-label), not a distribution.
 
-The artifact (`data/topic_model.json.gz`) is built by `python -m transforms.train_topics` from the BBC
+The artifact (`data/topic_model.json.gz`) is built by `python -m bench.train_topics` from the BBC
 set beside the project; nothing is downloaded at run time.
 """
 

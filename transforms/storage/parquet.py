@@ -1,0 +1,81 @@
+"""How newsbeam writes Parquet, in one place for the sink, the state tables and `newsbeam compact`:
+atomically (a hidden temporary name, then a rename, through Beam's `FileSystems` file layer) and with
+footers kept small.
+
+Every query reads the footer of every file it opens, and a partition of a few dozen articles is a small
+file, so what the footer holds is paid file by file. Min/max statistics of article text (two truncated
+texts, up to 4 KB each) were half of such a footer, and no filter can use them; MinHash signatures are the
+same kind of column. Those columns are written without statistics; every other leaf column keeps them, so
+filters on ids, dates, scores and the rest still skip row groups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+COMPRESSION = "zstd"
+NO_STATISTICS = frozenset({"text", "minhash"})
+
+
+def _leaf_paths(path: str, type_: pa.DataType) -> Iterator[str]:
+    """Parquet's names of the leaf columns under `path` (`topics.list.element.label`)."""
+    if pa.types.is_list(type_) or pa.types.is_large_list(type_):
+        yield from _leaf_paths(f"{path}.list.element", type_.value_type)
+    elif pa.types.is_struct(type_):
+        for field in type_:
+            yield from _leaf_paths(f"{path}.{field.name}", field.type)
+    else:
+        yield path
+
+
+def writer_options(schema: pa.Schema) -> dict[str, Any]:
+    """Keyword arguments of `pyarrow.parquet.ParquetWriter` for files of `schema`."""
+    return {
+        "compression": COMPRESSION,
+        "write_statistics": [
+            leaf for field in schema if field.name not in NO_STATISTICS for leaf in _leaf_paths(field.name, field.type)
+        ],
+    }
+
+
+ROWS_PER_BATCH = 1_000
+
+
+_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+
+
+def partition_value(value: str) -> str:
+    """A value that is safe as one path segment `key=value`: lower-case slug characters only, so no
+    topic or date can climb out of the output folder or create extra levels."""
+    slug = _UNSAFE.sub("-", value.strip().lower()).strip("-")
+    return slug or "unknown"
+
+
+def partition_dir(output: str, date: str, topic: str) -> str:
+    return FileSystems.join(output, f"date={partition_value(date)}", f"topic={partition_value(topic)}")
+
+
+def write_parquet(path: str, schema: pa.Schema, rows: Iterable[dict[str, Any]]) -> int:
+    """Stream `rows` into a Parquet file at `path` atomically; returns the rows written.
+
+    Rows go out in record batches, so memory holds one batch, not the file.
+    """
+    directory, name = FileSystems.split(path)
+    temp = FileSystems.join(directory, f".{name}.inprogress")
+    written = 0
+    iterator = iter(rows)
+    with FileSystems.create(temp) as handle, pq.ParquetWriter(handle, schema, **writer_options(schema)) as writer:
+        while batch := list(islice(iterator, ROWS_PER_BATCH)):
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            written += len(batch)
+    if FileSystems.exists(path):
+        FileSystems.delete([path])  # a retried bundle replaces its own earlier output
+    FileSystems.rename([temp], [path])
+    return written

@@ -1,0 +1,1 @@
+"""Plain web logic (no Beam): the HTTP client, feed dates and web archives."""
