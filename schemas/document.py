@@ -1,4 +1,4 @@
-"""What flows between stages before it becomes an `Article`: raw documents, drafts and date evidence."""
+"""What flows between stages: raw documents, drafts, date evidence and the duplicates that are not written."""
 
 from __future__ import annotations
 
@@ -78,3 +78,13 @@ class RunContext:
     run_id: str
     ingested_at: dt.datetime  # timezone-aware UTC
     reference_date: dt.date
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An input not written because the same content is already kept (or the same input was already read)."""
+
+    source: str
+    content_hash: str | None  # None for an input skipped before extraction (an unchanged input, a seen URL)
+    duplicate_of: str | None  # article_id of the kept copy, when known
+    reason: str  # "duplicate-in-run", "seen-in-earlier-run", "unchanged-input", "settled-reject" or "warc-revisit"

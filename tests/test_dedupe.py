@@ -18,10 +18,11 @@ from pipeline.query import connect
 from schemas.article import Article
 from schemas.document import RawDocument
 from schemas.rejected import Rejected
+from schemas.state import INDEX_TABLE
 from tests.beam_util import check
 from tests.conftest import SEEDS
 from tests.factories import NOW, make_article
-from transforms.dedupe import INDEX_TABLE, Dedupe, WriteIndex, _fingerprint, read_index, run_of
+from transforms.dedupe import Dedupe, WriteIndex, _fingerprint, read_index, run_of
 from transforms.sink import WritePartitions
 from transforms.storage.staging import StagedArticle, load_staged
 from transforms.storage.tables import table_dir

@@ -15,6 +15,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from schemas.state import SOURCES_SCHEMA, SOURCES_TABLE
 from tests.beam_util import check
 from tests.http_fixtures import FixtureServer, Reply, Request, collect, collected, fixture_bytes, static
 from transforms.discover import (
@@ -23,8 +24,6 @@ from transforms.discover import (
     COUNT_NOT_MODIFIED,
     COUNT_RECOVERED,
     COUNT_SAVED,
-    SOURCES_SCHEMA,
-    SOURCES_TABLE,
     Discover,
     load_validators,
     web_sources_from,

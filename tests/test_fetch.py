@@ -20,19 +20,10 @@ from apache_beam import Create
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from schemas.document import RawDocument
+from schemas.state import SEEN_SCHEMA, SEEN_TABLE
 from tests.beam_util import check
 from tests.http_fixtures import FixtureServer, Reply, collect, collected, redirect, sequence, static
-from transforms.fetch import (
-    DUPLICATE_URL,
-    SEEN_SCHEMA,
-    SEEN_TABLE,
-    SEEN_URL,
-    Fetch,
-    MarkSeen,
-    SkipSeen,
-    document_from,
-    pick_entry,
-)
+from transforms.fetch import DUPLICATE_URL, SEEN_URL, Fetch, MarkSeen, SkipSeen, document_from, pick_entry
 from transforms.storage.tables import read_table, write_table
 from transforms.web import client as _http
 from transforms.web.client import (

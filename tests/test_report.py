@@ -510,7 +510,8 @@ def test_runs_marks_unbalanced_and_reads_durations(tmp_path: Path) -> None:
 def test_constants_agree_with_the_pipeline() -> None:
     """runs.py and report.py restate names of modules that import Beam; they must stay the same."""
     from pipeline import manifest
-    from transforms import discover, extract
+    from schemas import state
+    from transforms import extract
     from transforms.storage import tables
 
     assert (runs.RUNS_DIR, runs.INPUTS, runs.WRITTEN, runs.DUPLICATES, runs.REJECTED_PREFIX) == (
@@ -520,8 +521,8 @@ def test_constants_agree_with_the_pipeline() -> None:
         manifest.DUPLICATES,
         manifest.REJECTED_PREFIX,
     )
-    assert report.WEB_SOURCES_DIR == (tables.STATE_DIR, discover.SOURCES_TABLE)
-    assert set(report.WEB_SOURCES_SCHEMA.names) <= set(discover.SOURCES_SCHEMA.names)
+    assert report.WEB_SOURCES_DIR == (tables.STATE_DIR, state.SOURCES_TABLE)
+    assert set(report.WEB_SOURCES_SCHEMA.names) <= set(state.SOURCES_SCHEMA.names)
     assert report.NOT_AN_ARTICLE == extract.NOT_AN_ARTICLE
 
 

@@ -53,6 +53,8 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas.article import ARTICLES_GLOB, Article
+from schemas.document import Duplicate
+from schemas.state import INDEX_SCHEMA, INDEX_TABLE
 from transforms import state
 from transforms._deadletter import REJECTED, DeadLetterFn
 from transforms._outputs import ParDoWithOutputs
@@ -74,34 +76,15 @@ COUNT_STORY_ARTICLES = "stories|articles"
 COUNT_NEW_STORIES = "stories|new-stories"
 COUNT_JOINED = "stories|joined-earlier-story"
 COUNT_NEAR_DUPLICATES = "stories|near-duplicates"
-INDEX_TABLE = "article_index"
 REPAIR_SHARD = "repair"
 RUN_SHARD = "00000"
 _SHARD = "_shard"  # marks a rebuilt index row on its way to WriteIndex
 
 _LATEST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
-_UTC_US = pa.timestamp("us", tz="UTC")
 # part-<run_id>-<shard>.parquet; run ids contain dashes, shards do not.
 _PART = re.compile(r"part-(?P<run>.+)-(?P<shard>[^-/]+)\.parquet$")
 _DATE_DIR = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
 
-INDEX_SCHEMA = pa.schema(
-    [
-        pa.field("article_id", pa.string(), nullable=False),
-        pa.field("revision", pa.int32(), nullable=False),
-        pa.field("content_hash", pa.string(), nullable=False),
-        pa.field("story_id", pa.string()),
-        pa.field("duplicate_of", pa.string()),
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("published_at", _UTC_US),
-        pa.field("date_confidence", pa.float32(), nullable=False),
-        pa.field("ingested_at", _UTC_US, nullable=False),
-        pa.field("minhash", pa.binary(), nullable=False),
-        pa.field("terms", pa.list_(pa.string()), nullable=False),
-        pa.field("weights", pa.list_(pa.float32()), nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
-    ]
-)
 # What steps 1 and 2 need of every earlier article (the cheap columns).
 _KNOWN_COLUMNS = ["article_id", "revision", "content_hash", "story_id"]
 # The text and ids an index row is rebuilt from, when a run's index part is missing.
@@ -120,14 +103,6 @@ _REBUILD_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class Duplicate:
-    """An input not written because the same content is already kept (or the same input was already read)."""
-
-    source: str
-    content_hash: str | None  # None for an input skipped before extraction (transforms.seen)
-    duplicate_of: str | None  # article_id of the kept copy, when known
-    reason: str  # "duplicate-in-run", "seen-in-earlier-run", "unchanged-input", "settled-reject" or "warc-revisit"
 
 
 class DedupeResult(NamedTuple):

@@ -39,6 +39,7 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from schemas.state import SOURCES_SCHEMA, SOURCES_TABLE
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms.state import ReadStateRows, WriteStateRows
@@ -73,18 +74,6 @@ logger = logging.getLogger(__name__)
 # Failures to get or read a source are fetch failures (schemas.rejected.STAGES).
 STAGE = "fetch"
 
-SOURCES_TABLE = "web_sources"
-SOURCES_SCHEMA = pa.schema(
-    [
-        pa.field("url", pa.string(), nullable=False),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("etag", pa.string()),
-        pa.field("last_modified", pa.string()),
-        pa.field("fetched_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("entries", pa.string(), nullable=False),  # JSON: {"entries": [...], "children": [...]}
-    ]
-)
 _VALIDATOR_COLUMNS = pa.schema([SOURCES_SCHEMA.field(n) for n in ("url", "etag", "last_modified", "fetched_at")])
 
 # Sources named by the user are depth 0; sitemaps of an index and feeds of an OPML list depth 1.

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
-import pyarrow as pa
 from apache_beam.metrics import Metrics
 
 from schemas.document import RawDocument
+from schemas.state import SEEN_SCHEMA, SEEN_TABLE
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms.discover import Discover
@@ -48,15 +48,6 @@ logger = logging.getLogger(__name__)
 
 STAGE = "fetch"
 
-SEEN_TABLE = "seen_urls"
-SEEN_SCHEMA = pa.schema(
-    [
-        pa.field("canonical_url", pa.string(), nullable=False),
-        pa.field("outcome", pa.string(), nullable=False),  # written, duplicate, rejected
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("seen_at", pa.timestamp("us", tz="UTC"), nullable=False),
-    ]
-)
 
 SKIPPED = "skipped"
 SETTLED = "settled"

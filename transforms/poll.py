@@ -31,9 +31,9 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.utils import timestamp
 
 from schemas.article import ARTICLES_GLOB
+from schemas.state import SEEN_SCHEMA, SEEN_TABLE
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms.discover import STAGE
-from transforms.fetch import SEEN_SCHEMA, SEEN_TABLE
 from transforms.storage import tables
 from transforms.web.client import SOURCE, FetchConfig, FetchFailure, Validators, acquire_client, release_client
 from transforms.web.feeds import EntryRef, SourceError, SourceRef, parse_source

@@ -24,10 +24,9 @@ from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas.document import RawDocument
+from schemas.document import Duplicate, RawDocument
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
-from transforms.dedupe import Duplicate
 from transforms.web import warc
 from transforms.web.charset import declared_charset, decode, sniff_binary
 

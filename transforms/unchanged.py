@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas.document import RawDocument
+from schemas.document import Duplicate, RawDocument
 from schemas.rejected import Rejected
 from schemas.unchanged import (
     FILE_FINGERPRINTS,
@@ -61,7 +61,6 @@ from schemas.unchanged import (
 )
 from transforms import state
 from transforms._outputs import ParDoWithOutputs
-from transforms.dedupe import Duplicate
 from transforms.read import expand_inputs, format_of
 from transforms.storage import tables
 
