@@ -28,28 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.query import connect  # noqa: E402
-from tests.bad_inputs import (  # noqa: E402
-    IN_PROCESS,
-    billion_laughs_feed,
-    billion_laughs_sitemap,
-    corpus_index,
-    deeply_nested_html,
-    fallback,
-    minimal_pdf,
-    newsbeam,
-    newsbeam_loopback,
-    rss,
-    serve_corpus,
-    summary,
-    write_feed_list,
-    write_local_cases,
-)
+from tests import bad_inputs as bad  # noqa: E402
 from tests.http_fixtures import FixtureServer, Reply, static  # noqa: E402
 from tests.support import CRASH_ARTICLES as N_ARTICLES  # noqa: E402
 from tests.support import article_files, article_rows, bbc_articles_jsonl, run_killed_in_write_phase  # noqa: E402
 
 REFERENCE = "2026-11-21"
-WEB_ARGS = ("--per-host-delay", "0", "--timeout", "10", "--reference-date", REFERENCE, *IN_PROCESS)
+WEB_ARGS = ("--per-host-delay", "0", "--timeout", "10", "--reference-date", REFERENCE, *bad.IN_PROCESS)
 HANG_LIMIT = 1800  # seconds; a run that takes longer counts as a hang
 OUTPUT = ROOT / "RELIABILITY.md"
 
@@ -76,19 +61,19 @@ def _run(label: str, run: Any) -> tuple[dict[str, Any], float]:
     crashed = result.returncode != 0
     if crashed:
         print(f"{label}: exit {result.returncode}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}", file=sys.stderr)
-    found = summary(result.stdout) if not crashed else {}
+    found = bad.summary(result.stdout) if not crashed else {}
     return {"crashed": crashed, "summary": found}, elapsed
 
 
 def corpus(tmp: Path) -> list[list[str]]:
-    entries = corpus_index()
+    entries = bad.corpus_index()
     with FixtureServer() as server:
-        urls = serve_corpus(server, entries)
-        feeds = write_feed_list(tmp / "feeds.yaml", urls)
+        urls = bad.serve_corpus(server, entries)
+        feeds = bad.write_feed_list(tmp / "feeds.yaml", urls)
         out = tmp / "corpus"
         info, elapsed = _run(
             "corpus",
-            lambda: newsbeam_loopback(
+            lambda: bad.newsbeam_loopback(
                 server.port,
                 "run",
                 "--feeds",
@@ -127,54 +112,50 @@ def corpus(tmp: Path) -> list[list[str]]:
 
 
 def local_files(tmp: Path) -> list[list[str]]:
-    cases = write_local_cases(tmp / "in")
+    cases = bad.write_local_cases(tmp / "in")
     out = tmp / "local"
     info, elapsed = _run(
         "local",
-        lambda: newsbeam(
+        lambda: bad.newsbeam(
             "run", "--input", str(tmp / "in"), "--output", str(out), "--reference-date", REFERENCE, timeout=HANG_LIMIT
         ),
     )
     con = connect(str(out))
     written = [r[0] for r in con.execute("SELECT source FROM articles").fetchall()]
     rejected = con.execute("SELECT source, stage, reason FROM rejected").fetchall()
-    rows = []
+    cells = []
     for kind, paths in sorted(cases.items()):
         tally: Counter[str] = Counter()
         for path in paths:
             mine = lambda s, p=str(path): s == p or s.startswith(f"{p}#")  # noqa: E731
             tally.update("written" for s in written if mine(s))
             tally.update(f"rejected {stage}/{reason}" for s, stage, reason in rejected if mine(s))
-        rows.append(
-            [
-                f"local file: {kind}",
-                str(len(paths)),
-                "; ".join(f"{k} {n}" for k, n in sorted(tally.items())),
-                str(int(info["crashed"])),
-                "0",
-            ]
-        )
-    s = info["summary"]
-    rows.append(
-        [
-            "local files: the run",
-            f"{s.get('read', 0)} inputs",
-            _outcome_text(_manifest_counts(out)) + f"; balanced, verified; {elapsed:.0f} s",
-            str(int(info["crashed"])),
-            "0",
-        ]
-    )
+        cells.append((f"local file: {kind}", len(paths), tally))
+    return _table_rows(cells, "local files: the run", info, out, elapsed)
+
+
+def _table_rows(
+    cases: list[tuple[str, int, Counter[str]]], run_label: str, info: dict[str, Any], out: Path, elapsed: float
+) -> list[list[str]]:
+    """One row per kind of input (how many, what became of them), then the run's own row."""
+    crashed = str(int(info["crashed"]))
+    rows = [
+        [label, str(n), "; ".join(f"{k} {v}" for k, v in sorted(tally.items())), crashed, "0"]
+        for label, n, tally in cases
+    ]
+    outcome = _outcome_text(_manifest_counts(out)) + f"; balanced, verified; {elapsed:.0f} s"
+    rows.append([run_label, f"{info['summary'].get('read', 0)} inputs", outcome, crashed, "0"])
     return rows
 
 
 def web_replies(tmp: Path) -> list[list[str]]:
     private = ["http://10.0.0.1/a", "http://169.254.169.254/latest/meta-data/", "http://192.168.1.1/", "http://[::1]/x"]
     classes = {
-        "/pdf": ("PDF served as text/html", Reply(200, minimal_pdf())),
+        "/pdf": ("PDF served as text/html", Reply(200, bad.minimal_pdf())),
         "/empty": ("empty page", Reply(200, b"")),
         "/random": ("random bytes as text/html", Reply(200, bytes(range(256)) * 64)),
         "/invalid-utf8": ("invalid UTF-8 page", Reply(200, b"<p>" + b"caf\xe9 \xc3\x28 news \xff " * 40 + b"</p>")),
-        "/nested": ("100k nested divs", Reply(200, deeply_nested_html())),
+        "/nested": ("100k nested divs", Reply(200, bad.deeply_nested_html())),
         "/huge": (
             "50 MB page",
             Reply(200, b"<html><body>" + b"<p>x</p>" * (50 * 1024 * 1024 // 8) + b"</body></html>"),
@@ -184,17 +165,19 @@ def web_replies(tmp: Path) -> list[list[str]]:
         links = [(label, server.add(path, reply)) for path, (label, reply) in classes.items()]
         links += [("file:// link", "file:///etc/passwd"), ("ftp:// link", "ftp://127.0.0.1/x")]
         links += [("private-address link", u) for u in private]
-        feed = server.add("/feed.xml", static(rss([(label, url) for label, url in links]), "application/rss+xml"))
+        feed = server.add(
+            "/feed.xml", static(bad.rss([(label, url) for label, url in links]), "application/rss+xml")
+        )
         sources = [
             (
                 "billion-laughs feed",
                 "--feed",
-                server.add("/bomb-feed.xml", static(billion_laughs_feed(), "application/rss+xml")),
+                server.add("/bomb-feed.xml", static(bad.billion_laughs_feed(), "application/rss+xml")),
             ),
             (
                 "billion-laughs sitemap",
                 "--sitemap",
-                server.add("/bomb-sitemap.xml", static(billion_laughs_sitemap(), "application/xml")),
+                server.add("/bomb-sitemap.xml", static(bad.billion_laughs_sitemap(), "application/xml")),
             ),
             (
                 "random bytes as a feed",
@@ -203,13 +186,14 @@ def web_replies(tmp: Path) -> list[list[str]]:
             ),
             ("empty feed", "--feed", server.add("/empty-feed", static(b"", "application/xml"))),
         ]
-        fallback(server, lambda _r: Reply(404, b"gone", "text/plain"))
+        bad.fallback(server, lambda _r: Reply(404, b"gone", "text/plain"))
         out = tmp / "web"
         args = ["run", "--feed", feed, "--output", str(out), *WEB_ARGS]
         for _label, flag, url in sources:
             args += [flag, url]
         info, elapsed = _run(
-            "web", lambda: newsbeam_loopback(server.port, *args, allowed_networks="127.0.0.1/32", timeout=HANG_LIMIT)
+            "web",
+            lambda: bad.newsbeam_loopback(server.port, *args, allowed_networks="127.0.0.1/32", timeout=HANG_LIMIT),
         )
     con = connect(str(out))
     written = {r[0] for r in con.execute("SELECT source FROM articles").fetchall()}
@@ -227,35 +211,16 @@ def web_replies(tmp: Path) -> list[list[str]]:
         entry = {"/bomb-feed.xml": "http://bomb.example/a", "/bomb-sitemap.xml": "http://bomb.example/"}
         listed = next((e for path, e in entry.items() if url.endswith(path)), None)
         tally.update(f"its entry rejected {st}/{r}" for s, st, r in rejected if listed and s == listed)
-    rows = []
-    for label, tally in tallies.items():
-        n = sum(1 for lab, _u in links if lab == label) or 1
-        rows.append(
-            [
-                f"web: {label}",
-                str(n),
-                "; ".join(f"{k} {v}" for k, v in sorted(tally.items())),
-                str(int(info["crashed"])),
-                "0",
-            ]
-        )
-    s = info["summary"]
-    rows.append(
-        [
-            "web: the run",
-            f"{s.get('read', 0)} inputs",
-            _outcome_text(_manifest_counts(out)) + f"; balanced, verified; {elapsed:.0f} s",
-            str(int(info["crashed"])),
-            "0",
-        ]
-    )
-    return rows
+    cells = [
+        (f"web: {label}", sum(1 for lab, _u in links if lab == label) or 1, tally) for label, tally in tallies.items()
+    ]
+    return _table_rows(cells, "web: the run", info, out, elapsed)
 
 
 def crashes(tmp: Path, trials: int) -> list[list[str]]:
     source = bbc_articles_jsonl(tmp)
     clean_out = tmp / "clean"
-    result = newsbeam("run", "--input", str(source), "--output", str(clean_out), "--reference-date", REFERENCE)
+    result = bad.newsbeam("run", "--input", str(source), "--output", str(clean_out), "--reference-date", REFERENCE)
     assert result.returncode == 0, result.stderr[-2000:]
     clean = sorted(article_rows(clean_out))
     outcomes: Counter[str] = Counter()
@@ -265,7 +230,7 @@ def crashes(tmp: Path, trials: int) -> list[list[str]]:
         run_killed_in_write_phase(source, out, planted=False)
         left_files.append(len(article_files(out)))
         temporaries = len(list(out.rglob("*.inprogress")))
-        again = newsbeam("run", "--input", str(source), "--output", str(out), "--reference-date", REFERENCE)
+        again = bad.newsbeam("run", "--input", str(source), "--output", str(out), "--reference-date", REFERENCE)
         rows = sorted(article_rows(out))
         outcomes["re-run exit 0"] += again.returncode == 0
         outcomes["same rows as a clean run"] += rows == clean

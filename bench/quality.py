@@ -8,12 +8,14 @@ beside the project is missing), never when a target is missed: missing a target 
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run_all import run_scripts  # noqa: E402
+
 ORDER = ("extraction", "dates", "topics", "cost", "wcxb")
 
 
@@ -23,18 +25,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(ORDER)}", file=sys.stderr)
         return 2
-    failed = []
-    for name in names:
-        script = HERE / f"quality_{name}.py"
-        print(f"=== {script.name}", flush=True)
-        started = time.monotonic()
-        code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
-        print(f"=== {script.name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
-        if code:
-            failed.append(script.name)
-    if failed:
-        print(f"failed: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+    return run_scripts([HERE / f"quality_{name}.py" for name in names])
 
 
 if __name__ == "__main__":

@@ -14,10 +14,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def main(argv: list[str]) -> int:
-    scripts = sorted(HERE.glob("bench_*.py"))
-    if argv:
-        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in argv]
+def run_scripts(scripts: list[Path]) -> int:
+    """Run each script from the project's root, one after another; non-zero when any failed."""
     failed = []
     for script in scripts:
         print(f"=== {script.name}", flush=True)
@@ -29,6 +27,13 @@ def main(argv: list[str]) -> int:
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    scripts = sorted(HERE.glob("bench_*.py"))
+    if argv:
+        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in argv]
+    return run_scripts(scripts)
 
 
 if __name__ == "__main__":

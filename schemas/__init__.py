@@ -1,24 +1,5 @@
-"""Data contracts of newsbeam: the article and rejected-input rows, as pyarrow schemas and typed records."""
+"""newsbeam's data contracts, each with a schema version: the article and rejected rows (`article`, `rejected`),
+the records that flow between stages (`document`) and the state tables kept between runs (`state`, `unchanged`).
 
-from schemas.article import (
-    ARTICLE_SCHEMA,
-    FILE_SCHEMA,
-    PARTITION_COLUMNS,
-    SCHEMA_VERSION,
-    Article,
-    Entity,
-    TopicScore,
-)
-from schemas.rejected import REJECTED_SCHEMA, Rejected
-
-__all__ = [
-    "ARTICLE_SCHEMA",
-    "FILE_SCHEMA",
-    "PARTITION_COLUMNS",
-    "REJECTED_SCHEMA",
-    "SCHEMA_VERSION",
-    "Article",
-    "Entity",
-    "Rejected",
-    "TopicScore",
-]
+Nothing is imported here, so that reading one contract (say `schemas.document`, which needs no pyarrow) does not
+load the others."""

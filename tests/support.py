@@ -45,6 +45,23 @@ REMOVED = {
         "© 2025 Newsmax. All rights reserved.",
     ],
 }
+# A user taxonomy: the built-in IPTC topics plus one story's own topic (seeds 000 and 001 are about it).
+UKRAINE_TAXONOMY = """
+extends: iptc
+topics:
+  - label: ukraine-peace-talks
+    name: Ukraine peace talks
+    parent: conflict-war-peace
+    keywords:
+      peace plan: 3
+      20-point plan: 3
+      witkoff: 2
+      dmitriev: 2
+      kushner: 1.5
+      security guarantees: 2
+      negotiat*: 1
+"""
+
 BUG_ENV = "NEWSBEAM_TEST_BUG"
 CRASH_ENV = "NEWSBEAM_TEST_CRASH"
 

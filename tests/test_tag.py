@@ -20,6 +20,7 @@ from schemas.document import DateEvidence, Draft, RunContext
 from tests.beam_util import check
 from tests.conftest import SEEDS, SHARED_DATA
 from tests.html_samples import news_page
+from tests.support import UKRAINE_TAXONOMY
 from transforms.extract import extract_html
 from transforms.tag import (
     INGESTED_CONFIDENCE,
@@ -283,21 +284,6 @@ def test_tag_articles_stage() -> None:
 
 CLI = [sys.executable, "-m", "pipeline.cli"]
 REFERENCE = ["--reference-date", REF.isoformat()]
-UKRAINE_TAXONOMY = """
-extends: iptc
-topics:
-  - label: ukraine-peace-talks
-    name: Ukraine peace talks
-    parent: conflict-war-peace
-    keywords:
-      peace plan: 3
-      20-point plan: 3
-      witkoff: 2
-      dmitriev: 2
-      kushner: 1.5
-      security guarantees: 2
-      negotiat*: 1
-"""
 
 
 @pytest.mark.e2e

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import UKRAINE_TAXONOMY
 from transforms.text import topics
 from transforms.text.topics import FALLBACK_TOPIC, Taxonomy, TopicDef, primary_topic
 
@@ -289,24 +290,7 @@ def test_overlapping_phrases_all_count(small: Taxonomy) -> None:
 
 def test_user_taxonomy_tags_seed_001(tmp_path: Path) -> None:
     path = tmp_path / "topics.yaml"
-    path.write_text(
-        """
-extends: iptc
-topics:
-  - label: ukraine-peace-talks
-    name: Ukraine peace talks
-    parent: conflict-war-peace
-    keywords:
-      peace plan: 3
-      20-point plan: 3
-      witkoff: 2
-      dmitriev: 2
-      kushner: 1.5
-      security guarantees: 2
-      negotiat*: 1
-""",
-        encoding="utf-8",
-    )
+    path.write_text(UKRAINE_TAXONOMY, encoding="utf-8")
     tax = Taxonomy.load(str(path))
     assert len(tax) == 18
     assert tax.get("ukraine-peace-talks") == TopicDef(

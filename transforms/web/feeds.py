@@ -161,6 +161,21 @@ def _add(parsed: ParsedSource, made: EntryRef | tuple[str, str]) -> None:
         parsed.invalid.append(made)
 
 
+def _add_feed_entry(
+    parsed: ParsedSource,
+    feed: str,
+    link: Any,
+    title: Any,
+    summary: Any,
+    published: str | None,
+    updated: str | None,
+    **evidence: Any,
+) -> None:
+    """One entry of a feed (RSS, Atom or JSON Feed), its title and summary as plain text."""
+    plain = {"title": _plain(title, 500), "summary": _plain(summary), "published": published, "updated": updated}
+    _add(parsed, make_entry(link, feed, feed, "feed", **plain, **evidence))
+
+
 def _names(authors: Any) -> tuple[str, ...]:
     out = []
     for author in authors or ():
@@ -185,21 +200,21 @@ def parse_json_feed(data: Mapping[str, Any], url: str) -> ParsedSource:
         published = parse_feed_date(item.get("date_published"))
         updated = parse_feed_date(item.get("date_modified"))
         tags: list[Any] = item["tags"] if isinstance(item.get("tags"), list) else []
-        _add(
+        summary = item.get("summary") or item.get("content_text") or item.get("content_html")
+        categories = tuple(str(t) for t in tags if str(t).strip())
+        language = item.get("language") or data.get("language")
+        title = item.get("title")
+        _add_feed_entry(
             parsed,
-            make_entry(
-                link,
-                url,
-                url,
-                "feed",
-                title=_plain(item.get("title"), 500),
-                published=published or updated,
-                updated=updated,
-                authors=_names(authors),
-                summary=_plain(item.get("summary") or item.get("content_text") or item.get("content_html")),
-                categories=tuple(str(t) for t in tags if str(t).strip()),
-                language=item.get("language") or data.get("language"),
-            ),
+            url,
+            link,
+            title,
+            summary,
+            published or updated,
+            updated,
+            authors=_names(authors),
+            categories=categories,
+            language=language,
         )
     return parsed
 
@@ -291,21 +306,20 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedSource:
         updated = _entry_date(entry, "updated")
         authors = _names(entry.get("authors")) or _names([entry.get("author")])
         tags = tuple(t.get("term") for t in entry.get("tags", []) if t.get("term"))
-        _add(
+        published = published or updated or _entry_date(entry, "created")
+        language = entry.get("language") or result.feed.get("language")
+        summary = entry.get("summary")
+        _add_feed_entry(
             parsed,
-            make_entry(
-                link,
-                url,
-                url,
-                "feed",
-                title=_plain(entry.get("title"), 500),
-                published=published or updated or _entry_date(entry, "created"),
-                updated=updated,
-                authors=authors,
-                summary=_plain(entry.get("summary")),
-                categories=tags,
-                language=entry.get("language") or result.feed.get("language"),
-            ),
+            url,
+            link,
+            entry.get("title"),
+            summary,
+            published,
+            updated,
+            authors=authors,
+            categories=tags,
+            language=language,
         )
     if described and not parsed.entries:
         # Nothing usable came through: the fault is the file (an item cut before its link is no "no-url").
