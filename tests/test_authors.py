@@ -236,6 +236,16 @@ def test_page_authors_rejects_links_handles_and_companies() -> None:
     assert page_authors(None, _facts('<meta name="author" content="SmartEtailing Inc">')) == []
 
 
+def test_a_column_credit_is_no_author() -> None:
+    # A bank's blog signs its posts with the column's name: what it publishes, not who wrote it.
+    byline = '<p class="article-author-details">By <span>Citadel Financial Tips</span> | September 07, 2023</p>'
+    assert page_authors("Citadel Financial Tips; September", _facts(body=byline)) == []
+    assert stated_names("Expert Insights") == []
+    assert author_names("By Money Tips") == []
+    # A blog's own credit still names its writers.
+    assert page_authors(None, _facts('<meta name="author" content="Paycom Blog">')) == ["Paycom Blog"]
+
+
 def test_page_authors_are_clean_already() -> None:
     # The tag stage cleans authors again (stated=True): what a page gave must come through unchanged.
     for found, page in [

@@ -241,6 +241,7 @@ def test_choose_ignores_future_candidates() -> None:
         "https://example.com/news/russia-peace-plan-2025-12-20.html",
         "https://example.com/news/20251220-russia-peace-plan",
         "https://www.theguardian.com/world/2025/dec/20/russia-peace-plan",
+        "https://example.de/media-news/meldungen/20-12-2025",  # day first, unambiguous
     ],
 )
 def test_url_dates(url: str) -> None:
@@ -264,6 +265,8 @@ def test_url_dates(url: str) -> None:
         "https://example.com/1985/03/11/archive",
         "https://example.com/news/2025/13/45/x",
         "https://example.com/search?date=2025-12-20",
+        "https://example.de/meldungen/03-04-2025",  # March 4th or April 3rd
+        "https://example.com/docs/v1.20-12-2025.html",
     ],
 )
 def test_no_url_date(url: str | None) -> None:
@@ -459,6 +462,23 @@ def test_extract_html_keeps_time_and_offset() -> None:
 # ---- days a page does not state: htmldate's fallbacks and modification-only dates --------------------------
 
 
+_PUBLISHED_META = '<meta property="article:published_time" content="{}">'
+
+
+def _found(pick: str, stated: list[str], html: str) -> DateEvidence:
+    """`html_date`'s answer for a page where it must find one."""
+    found = dates.html_date(pick, stated, None, REF, html=html)
+    assert found is not None
+    return found
+
+
+def _expect(body: str, pick: str, day: dt.date, confidence: float | None = None) -> None:
+    """htmldate picked `pick` on a page whose article holds `body`: newsbeam's answer is `day` (and `confidence`)."""
+    found = _found(pick, [], _page(body=body))
+    assert dates.evidence_day(found) == day
+    assert confidence is None or found.confidence == confidence
+
+
 def _page(head: str = "", body: str = "", footer: str = "") -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in ("The harbour budget passed after a long debate.",) * 6)
     page = f"<html><head>{head}</head><body><article>{body}{paragraphs}</article>"
@@ -486,14 +506,14 @@ def test_html_date_drops_the_first_of_a_month_from_a_month_alone() -> None:
 )
 def test_html_date_keeps_a_first_of_the_month_the_page_writes_out(written: str) -> None:
     html = _page(body=f"<p class='date'>{written}</p>", footer="© 2025")
-    found = dates.html_date("2025-01-01T00:00:00", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2025, 1, 1)
+    found = _found("2025-01-01T00:00:00", [], html)
+    assert dates.evidence_day(found) == dt.date(2025, 1, 1)
 
 
 def test_html_date_keeps_a_first_of_the_month_stated_in_metadata() -> None:
     html = _page(head='<meta property="article:published_time" content="2025-03-01">')
-    found = dates.html_date("2025-03-01T00:00:00", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2025, 3, 1)
+    found = _found("2025-03-01T00:00:00", [], html)
+    assert dates.evidence_day(found) == dt.date(2025, 3, 1)
 
 
 def test_html_date_drops_a_day_only_a_modification_statement_gives() -> None:
@@ -511,8 +531,8 @@ def test_html_date_a_dropped_pick_keeps_only_a_date_published_the_page_shows() -
     html = _page(footer="© 2025")
     assert dates.html_date("2025-01-01T00:00:00", ["2024-06-03"], None, REF, html=html) is None
     shown = _page(body="<p>3 June 2024</p>", footer="© 2025")
-    found = dates.html_date("2025-01-01T00:00:00", ["2024-06-03"], None, REF, html=shown)
-    assert found is not None and dates.evidence_day(found) == dt.date(2024, 6, 3)
+    found = _found("2025-01-01T00:00:00", ["2024-06-03"], shown)
+    assert dates.evidence_day(found) == dt.date(2024, 6, 3)
 
 
 def test_visible_text_leaves_out_scripts_styles_and_comments() -> None:
@@ -585,14 +605,10 @@ def test_no_labelled_date_without_a_full_day(text: str) -> None:
 
 
 def test_html_date_a_labelled_day_wins_over_one_the_page_does_not_show() -> None:
-    html = _page(body="<p class='byline'>By Daryl Austin · Published March 9, 2026</p>")
-    found = dates.html_date("2026-09-03T00:00:00", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2026, 3, 9)
-    assert found.confidence == dates.HTML_LABELLED_CONFIDENCE
+    labelled = "<p class='byline'>By Daryl Austin · Published March 9, 2026</p>"
+    _expect(labelled, "2026-09-03T00:00:00", dt.date(2026, 3, 9), dates.HTML_LABELLED_CONFIDENCE)
     # A pick the page shows too stays.
-    shown = _page(body="<p>September 3, 2026</p><p>Published March 9, 2026</p>")
-    kept = dates.html_date("2026-09-03T00:00:00", [], None, REF, html=shown)
-    assert kept is not None and dates.evidence_day(kept) == dt.date(2026, 9, 3)
+    _expect("<p>September 3, 2026</p><p>Published March 9, 2026</p>", "2026-09-03T00:00:00", dt.date(2026, 9, 3))
 
 
 # ---- the dateline under the headline ----------------------------------------------------------------------
@@ -612,66 +628,171 @@ def test_html_date_prefers_the_dateline_under_the_headline_to_a_day_only_the_mar
     byline: str, day: dt.date
 ) -> None:
     html = _page(body=f"<h1>Harbour reopens</h1><p>{byline}</p><p>The harbour reopened.</p>")
-    found = dates.html_date("2021-01-20T09:00:00+0000", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == day
+    found = _found("2021-01-20T09:00:00+0000", [], html)
+    assert dates.evidence_day(found) == day
     assert found.confidence == dates.HTML_HEADING_CONFIDENCE
 
 
 def test_html_date_a_markup_day_the_page_shows_beats_the_dateline_under_the_headline() -> None:
     html = _page(body="<h1>Harbour reopens</h1><p>12.03.2021</p><p>Posted on 20 January 2021 by Anna</p>")
-    found = dates.html_date("2021-01-20T09:00:00+0000", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2021, 1, 20)
+    found = _found("2021-01-20T09:00:00+0000", [], html)
+    assert dates.evidence_day(found) == dt.date(2021, 1, 20)
 
 
 def test_html_date_a_page_without_markup_date_takes_the_dateline_under_the_headline() -> None:
     html = _page(body="<h1>Harbour reopens</h1><p>Interview: Jo Smith 31.03.2020</p>")
-    found = dates.html_date(None, [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2020, 3, 31)
+    found = _found(None, [], html)
+    assert dates.evidence_day(found) == dt.date(2020, 3, 31)
 
 
 @pytest.mark.parametrize("label", ["Updated", "Last updated:", "Aktualisiert am", "Stand:"])
 def test_html_date_an_update_under_the_headline_is_no_publication(label: str) -> None:
-    html = _page(body=f"<h1>Harbour reopens</h1><p>{label} 12.03.2021</p>")
-    found = dates.html_date("2021-01-20T09:00:00+0000", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2021, 1, 20)
+    html = _page(
+        head=_PUBLISHED_META.format("2021-01-20T09:00:00+00:00"),
+        body=f"<h1>Harbour reopens</h1><p>{label} 12.03.2021</p>",
+    )
+    found = _found("2021-01-20T09:00:00+0000", [], html)
+    assert dates.evidence_day(found) == dt.date(2021, 1, 20)
     assert found.confidence == dates.HTML_HIDDEN_CONFIDENCE  # the page never shows the markup's day
 
 
 def test_html_date_a_date_in_the_headline_is_no_dateline() -> None:
-    html = _page(body="<h1>Minutes of the meeting of 10 October 2019</h1><p>The board met.</p>")
+    html = _page(
+        head=_PUBLISHED_META.format("2019-12-26T09:00:00+00:00"),
+        body="<h1>Minutes of the meeting of 10 October 2019</h1><p>The board met.</p>",
+    )
     assert dates.heading_dateline(html, REF) is None
-    found = dates.html_date("2019-12-26T09:00:00+0000", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2019, 12, 26)
+    found = _found("2019-12-26T09:00:00+0000", [], html)
+    assert dates.evidence_day(found) == dt.date(2019, 12, 26)
 
 
 def test_html_date_a_day_shown_only_in_the_comments_is_not_shown_by_the_page() -> None:
     comments = '<div id="comments"><p>Reader, 22.09.2020</p></div>'
     html = _page(body=f"<h1>Tomatoes</h1><p>Anna, 20.09.2020</p><p>Cut them.</p>{comments}")
-    found = dates.html_date("2020-09-22T12:45:17+0200", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2020, 9, 20)
+    found = _found("2020-09-22T12:45:17+0200", [], html)
+    assert dates.evidence_day(found) == dt.date(2020, 9, 20)
     without = _page(body=f"<h1>Tomatoes</h1><p>Cut them.</p>{comments}")
-    kept = dates.html_date("2020-09-22T12:45:17+0200", [], None, REF, html=without)
-    assert kept is not None and kept.confidence == dates.HTML_HIDDEN_CONFIDENCE
+    kept = _found("2020-09-22T12:45:17+0200", [], without)
+    assert kept.confidence == dates.HTML_HIDDEN_CONFIDENCE
 
 
 def test_html_date_a_day_both_markup_statements_agree_on_keeps_its_confidence_when_hidden() -> None:
     html = _page(body="<h1>Harbour reopens</h1><p>The harbour reopened.</p>")
-    found = dates.html_date("2021-01-20T09:00:00+0000", ["2021-01-20T09:00:00Z"], None, REF, html=html)
-    assert found is not None and found.confidence == dates.HTML_AGREED_CONFIDENCE
+    found = _found("2021-01-20T09:00:00+0000", ["2021-01-20T09:00:00Z"], html)
+    assert found.confidence == dates.HTML_AGREED_CONFIDENCE
 
 
 def test_html_date_a_day_shown_only_as_the_last_update_is_less_sure() -> None:
-    html = _page(body="<h1>Harbour reopens</h1><p>By Jo Smith. Last updated on March 9, 2026</p>")
-    found = dates.html_date("2026-03-09T00:00:00", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2026, 3, 9)
-    assert found.confidence == dates.HTML_UPDATE_CONFIDENCE
-    shown = _page(body="<h1>Harbour reopens</h1><p>By Jo Smith, March 9, 2026</p>")
-    kept = dates.html_date("2026-03-09T00:00:00", [], None, REF, html=shown)
-    assert kept is not None and kept.confidence == dates.HTML_CONFIDENCE
+    updated = "<h1>Harbour reopens</h1><p>By Jo Smith. Last updated on March 9, 2026</p>"
+    _expect(updated, "2026-03-09T00:00:00", dt.date(2026, 3, 9), dates.HTML_UPDATE_CONFIDENCE)
+    shown = "<h1>Harbour reopens</h1><p>By Jo Smith, March 9, 2026</p>"
+    _expect(shown, "2026-03-09T00:00:00", dt.date(2026, 3, 9), dates.HTML_CONFIDENCE)
 
 
 def test_html_date_a_day_written_only_at_the_foot_of_the_page_gives_way_to_the_dateline() -> None:
     footer = "<p>Related: Harbour fees, 21. Januar 2022</p>"
     html = _page(body="<h1>Harbour reopens</h1><p>Von Anna Muster, 1. Februar 2022</p>", footer=footer)
-    found = dates.html_date("2022-01-21T00:00:00", [], None, REF, html=html)
-    assert found is not None and dates.evidence_day(found) == dt.date(2022, 2, 1)
+    found = _found("2022-01-21T00:00:00", [], html)
+    assert dates.evidence_day(found) == dt.date(2022, 2, 1)
+
+
+# ---- days nothing vouches for, mastheads, ambiguous and original days ---------------------------------------
+
+
+def test_html_date_a_day_from_a_link_or_a_script_is_no_evidence() -> None:
+    link = '<p>See <a href="https://example.org/news/ct-thermostat-20170725-story.html">the rebates</a>.</p>'
+    html = _page(body=f"<h1>Smart thermostats</h1>{link}")
+    assert dates.html_date("2017-07-25T00:00:00", [], None, REF, html=html) is None
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url"),
+    [
+        (_PUBLISHED_META.format("2017-07-25T08:00:00+00:00"), "", None),  # the markup states it
+        ("", "<p>15 июля 2017 ... 25 июля 2017</p>", None),  # the page shows it, in a language not parsed
+        ("", "", "https://example.org/2017/07/25/smart-thermostats"),  # the URL gives it
+    ],
+)
+def test_html_date_a_hidden_day_stands_when_something_vouches_for_it(head: str, body: str, url: str | None) -> None:
+    html = _page(head=head, body=f"<h1>Smart thermostats</h1>{body}")
+    found = dates.html_date("2017-07-25T00:00:00", [], url, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2017, 7, 25)
+
+
+def test_published_in_markup_reads_keys_and_time_elements_in_any_common_form() -> None:
+    day = dt.date(2025, 9, 25)
+    assert dates.published_in_markup('<meta property="article:published_time" content="Thu, 09/25/2025 - 11:38">', day)
+    assert dates.published_in_markup('{"datePublished": "Sep 25, 2025"}', day)
+    assert dates.published_in_markup('<time datetime="2025-09-25T10:00:00Z">yesterday</time>', day)
+    assert not dates.published_in_markup('<meta property="article:modified_time" content="2025-09-25">', day)
+    assert not dates.published_in_markup('<a href="/archive/2025-09-25">archive</a>', day)
+
+
+def test_html_date_a_masthead_today_gives_way_to_the_byline_under_the_headline() -> None:
+    masthead = "<header><p>Friday, December 19, 2025</p></header>"
+    html = _page(body=f"{masthead}<h1>Tax 101</h1><p>By The Currency editors 12.12.2025</p>")
+    found = _found("2025-12-19T00:00:00", [], html)
+    assert dates.evidence_day(found) == dt.date(2025, 12, 12)
+    # The same day shown under the headline too is the page's own.
+    both = _page(body=f"{masthead}<h1>Tax 101</h1><p>By The Currency editors December 19, 2025</p>")
+    kept = _found("2025-12-19T00:00:00", [], both)
+    assert dates.evidence_day(kept) == dt.date(2025, 12, 19)
+
+
+def test_html_date_an_ambiguous_day_takes_the_reading_the_markup_states() -> None:
+    stamp = '<time datetime="2023-10-12T19:38:01Z">10/12/2023 7:38:01 PM</time>'
+    html = _page(body=f"<h1>Skiplagging</h1><p>{stamp}</p>")
+    found = dates.html_date("2023-12-10T00:00:00", [], None, REF, html=html)  # htmldate read it day first
+    assert found is not None and dates.evidence_day(found) == dt.date(2023, 10, 12)
+    plain = _page(body="<h1>Skiplagging</h1><p>10/12/2023</p>")
+    kept = dates.html_date("2023-12-10T00:00:00", [], None, REF, html=plain)  # nothing to settle it
+    assert kept is not None and dates.evidence_day(kept) == dt.date(2023, 12, 10)
+
+
+def test_html_date_a_meta_publication_in_either_attribute_order_the_page_shows() -> None:
+    head = '<meta content="2024-10-08T00:00:00-04:00" property="og:published_time">'
+    html = _page(head=head, body="<h1>Pricing data</h1><p>Benchmarks, October 8, 2024</p>")
+    assert dates.meta_published_days(html, REF) == [dt.date(2024, 10, 8)]
+    found = dates.html_date("2016-07-01T00:00:00", [], None, REF, html=html)  # an invented 1st: dropped
+    assert found is not None and dates.evidence_day(found) == dt.date(2024, 10, 8)
+
+
+def test_html_date_an_original_publication_label_beats_a_later_day_the_page_shows() -> None:
+    note = "<p>This article was originally published on 26 Sep 2019 at 4:12pm but has been updated.</p>"
+    html = _page(body=f"<h1>Tiny homes</h1><p>30 September 2022</p>{note}")
+    found = _found("2022-09-30T00:00:00", [], html)
+    assert dates.evidence_day(found) == dt.date(2019, 9, 26)
+
+
+@pytest.mark.parametrize("label", ["Last active", "Last edited", "Reviewed on"])
+def test_heading_dateline_skips_other_labels_of_a_later_edit(label: str) -> None:
+    html = _page(body=f"<h1>writeup.md</h1><p>{label} December 20, 2025</p>")
+    assert dates.heading_dateline(html, REF) is None
+
+
+def test_html_date_a_day_shown_only_in_a_readers_comment_is_no_evidence() -> None:
+    comments = "<p>Copy link ijsbol commented Dec 18, 2025</p><p>Great write-up.</p>"
+    html = _page(body=f"<h1>writeup.md</h1>{comments}")
+    assert dates.html_date("2025-12-18T00:00:00", [], None, REF, html=html) is None
+    assert dates.shown_anywhere(dates.visible_text(html), dt.date(2025, 12, 18)) is False
+    shown = _page(body=f"<h1>writeup.md</h1><p>Posted Dec 18, 2025</p>{comments}")
+    assert dates.shown_anywhere(dates.visible_text(shown), dt.date(2025, 12, 18)) is True
+
+
+def test_heading_dateline_a_list_of_posts_under_the_headline_is_no_dateline() -> None:
+    posts = "<p>First finger joint Sunday, 31.03.2019</p><p>A small tool shop Monday, 18.03.2019</p>"
+    html = _page(body=f"<h1>Jan's Blog</h1>{posts}<p>Workspaces Sunday, 10.03.2019</p>")
+    assert dates.heading_dateline(html, REF) is None
+    two = _page(body="<h1>Harbour reopens</h1><p>Published 12.03.2021, updated 14.03.2021</p>")
+    found = dates.heading_dateline(two, REF)
+    assert found is not None and dates.evidence_day(found) == dt.date(2021, 3, 12)
+
+
+def test_html_date_a_dateline_right_above_the_headline_when_nothing_else_stands() -> None:
+    kicker = "<nav><a href='/blog'>Back to all articles</a></nav><p>February 4, 2025 - 11 minutes</p>"
+    html = _page(body=f"{kicker}<h1>Cloud computing innovations</h1><p>What does 2025 have in store?</p>")
+    found = _found(None, [], html)
+    assert dates.evidence_day(found) == dt.date(2025, 2, 4)
+    assert found.confidence == dates.HTML_HEADING_CONFIDENCE
+    updated = _page(body="<p>Last updated February 4, 2025</p><h1>Cloud computing innovations</h1>")
+    assert dates.html_date(None, [], None, REF, html=updated) is None

@@ -114,6 +114,38 @@ def test_post_marks_bare_titles_and_long_slugs_are_seen() -> None:
     assert values["title is a bare name"] == 0.0
 
 
+def test_host_template_and_web_page_evidence_is_seen() -> None:
+    """What a documentation site's host, a shop's template and a contact page's schema.org type say; a plain
+    story page says none of it."""
+    docs = """<html><head><title>Indexes - Manual</title>
+<script type="application/ld+json">{"@type": "ContactPage", "name": "Contact"}</script></head><body>
+<nav><a href="/a">A</a></nav><aside class="sidebar toc">Contents</aside>
+<div class="product-card"><span class="price">$5</span><a href="tel:+15550100">Call</a></div>
+<div class="product-card"><span class="price">$6</span></div>
+<dl><dt>term</dt><dd>meaning</dd></dl><form><select><option>1</option></select></form>
+<a href="/2">Next</a><a href="/0">Previous</a></body></html>"""
+    tree = page.parse_html(docs)
+    values = pagekind.features(tree, page.page_facts(tree), {"text": "Indexes"}, "https://docs.example.org/indexes")
+    assert values["host docs word"] == 1.0 and values["host forum word"] == 0.0
+    assert values["schema web page subtype"] == 1.0
+    assert values["nav elements (log)"] > 0 and values["aside elements (log)"] > 0
+    assert values["definition lists (log)"] > 0 and values["forms (log)"] > 0 and values["selects (log)"] > 0
+    assert values["tel links (log)"] > 0 and values["previous/next links"] == 2.0
+    assert values["class product (log)"] > 0 and values["class price (log)"] > 0
+    assert values["class table of contents (log)"] > 0
+    assert values["most repeated class (log)"] > 0 and values["class cart (log)"] == 0.0
+
+    story = news_page()
+    tree = page.parse_html(story)
+    url = "https://www.gazette.example/2026/11/20/council-approves-new-bridge"
+    values = pagekind.features(tree, page.page_facts(tree), {"text": "The council voted."}, url)
+    assert values["host docs word"] == values["schema web page subtype"] == values["previous/next links"] == 0.0
+    assert values["tel links (log)"] == values["class price (log)"] == values["class product (log)"] == 0.0
+    # A page read from a file has no URL: that is no evidence, not a site's home page.
+    values = pagekind.features(tree, page.page_facts(tree), {"text": "The council voted."}, None)
+    assert values["URL is site root"] == 0.0 and values["URL slug words"] == 0.0
+
+
 def test_the_shipped_model_speaks_of_the_features_the_code_computes() -> None:
     model = pagekind.shipped_model()
     assert model.features == pagekind.FEATURES

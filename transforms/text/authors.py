@@ -14,7 +14,8 @@ is the byline, and dropping it would leave the article without one.
 What metadata states is held to a looser idea of a name (`stated_names`, `clean_authors(stated=True)`):
 schema.org `author`, `<meta name=author>`, a feed's author field name an author on purpose, so one word
 ("Nayane"), lower case, or a team's or desk's credit ("Everfit Team", "TOI Lifestyle Desk") is kept as
-stated; links, user names, company names (Inc, GmbH...), roles and forum labels still are not.
+stated; links, user names, company names (Inc, GmbH...), roles, forum labels and a column's name
+("Citadel Financial Tips") still are not.
 `page_authors` picks a web page's authors from its metadata, trafilatura's byline and the markup.
 """
 
@@ -204,7 +205,7 @@ def _as_name(part: str) -> str | None:
         words.pop(0)  # "Senior Reporter Jane Doe"
     if not 2 <= len(words) <= 5:
         return None
-    if _is_particle(words[0]) or _is_particle(words[-1]):
+    if _is_particle(words[0]) or _is_particle(words[-1]) or words[-1].casefold() in _SERIES_WORDS:
         return None
     if all(w.casefold().strip(".") in _NOT_PEOPLE for w in words):
         return None
@@ -242,6 +243,8 @@ def _as_stated_name(part: str) -> str | None:
         words.pop(0)
     if len(words) == 1 < given:
         return None  # what a role leaves ("Trial Attorney", "NOC Admin") is no name
+    if len(words) > 1 and words[-1].casefold() in _SERIES_WORDS:
+        return None  # a column's name, "By Citadel Financial Tips"
     month_names = _MONTH_NAMES if len(words) > 1 else frozenset()  # "Tom May", never "May" alone
     if len(words) > 6 or any(
         w.casefold().strip(".") in (_COMPANY_WORDS | _NOT_NAME_WORDS) - month_names for w in words
@@ -299,6 +302,9 @@ _ROLE_INSIDE = ("admin", "webmaster", "editor", "moderator")
 _MONTH_NAMES = _wordset("april may june august")
 _INITIALS_AVATAR = re.compile(r"[A-Z]{2}")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+# Last words of a column's or a series' name ("Citadel Financial Tips", "Expert Insights"): what the site
+# publishes under that credit, not who wrote it. ("Blog" is not one: "Paycom Blog" credits its writers.)
+_SERIES_WORDS = _wordset("tips insights advice updates resources guides")
 _ORGANISATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "LocalBusiness", "Brand"})
 
 

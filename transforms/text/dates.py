@@ -14,7 +14,9 @@ invented: a day the page does not state as its publication (htmldate's January 1
 a modification date) is dropped, and a page with nothing better is dated by its ingest time. A page day
 its URL repeats is surer; one its URL contradicts, less sure. What the reader sees counts: a day only the
 markup (or the comments) states gives way to a dateline under the headline, and a day the page shows only
-as its last update is less sure.
+as its last update is less sure. A day that nothing vouches for (not stated as the publication in the
+markup, not shown anywhere on the page, not in the URL: a link's or a script's date) is no evidence, nor is a
+day shown only above the headline (a masthead's "today") when the byline under it gives another.
 
 Text is the weakest source: news mentions the dates of the events it reports, which precede publication,
 so among dates mentioned in passing the most recent one is the best guess, unless a dateline at the very
@@ -123,7 +125,10 @@ _URL_PATTERNS = (
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})([-_])(?P<m>\d{2})\2(?P<d>\d{2})(?!\d)"),
     # 20251220
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?!\d)"),
+    # /29-10-2021 (day first, as European sites write it); taken only when it cannot be read month first
+    re.compile(r"(?<![\d.])(?P<d>\d{2})([-_.])(?P<m>\d{2})\2(?P<y>(?:19|20)\d{2})(?![\d.])"),
 )
+_DAY_FIRST_URL = _URL_PATTERNS[-1]
 
 _ISO_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_BASIC_DATE = re.compile(r"\d{8}")
@@ -251,6 +256,8 @@ def url_date(url: str | None, reference: dt.date) -> DateEvidence | None:
             month = _MONTHS.get(groups["mon"].lower()) if groups.get("mon") else int(groups["m"])
             if month is None:
                 continue
+            if pattern is _DAY_FIRST_URL and int(groups["d"]) <= 12 and int(groups["d"]) != month:
+                continue  # 03-04-2021: March 4th or April 3rd
             day = _make_date(int(groups["y"]), month, int(groups["d"]))
             if day is not None and _in_range(day, reference):
                 detail = match.group(0)
@@ -412,16 +419,27 @@ def html_date(
 
     Given the page's `html`, what the page shows its reader counts too: a day the page does not state as
     its publication is dropped (`weak_htmldate_pick`), and a day labelled as the publication in the page's
-    text ("Published March 9, 2026") wins over one found only in its markup (`labelled_date`).
+    text ("Published March 9, 2026") wins over one found only in its markup (`labelled_date`), as does one
+    labelled as the original publication over any other. A day shown only above the headline gives way to
+    the byline's under it; an ambiguous "10/12/2023" takes the reading the markup states in ISO form; a day
+    htmldate found that nothing vouches for (`published_in_markup`, `shown_anywhere`, the URL) is dropped; and
+    with nothing else, a day written right above the headline is taken (`kicker_dateline`).
     """
     if html is None:
         return _markup_date(htmldate_value, structured, url, reference, html, None)
     text = visible_text(html)
     found = _markup_date(htmldate_value, structured, url, reference, html, text)
     labelled = labelled_date(text, reference)
-    if labelled is not None and (found is None or not states_day(text, evidence_day(found))):
+    if labelled is not None and (
+        found is None or is_original_label(labelled) or not states_day(text, evidence_day(found))
+    ):
         found = labelled
-    if found is not None and states_day(_main_text(html, text), evidence_day(found)):
+    if found is not None and _shown_only_above_headline(html, text, evidence_day(found)):
+        # A masthead's "today" or a navigation date: the byline under the headline is the page's own day.
+        under = heading_dateline(html, reference)
+        if under is not None and evidence_day(under) != evidence_day(found):
+            return under
+    if found is not None and _shows_own(_main_text(html, text), _day_written(evidence_day(found))):
         if found.confidence < HTML_AGREED_CONFIDENCE and _shown_only_as_update(text, evidence_day(found)):
             # htmldate's pick is the page's last edit ("Updated March 9, 2026"): right on about half the pages.
             return replace(found, confidence=min(found.confidence, HTML_UPDATE_CONFIDENCE))
@@ -429,9 +447,18 @@ def html_date(
     # The day is in the markup only: a dateline under the headline, where the page shows its reader the
     # day, is the better witness; without one the markup's day stands, and htmldate's pick alone is less sure.
     shown = heading_dateline(html, reference)
-    if shown is not None or found is None:
+    if shown is not None:
         return shown
+    if found is None:
+        return kicker_dateline(html, text, reference)
     if found.confidence < HTML_AGREED_CONFIDENCE:
+        day = evidence_day(found)
+        from_url = url_date(url, reference)
+        vouched = published_in_markup(html, day) or (from_url is not None and evidence_day(from_url) == day)
+        if not vouched and not shown_anywhere(text, day):
+            # htmldate read the day from a link, an image path, a script or a form: nothing says it is this
+            # page's publication.
+            return kicker_dateline(html, text, reference)
         return replace(found, confidence=min(found.confidence, HTML_HIDDEN_CONFIDENCE))
     return found
 
@@ -449,10 +476,17 @@ def _markup_date(
     if picked is not None and _slug_day(url, evidence_day(picked)) and url_date(url, reference) is None:
         picked = None
     stated = [e for e in (parse_iso(v, reference, "html", HTML_STRUCTURED_CONFIDENCE) for v in structured) if e]
+    if picked is not None and html is not None:
+        picked = _unswapped(picked, html)
     if picked is not None and html is not None and text is not None and weak_htmldate_pick(picked, html, text):
         # htmldate found nothing better than an invented or modification day: a `datePublished` beside it
         # counts only when the page shows that day too.
         picked, stated = None, [e for e in stated if states_day(text, evidence_day(e))]
+    if picked is None and not stated and html is not None and text is not None:
+        # No pick: a publication day a meta tag states (in either attribute order) and the page shows.
+        for day in meta_published_days(html, reference):
+            if states_day(text, day):
+                return DateEvidence(_midnight(day), "html", HTML_CONFIDENCE, detail=f"meta published {day}")
     if not stated:
         return _with_local_day(picked, stated) if picked is not None else None
     first = stated[0]
@@ -487,19 +521,22 @@ def _markup_date(
 _INVISIBLE = re.compile(r"<(script|style|noscript|template|svg)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 # Month names of the languages newsbeam's evaluation pages are written in (English, German, French).
-_MONTH_NAMES = (
-    ("January", "Januar", "janvier"),
-    ("February", "Februar", "février"),
-    ("March", "März", "mars"),
-    ("April", "April", "avril"),
-    ("May", "Mai", "mai"),
-    ("June", "Juni", "juin"),
-    ("July", "Juli", "juillet"),
-    ("August", "August", "août"),
-    ("September", "September", "septembre"),
-    ("October", "Oktober", "octobre"),
-    ("November", "November", "novembre"),
-    ("December", "Dezember", "décembre"),
+_MONTH_NAMES = tuple(
+    tuple(line.split())
+    for line in """
+    January Januar janvier
+    February Februar février
+    March März mars
+    April April avril
+    May Mai mai
+    June Juni juin
+    July Juli juillet
+    August August août
+    September September septembre
+    October Oktober octobre
+    November November novembre
+    December Dezember décembre
+    """.strip().splitlines()
 )
 _MODIFIED_KEYS = (
     "article:modified_time|dateModified|og:updated_time|last-modified|modified|updated_time|dcterms\\.modified"
@@ -511,6 +548,61 @@ _PUBLISHED_KEYS = (
 _STATEMENT = r"""["'](?:{keys})["']\s*(?::|\s[^<>]*?\b(?:content|datetime)\s*=)\s*["']?(\d{{4}}-\d{{2}}-\d{{2}})"""
 _MODIFIED_STATEMENT = re.compile(_STATEMENT.format(keys=_MODIFIED_KEYS), re.IGNORECASE)
 _PUBLISHED_STATEMENT = re.compile(_STATEMENT.format(keys=_PUBLISHED_KEYS), re.IGNORECASE)
+# The same statement with its value first: <meta content="2024-10-08T00:00:00-04:00" property="og:published_time">
+_PUBLISHED_VALUE_FIRST = re.compile(
+    r"""\bcontent\s*=\s*["'](\d{4}-\d{2}-\d{2})[^"'<>]*["']"""
+    rf"""\s+(?:property|name|itemprop)\s*=\s*["'](?:{_PUBLISHED_KEYS})["']""",
+    re.IGNORECASE,
+)
+# Where markup states a publication: a publication key (meta tag, JSON-LD or another JSON blob) or a <time>.
+_PUBLISHED_KEY = re.compile(
+    r"""["'](?:article:published_time|datePublished|dateCreated|pubdate|publish[-_]?date"""
+    r"""|published(?:[-_]?(?:at|date|time|on))?|createdAt|created[-_]at|firstPublished\w*|dc\.date(?:\.issued)?"""
+    r"""|dcterms\.(?:created|issued|date)|sailthru\.date|parsely-pub-date|og:published_time|w-published-date"""
+    r"""|date)["']"""
+    r"""|<time\b""",
+    re.IGNORECASE,
+)
+_STATEMENT_REACH = 90  # characters after a key where its value stands
+
+
+def published_in_markup(html: str, day: dt.date) -> bool:
+    """Whether the page's markup states `day` as its publication: a value right after a publication key or
+    in a `<time>` element, written in ISO or another common form ("Thu, 09/25/2025 - 11:38", "Jan 17, 2025")."""
+    iso = day.isoformat()
+    written = _day_written(day)
+    for match in _PUBLISHED_KEY.finditer(html):
+        window = html[match.end() : match.end() + _STATEMENT_REACH]
+        if iso in window or written.search(window):
+            return True
+    return False
+
+
+def meta_published_days(html: str, reference: dt.date) -> list[dt.date]:
+    """The days the page's meta tags state as its publication, in document order."""
+    found: list[dt.date] = []
+    for pattern in (_PUBLISHED_STATEMENT, _PUBLISHED_VALUE_FIRST):
+        for match in pattern.finditer(html):
+            try:
+                day = dt.date.fromisoformat(match.group(1))
+            except ValueError:
+                continue
+            if _in_range(day, reference) and day not in found:
+                found.append(day)
+    return found
+
+
+def _unswapped(picked: DateEvidence, html: str) -> DateEvidence:
+    """htmldate's day with day and month swapped back, when the page writes it ambiguously ("10/12/2023")
+    and its markup states the other reading, in ISO form, as the publication."""
+    day = evidence_day(picked)
+    if day.day > 12 or day.day == day.month or day.isoformat() in html:
+        return picked
+    swapped = dt.date(day.year, day.day, day.month)
+    if swapped.isoformat() not in html or not published_in_markup(html, swapped):
+        return picked
+    detail = f"{swapped} (the markup's reading of {day})"
+    return DateEvidence(_midnight(swapped), "html", picked.confidence, detail=detail)
 
 
 def visible_text(html: str) -> str:
@@ -542,6 +634,26 @@ def states_day(text: str, day: dt.date) -> bool:
     return _day_written(day).search(text) is not None
 
 
+def shown_anywhere(text: str, day: dt.date) -> bool:
+    """Whether the page's text shows `day` in any language as its own: as `states_day` finds it, or loosely,
+    its day number a few characters before its year ("15 августа 2016") or its year, month and day in that
+    order ("2016年8月15日"). A day shown only as a reader's ("ijsbol commented Dec 18, 2025") does not count."""
+    d, m, y = day.day, day.month, day.year
+    loose = re.compile(rf"(?<!\d)0?{d}(?!\d)\D{{1,16}}{y}(?!\d)|(?<!\d){y}\D{{1,4}}0?{m}\D{{1,4}}0?{d}(?!\d)")
+    return _shows_own(text, _day_written(day)) or _shows_own(text, loose)
+
+
+def _shows_own(text: str, written: re.Pattern[str]) -> bool:
+    """Whether `text` holds a match of `written` (a day as pages write it) other than as a reader's comment."""
+    return any(not _COMMENT_LABEL.search(text[max(0, m.start() - 30) : m.start()]) for m in written.finditer(text))
+
+
+# A comment's or reply's byline right before a day: "ijsbol commented Dec 18, 2025", "Anna schrieb am 3. Mai".
+_COMMENT_LABEL = re.compile(
+    r"\b(?:commented|replied|wrote|says|antwortete|schrieb|kommentierte)\b[^.!?\d]{0,12}$", re.IGNORECASE
+)
+
+
 def weak_htmldate_pick(picked: DateEvidence, html: str, text: str) -> bool:
     """Whether htmldate's pick is a day the page (`html`, its `visible_text`) does not state as its
     publication.
@@ -570,6 +682,11 @@ _LABEL_REACH = 40
 HTML_LABELLED_CONFIDENCE = 0.8
 
 
+def is_original_label(evidence: DateEvidence) -> bool:
+    """Whether a `labelled_date` says outright that it is the original publication ("originally published")."""
+    return evidence.detail[:10].lower() == "originally"
+
+
 def labelled_date(text: str, reference: dt.date) -> DateEvidence | None:
     """The first day with its year written right after a publication label in the page's text."""
     for match in _PUBLISHED_LABEL.finditer(text):
@@ -583,10 +700,12 @@ def labelled_date(text: str, reference: dt.date) -> DateEvidence | None:
 
 # ---- the dateline under the headline -----------------------------------------------------------------------
 
-HTML_HEADING_CONFIDENCE = 0.75  # a dateline right under the page's <h1>: right on 35 of 44 pages
+HTML_HEADING_CONFIDENCE = 0.75  # a dateline right under (or above) the page's <h1>: right on 38 of 45 pages
 HTML_UPDATE_CONFIDENCE = 0.5  # htmldate's pick alone, shown only as an update: 15 of 27 right
-HTML_HIDDEN_CONFIDENCE = 0.7  # htmldate's pick alone, a day the page's text never shows: 79 of 120 right
+HTML_HIDDEN_CONFIDENCE = 0.7  # htmldate's pick alone, a day the page's text never shows: 73 of 103 right
 _HEADING_REACH = 300  # visible characters after the </h1> that count as its byline area
+_KICKER_REACH = 60  # visible characters before the headline where a dateline may stand above it
+_LISTED_DAYS = 3  # different days in that area that make it a list of posts rather than a byline
 _MONTH_WORDS = {
     name: number
     for number, names in enumerate(
@@ -624,11 +743,14 @@ _BYLINE_DAY = re.compile(
 # A dateline labelled as a later edit ("Updated", "Aktualisiert am", "Stand:", "mis à jour le") is no
 # publication date.
 _UPDATE_LABEL = re.compile(
-    r"(?:updated|aktualisiert|stand|mis\s+à\s+jour|actualizado)\W*(?:on|am|le|el)?\W*$", re.IGNORECASE
+    r"(?:updated|aktualisiert|stand|mis\s+à\s+jour|actualizado|last\s+(?:active|edited|modified|reviewed)"
+    r"|reviewed|revised)\W*(?:on|am|le|el)?\W*$",
+    re.IGNORECASE,
 )
 # The same label where more words may stand between it and the day ("Zuletzt geändert am", "Last updated on").
 _UPDATE_BEFORE = re.compile(
-    r"(?:updated|aktualisiert|stand|mis\s+à\s+jour|actualizado|modified|geändert)\W*(?:\w+\W+)?(?:on|am|le|el)?\W*$",
+    r"(?:updated|aktualisiert|stand|mis\s+à\s+jour|actualizado|modified|geändert|edited|active|reviewed|revised)"
+    r"\W*(?:\w+\W+)?(?:on|am|le|el)?\W*$",
     re.IGNORECASE,
 )
 _H1_END = re.compile(r"</h1\s*>", re.IGNORECASE)
@@ -660,12 +782,60 @@ def _shown_only_as_update(text: str, day: dt.date) -> bool:
     return bool(shown) and all(_UPDATE_BEFORE.search(text[max(0, at - 30) : at]) for at in shown)
 
 
+def _headline_at(html: str, text: str) -> int:
+    """Where the page's first headline (`<h1>`) starts in its `visible_text`, or -1."""
+    end = _H1_END.search(html)
+    if end is None:
+        return -1
+    start = html.rfind("<h1", 0, end.start())
+    headline = visible_text(html[start : end.end()]) if start >= 0 else ""
+    return text.find(headline) if headline else -1
+
+
+def _shown_only_above_headline(html: str, text: str, day: dt.date) -> bool:
+    """Whether the page's text (`visible_text(html)`) shows `day`, but only above its first headline."""
+    written = _day_written(day)
+    first = written.search(text)
+    if first is None:
+        return False
+    at = _headline_at(html, text)
+    return at > first.start() and written.search(text, at) is None
+
+
+def _byline_day(match: re.Match[str], reference: dt.date) -> dt.date | None:
+    """The day a `_BYLINE_DAY` match writes, if it is a real day in range."""
+    groups = match.groupdict()
+    key = next(k for k in "1234" if groups.get("y" + k))
+    month_text = groups["m" + key]
+    month = int(month_text) if month_text.isdigit() else _MONTH_WORDS[month_text.lower()]
+    day = _make_date(int(groups["y" + key]), month, int(groups["d" + key]))
+    return day if day is not None and _in_range(day, reference) else None
+
+
+def kicker_dateline(html: str, text: str, reference: dt.date) -> DateEvidence | None:
+    """A day with its year written right above the page's headline, where some pages put it instead of
+    under it ("Back to all articles February 4, 2025 - 11 minutes" and then the `<h1>`); not an update's."""
+    at = _headline_at(html, text)
+    if at <= 0:
+        return None
+    area = text[max(0, at - _KICKER_REACH) : at]
+    matches = list(_BYLINE_DAY.finditer(area))
+    if not matches or _UPDATE_LABEL.search(area[max(0, matches[-1].start() - 25) : matches[-1].start()]):
+        return None
+    day = _byline_day(matches[-1], reference)
+    if day is None:
+        return None
+    detail = f"above the headline: {' '.join(matches[-1].group(0).split())}"
+    return DateEvidence(_midnight(day), "html", HTML_HEADING_CONFIDENCE, has_time=False, detail=detail)
+
+
 def heading_dateline(html: str, reference: dt.date) -> DateEvidence | None:
     """The first day with its year in the byline area under the page's first headline (`<h1>`).
 
     Many pages, German ones especially, show the day only there ("Von Anna Muster 12.03.2021"); their
     markup then holds another day (a modification, a teaser's) or none. A day labelled as an update is not
-    taken, nor one in the comments. Dates in the headline itself are part of the title, not its dateline.
+    taken, nor one in the comments or after a reader's byline ("… commented"). Dates in the headline itself
+    are part of the title, not its dateline.
     """
     end = _H1_END.search(html)
     if end is None:
@@ -673,14 +843,15 @@ def heading_dateline(html: str, reference: dt.date) -> DateEvidence | None:
     comments = _COMMENTS_START.search(html, end.end())
     area = visible_text(html[end.end() : comments.start() if comments else len(html)])[:_HEADING_REACH]
     match = _BYLINE_DAY.search(area)
-    if match is None or _UPDATE_LABEL.search(area[max(0, match.start() - 25) : match.start()]):
+    if match is None:
         return None
-    groups = match.groupdict()
-    key = next(k for k in "1234" if groups.get("y" + k))
-    month_text = groups["m" + key]
-    month = int(month_text) if month_text.isdigit() else _MONTH_WORDS[month_text.lower()]
-    day = _make_date(int(groups["y" + key]), month, int(groups["d" + key]))
-    if day is None or not _in_range(day, reference):
+    if len({" ".join(m.group(0).split()) for m in _BYLINE_DAY.finditer(area)}) >= _LISTED_DAYS:
+        return None  # several posts' days: a blog's home page or an archive, not one page's dateline
+    before = area[max(0, match.start() - 30) : match.start()]
+    if _UPDATE_LABEL.search(before[-25:]) or _COMMENT_LABEL.search(before):
+        return None
+    day = _byline_day(match, reference)
+    if day is None:
         return None
     detail = f"under the headline: {' '.join(match.group(0).split())}"
     return DateEvidence(_midnight(day), "html", HTML_HEADING_CONFIDENCE, has_time=False, detail=detail)

@@ -3,12 +3,14 @@ else (product, service or pricing page, forum thread, listing, collection, docum
 
 A page carries its own evidence: what it says it is (schema.org `@type`, `og:type`, `article:*` meta tags),
 the shape of its URL (a date and a long slug against `/products/`, `/docs/`, `/forum/`...), a stated date
-and author, the structure of its main text (paragraphs of prose against short lines, prices, questions) and
-of the whole page (link density, forms, code blocks, repeated `<article>` teasers). `features` turns these
-into a few dozen named numbers; a multinomial logistic regression over the page types of the WCXB dev set
-(`data/pagekind.json`, trained by `bench/train_pagekind.py` with cross-validation) weighs them. The model
-is small enough to read: each weight belongs to a named feature, and a decision's evidence names the
-features that pushed it most.
+and author, the structure of its main text (paragraphs of prose against short lines, prices, questions), of the
+whole page (link density, forms, code blocks, repeated `<article>` teasers, menus and sidebars, links to the
+next page) and of its template (class names of product cards, prices, carts, tables of contents,
+pagination), and its host ("docs.", "forums.", "shop."). A page without a URL (read from a file) has no URL
+evidence, for or against. `features` turns these into about a hundred named numbers; a multinomial logistic
+regression over the page types of the WCXB dev set (`data/pagekind.json`, trained by
+`bench/train_pagekind.py` with cross-validation) weighs them. The model is small enough to read: each
+weight belongs to a named feature, and a decision's evidence names the features that pushed it most.
 
 Error pages ("We'll be right back", "Page not found" served with status 200) are told by a rule, not the
 model: an error title or heading over a very short text.
@@ -65,6 +67,8 @@ _SCHEMA_GROUPS: dict[str, frozenset[str]] = {
     "list": _names("CollectionPage ItemList SearchResultsPage OfferCatalog ProfilePage Blog"),
 }
 
+_ARTICLE_TYPES = _SCHEMA_GROUPS["article"] | _SCHEMA_GROUPS["tech"]
+
 _URL_WORDS: dict[str, frozenset[str]] = {
     "news": _names(
         "news blog blogs article articles story stories post posts insights magazine opinion opinions "
@@ -90,6 +94,37 @@ _URL_WORDS: dict[str, frozenset[str]] = {
     ),
 }
 
+# Labels of the host that name a kind of site ("docs.stripe.com", "forums.raspberrypi.com", "shop.x.com").
+_HOST_WORDS: dict[str, frozenset[str]] = {
+    "docs": _names("docs doc developer developers dev wiki learn help support kb api manual guides guide reference"),
+    "forum": _names("forum forums bbs discuss discussion community communities boards board talk"),
+    "shop": _names("shop store buy"),
+    "news": _names("news blog blogs"),
+}
+# schema.org WebPage subtypes that say what a page is for, none of them an article.
+_WEB_PAGE_SUBTYPES = _names(
+    "AboutPage ContactPage CheckoutPage ItemPage MedicalWebPage SearchResultsPage RealEstateListing"
+)
+_ORGANISATIONS = _names("Organization Corporation LocalBusiness")
+# Parts of `class` attributes that name what a template's blocks hold, counted over the whole page.
+_CLASS_PARTS: dict[str, tuple[str, ...]] = {
+    "product": ("product",),
+    "price": ("price",),
+    "card": ("card", "tile", "teaser"),
+    "post": ("post", "message", "reply"),
+    "comment": ("comment",),
+    "table of contents": ("toc", "sidebar", "sidenav", "side-nav"),
+    "byline": ("byline", "author"),
+    "cart": ("cart", "basket"),
+    "testimonial": ("testimonial", "review"),
+    "pagination": ("pagination", "pager"),
+}
+_CLASSES = etree.XPath(".//@class", smart_strings=False)
+_TEL_LINKS = etree.XPath("count(.//a[starts-with(@href, 'tel:')])")
+_IN_ARTICLE = etree.XPath("count(.//article//h1)")
+_TIME_IN_ARTICLE = etree.XPath("count(.//article//time)")
+# A link to the next or previous page of a series: documentation chapters, listings' pages.
+_PREVIOUS_NEXT = re.compile(r"^(?:next|previous|prev|« previous|next »|older posts|newer posts)\b", re.IGNORECASE)
 _DATE_IN_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/|$)|(?:19|20)\d\d-[01]\d-[0-3]\d|/(?:19|20)\d{6}/")
 _SPLIT_WORDS = re.compile(r"[-_]+")
 _NUMERIC = re.compile(r"^[\d.]+$|^[a-z]*\d{5,}[a-z]*$")
@@ -113,23 +148,14 @@ _FORUM_MARKS = (
     "registered user",
     "reputation",
 )
-# Element counts by compiled XPath: libxml2 walks the tree in C, no Python object per element.
+# Element counts that need a condition, by compiled XPath: libxml2 walks the tree in C. Plain tags are
+# counted in one walk of the tree (`_tree_features`).
 _COUNTS = {
     name: etree.XPath(f"count({path})")
     for name, path in {
         "a": ".//a[@href]",
-        "p": ".//p",
-        "li": ".//li",
         "inputs": ".//input[not(@type='hidden')]|.//textarea",
-        "button": ".//button",
-        "code": ".//pre|.//code",
-        "table": ".//table",
-        "article": ".//article",
-        "time": ".//time",
-        "headings": ".//h2|.//h3|.//h4",
         "linked headings": ".//h2[.//a]|.//h3[.//a]|.//h4[.//a]",
-        "img": ".//img",
-        "option": ".//option",
     }.items()
 }
 # Words and phrases that mark a kind of page, counted in the main text (article, docs) or the whole page
@@ -195,10 +221,6 @@ _LEXICON: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         ),
     ),
 }
-_MONTHS = _names(
-    "jan feb mar apr jun jul aug sep sept oct nov dec january february march april may june july "
-    "august september october november december"
-)
 _WE = _names("we our us")
 _YOU = _names("you your")
 _TITLE_ARTICLE = re.compile(
@@ -282,11 +304,46 @@ FEATURES: tuple[str, ...] = (
     "you/your per 100 words",
     "title words",
     "title article words",
-    "month names per 100 page words",
     "read more links (log)",
     "URL slug of 4+ hyphenated words",
     "title is a bare name",
     "forum post marks (log)",
+    "host docs word",
+    "host forum word",
+    "host shop word",
+    "host news word",
+    "schema web page subtype",
+    "schema web page, no article type",
+    "schema organization type",
+    "schema article states author",
+    "tel links (log)",
+    "nav elements (log)",
+    "aside elements (log)",
+    "forms (log)",
+    "selects (log)",
+    "definition lists (log)",
+    "blockquotes (log)",
+    "h1 in article (log)",
+    "time in article (log)",
+    "class product (log)",
+    "class price (log)",
+    "class card (log)",
+    "class post (log)",
+    "class comment (log)",
+    "class table of contents (log)",
+    "class byline (log)",
+    "class cart (log)",
+    "class testimonial (log)",
+    "class pagination (log)",
+    "most repeated class (log)",
+    "previous/next links",
+    "title-case short line share",
+    "words per line (log)",
+    "long paragraphs (log)",
+    "URL slug length",
+    "og:type stated",
+    "meta author",
+    "markup bylines (log)",
 )
 
 
@@ -307,12 +364,18 @@ def _schema_flags(types: list[str]) -> dict[str, float]:
 
 
 def _url_features(url: str | None) -> dict[str, float]:
-    parts = urlsplit(url or "")
+    """The URL's evidence; none when the page came without a URL (a file): that is no site root."""
+    if not url:
+        return {}
+    parts = urlsplit(url)
     path = parts.path or "/"
     segments = [s for s in path.lower().split("/") if s]
-    last = re.sub(r"\.(?:s?html?|php|aspx?|jsp)$", "", segments[-1]) if segments else ""
+    slug = segments[-1] if segments else ""
+    last = re.sub(r"\.(?:s?html?|php|aspx?|jsp)$", "", slug)
     words = {w for s in segments for w in (s, *_SPLIT_WORDS.split(s))}
+    host_labels = set((parts.hostname or "").split(".")[:-1])
     values = {
+        "URL slug length": min(len(slug), 100) / 25,
         "date in URL": float(bool(_DATE_IN_PATH.search(path))),
         "URL slug words": min(len([w for w in _SPLIT_WORDS.split(last) if w and not w.isdigit()]), 15) / 5,
         "URL path depth": min(len(segments), 8) / 4,
@@ -323,6 +386,8 @@ def _url_features(url: str | None) -> dict[str, float]:
     }
     for group, names in _URL_WORDS.items():
         values[f"URL {group} word"] = float(bool(words & names))
+    for group, names in _HOST_WORDS.items():
+        values[f"host {group} word"] = float(bool(host_labels & names))
     return values
 
 
@@ -361,6 +426,10 @@ def _text_features(text: str) -> dict[str, float]:
         "docs words per 100 words": min(_lexicon("docs", lower, tokens) * per_100, 10),
         "we/our per 100 words": min(sum(tokens[w] for w in _WE) * per_100, 10),
         "you/your per 100 words": min(sum(tokens[w] for w in _YOU) * per_100, 10),
+        # Menus and product grids leave short capitalised lines ("Our Services", "Shop All").
+        "title-case short line share": sum(c <= 8 and s.istitle() for c, s in zip(counts, lines, strict=True)) / n,
+        "words per line (log)": math.log1p(words / n),
+        "long paragraphs (log)": math.log1p(sum(1 for c in counts if c >= 40)),
     }
 
 
@@ -371,34 +440,60 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
     def count(name: str) -> float:
         return float(_COUNTS[name](root))
 
+    tags = Counter(element.tag for element in root.iter())
+    tags[root.tag] -= 1  # descendants only
+
+    def tag(*names: str) -> float:
+        return float(sum(tags[name] for name in names))
+
     words = root.xpath("string(.)").split()
     page_words = max(len(words), 1)
-    link_words = len(" ".join(_LINK_TEXT(root)).split())
-    lower, tokens, n = _words(" ".join(words[:PAGE_WORDS]))
+    link_texts = _LINK_TEXT(root)
+    link_words = len(" ".join(link_texts).split())
+    head = " ".join(words[:PAGE_WORDS])
+    lower, tokens, n = _words(head)
     per_100 = 100 / max(n, 1)
+    classes = [value.lower() for value in _CLASSES(root)]
+    all_classes = "\n".join(classes)
+    repeats = Counter(classes).most_common(1)
 
-    paragraphs = count("p")
-    headings = count("headings")
-    return {
+    paragraphs = tag("p")
+    headings = tag("h2", "h3", "h4")
+    articles = tag("article")
+    values = {
+        "tel links (log)": math.log1p(float(_TEL_LINKS(root))),
+        "nav elements (log)": math.log1p(tag("nav")),
+        "aside elements (log)": math.log1p(tag("aside")),
+        "forms (log)": math.log1p(tag("form")),
+        "selects (log)": math.log1p(tag("select")),
+        "definition lists (log)": math.log1p(tag("dl")),
+        "blockquotes (log)": math.log1p(tag("blockquote")),
+        "h1 in article (log)": math.log1p(float(_IN_ARTICLE(root))) if articles else 0.0,
+        "time in article (log)": math.log1p(float(_TIME_IN_ARTICLE(root))) if articles else 0.0,
+        "most repeated class (log)": math.log1p(repeats[0][1]) if repeats else 0.0,
+        "previous/next links": float(min(sum(1 for t in link_texts if _PREVIOUS_NEXT.match(t.strip())), 5)),
+    }
+    for name, parts in _CLASS_PARTS.items():
+        values[f"class {name} (log)"] = math.log1p(sum(map(all_classes.count, parts)))
+    return values | {
         "page link density": min(link_words / page_words, 1.0),
         "links per 100 words (log)": math.log1p(count("a") * 100 / page_words),
         "main text share of page": min(main_words / page_words, 1.0),
         "paragraphs (log)": math.log1p(paragraphs),
-        "list items per paragraph (log)": math.log1p(count("li") / (paragraphs + 1)),
+        "list items per paragraph (log)": math.log1p(tag("li") / (paragraphs + 1)),
         "form inputs (log)": math.log1p(count("inputs")),
-        "buttons (log)": math.log1p(count("button")),
-        "code blocks (log)": math.log1p(count("code")),
-        "tables (log)": math.log1p(count("table")),
-        "article elements (log)": math.log1p(count("article")),
-        "time elements (log)": math.log1p(count("time")),
+        "buttons (log)": math.log1p(tag("button")),
+        "code blocks (log)": math.log1p(tag("pre", "code")),
+        "tables (log)": math.log1p(tag("table")),
+        "article elements (log)": math.log1p(articles),
+        "time elements (log)": math.log1p(tag("time")),
         "h2-h4 headings (log)": math.log1p(headings),
-        "images (log)": math.log1p(count("img")),
-        "select options (log)": math.log1p(count("option")),
+        "images (log)": math.log1p(tag("img")),
+        "select options (log)": math.log1p(tag("option")),
         "linked heading share": count("linked headings") / (headings + 1),
         "forum words per 100 page words": min(_lexicon("forum", lower, tokens) * per_100, 10),
         "commerce words per 100 page words": min(_lexicon("commerce", lower, tokens) * per_100, 10),
         "service words per 100 page words": min(_lexicon("service", lower, tokens) * per_100, 10),
-        "month names per 100 page words": min(sum(tokens[w] for w in _MONTHS) * per_100, 10),
         "read more links (log)": math.log1p(lower.count("read more") + lower.count("continue reading")),
         "forum post marks (log)": math.log1p(sum(map(lower.count, _FORUM_MARKS))),
     }
@@ -407,6 +502,7 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
 def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], url: str | None) -> dict[str, float]:
     """The page's evidence as named numbers (`FEATURES`), each roughly within 0..5."""
     schema = _schema_flags(facts.types)
+    types = set(facts.types)
     og_type = (facts.first_meta("og:type") or doc.get("pagetype") or "").strip().lower()
     text = doc.get("text") or ""
     title = doc.get("title") or facts.title_tag or ""
@@ -419,6 +515,13 @@ def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], ur
         "schema forum posting type": schema["forum"],
         "schema collection/list type": schema["list"],
         "schema breadcrumb": float("BreadcrumbList" in facts.types),
+        "schema web page subtype": float(bool(types & _WEB_PAGE_SUBTYPES)),
+        "schema web page, no article type": float("WebPage" in types and not types & _ARTICLE_TYPES),
+        "schema organization type": float(bool(types & _ORGANISATIONS)),
+        "schema article states author": float(any("author" in obj for obj in facts.objects_of(*_ARTICLE_TYPES))),
+        "og:type stated": float(bool(og_type)),
+        "meta author": float(bool(facts.first_meta("author", "article:author"))),
+        "markup bylines (log)": math.log1p(len(facts.bylines)),
         "schema states datePublished": float(any("datePublished" in obj for obj in facts.jsonld)),
         "og:type article": float(og_type in ("article", "blog", "news", "newsarticle")),
         "og:type product": float(og_type.startswith(("product", "og:product"))),
