@@ -103,7 +103,7 @@ def stage_costs(inputs: list[Path], n: int = 300) -> dict[str, float]:
     code = f"""
 import datetime as dt, json, sys, time
 import trafilatura
-from transforms.dedupe import entry_for
+from transforms.text.duplicates import entry_for
 from schemas.document import RunContext
 from transforms.extract import extract_html, trafilatura_options
 from transforms.tag import Taggers, build_article

@@ -165,9 +165,7 @@ def web_replies(tmp: Path) -> list[list[str]]:
         links = [(label, server.add(path, reply)) for path, (label, reply) in classes.items()]
         links += [("file:// link", "file:///etc/passwd"), ("ftp:// link", "ftp://127.0.0.1/x")]
         links += [("private-address link", u) for u in private]
-        feed = server.add(
-            "/feed.xml", static(bad.rss([(label, url) for label, url in links]), "application/rss+xml")
-        )
+        feed = server.add("/feed.xml", static(bad.rss([(label, url) for label, url in links]), "application/rss+xml"))
         sources = [
             (
                 "billion-laughs feed",

@@ -343,7 +343,7 @@ def stage_run(out: Path, run_id: str, first: int, n: int) -> tuple[float, float]
         )
         result = articles | "Dedupe" >> Dedupe(str(out), run_id)
         written = result.unique | "Write" >> WritePartitions(str(out), run_id)
-        _ = {"rows": result.index_rows, "after": written} | "WriteIndex" >> WriteIndex(str(out))
+        _ = result.index_rows | "WriteIndex" >> WriteIndex(str(out), after=written)
     return time.monotonic() - wall, time.process_time() - cpu
 
 

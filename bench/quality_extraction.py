@@ -11,16 +11,14 @@ Anchor: trafilatura 2.0 scores F1 0.958 on all 181 pages of the full set; target
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import gzip
-import json
 import re
 import statistics
 import time
 from collections import Counter
 
-from quality_util import data_dir, write_block
+from quality_util import dev_set, write_block
 
 from transforms.extract import extract_html
 
@@ -67,11 +65,8 @@ def scores(counts: list[tuple[float, float, float]]) -> tuple[float, float, floa
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show-worst", type=int, default=0, help="print the N pages with the lowest F1")
-    args = parser.parse_args()
-    root = data_dir("extraction", "scrapinghub-dev")
-    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    worst = "print the N pages with the lowest F1"
+    show_worst, root, truth = dev_set(__doc__, "--show-worst", worst, "extraction", "scrapinghub-dev")
     counts, per_page, seconds = [], [], []
     no_text = 0
     for key in sorted(truth):
@@ -95,7 +90,7 @@ def main() -> int:
         f"{no_text} page(s) without main text; median {ms:.0f} ms/page (extraction and metadata)."
     ]
     print(lines[0])
-    for f, key, pp, rr in sorted(per_page)[: args.show_worst]:
+    for f, key, pp, rr in sorted(per_page)[:show_worst]:
         print(f"  F1 {f:.3f}  P {pp:.3f}  R {rr:.3f}  {key}  {truth[key].get('url')}")
     write_block("extraction", lines)
     return 0

@@ -7,10 +7,13 @@ the repository. When it is missing the benchmarks stop with an error rather than
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -27,6 +30,16 @@ def data_dir(*parts: str) -> Path:
     if not path.exists():
         raise SystemExit(f"evaluation data not found: {path} (see ../shared/data/README.md)")
     return path
+
+
+def dev_set(doc: str | None, option: str, help: str, *parts: str) -> tuple[int, Path, dict[str, Any]]:
+    """The command line of a quality script (one `--option N`: how many cases to print) and its dev set under
+    `../shared/data/<parts>`: the number asked for, the folder and its `ground-truth.json`."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument(option, type=int, default=0, help=help)
+    shown = next(iter(vars(parser.parse_args()).values()))
+    root = data_dir(*parts)
+    return shown, root, json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
 
 
 def write_block(name: str, lines: list[str]) -> None:

@@ -1,75 +1,83 @@
-"""Assemble the batch graph from the stage transforms; nothing here knows which runner it is on."""
+"""The batch and stream graphs, assembled from the stage composites; nothing here knows which runner it is on.
+
+Both graphs are the same data flow with a different front end (files and web sources read once, or feeds
+polled in fixed windows):
+
+    read / fetch → ProcessDocuments → Dedupe → WritePartitions (articles), WriteRejected (every stage's rejects)
+    → Outcomes (one per input) → state for the next run, after the files (`AfterFiles`)
+    → Ledger (every count, from the outcomes) → WriteManifest (`_runs/<run id>.json`, per stream window)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import apache_beam as beam
+from apache_beam.transforms.window import FixedWindows
 
-from pipeline import manifest
-from pipeline.options import NewsbeamOptions
-from schemas.document import RunContext
-from transforms.clean import CleanText
-from transforms.dedupe import Dedupe, WriteIndex
-from transforms.extract import Extract
-from transforms.fetch import MarkSeen, ReadWeb
+from pipeline.manifest import Ledger, Outcomes, WriteManifest
+from pipeline.settings import DEFAULT_SETTINGS, StageSettings
+from schemas.document import DUPLICATE, WRITTEN, Outcome, RunContext
+from schemas.document import REJECTED as REJECTED_OUTCOME
+from transforms.dedupe import Dedupe, DedupeResult, StreamDedupe, WriteIndex
+from transforms.fetch import Fetch, MarkSeen, ReadWeb, WebRead
+from transforms.poll import PollFeeds, Ticks, stop_marker
+from transforms.process import ProcessDocuments
 from transforms.read import ReadLocal
-from transforms.sink import WritePartitions, WriteRejected
-from transforms.tag import DEFAULT_MIN_WORDS, TagArticles
-from transforms.text.minhash import DEFAULT_NEAR_DUPLICATE_THRESHOLD
-from transforms.text.stories import DEFAULT_STORY_THRESHOLD, DEFAULT_WINDOW_DAYS
+from transforms.sink import StampWindow, WritePartitions, WriteRejected
 from transforms.unchanged import (
     Fingerprint,
     Key,
     RecordUnchanged,
     SkipUnchanged,
     UnchangedFiles,
-    settings_key,
+    settings_key_of,
     source_file,
 )
 from transforms.web.client import FetchConfig
-from transforms.web.feeds import WebSources
+from transforms.web.feeds import SourceRef, WebSources
+
+__all__ = ["DEFAULT_SETTINGS", "StageSettings", "build_batch", "build_stream"]
 
 
-@dataclass(frozen=True)
-class StageSettings:
-    """What the tagging and dedupe stages are told, the same for a batch run and a stream; one place to add
-    a stage option instead of four."""
-
-    min_words: int = DEFAULT_MIN_WORDS
-    taxonomy: str | None = None
-    near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD
-    story_threshold: float = DEFAULT_STORY_THRESHOLD
-    story_window_days: int = DEFAULT_WINDOW_DAYS
-    keep_non_articles: bool = False  # write pages the article gate turns away (`page_kind` says what they are)
-
-    @classmethod
-    def from_options(cls, opts: NewsbeamOptions) -> StageSettings:
-        return cls(
-            min_words=opts.min_words,
-            taxonomy=opts.taxonomy,
-            near_duplicate_threshold=opts.near_duplicate_threshold,
-            story_threshold=opts.story_threshold,
-            story_window_days=opts.story_window_days,
-            keep_non_articles=opts.keep_non_articles,
-        )
-
-    def dedupe_options(self) -> dict[str, Any]:
-        """The keyword arguments of `Dedupe` and `StreamDedupe` (also recorded in the run manifest)."""
-        return {
-            "near_duplicate_threshold": self.near_duplicate_threshold,
-            "story_threshold": self.story_threshold,
-            "story_window_days": self.story_window_days,
-        }
+def _process(ctx: RunContext, settings: StageSettings) -> ProcessDocuments:
+    return ProcessDocuments(
+        ctx, taxonomy=settings.taxonomy, min_words=settings.min_words, keep_non_articles=settings.keep_non_articles
+    )
 
 
-DEFAULT_SETTINGS = StageSettings()
+class _Landed(NamedTuple):
+    written: beam.PCollection  # the article files' WrittenFiles
+    files: beam.PCollection  # every WrittenFile of the run (articles and rejected rows)
+    outcomes: beam.PCollection  # one Outcome per input
 
 
-def _count(label: str, pcoll: beam.PCollection, key: str) -> beam.PCollection:
-    return pcoll | label >> beam.Map(lambda _: (key, 1))
+def _land(
+    output: str, run_id: str, deduped: DedupeResult, duplicates: beam.PCollection, rejected: beam.PCollection
+) -> _Landed:
+    """The shared tail: write articles and rejected rows, and derive the one `Outcome` of every input."""
+    written = deduped.unique | "WritePartitions" >> WritePartitions(output, run_id)
+    rejected_files = rejected | "WriteRejected" >> WriteRejected(output, run_id)
+    files = (written, rejected_files) | "AllFiles" >> beam.Flatten()
+    outcomes = (deduped.unique, duplicates, rejected) | "Outcomes" >> Outcomes()
+    return _Landed(written, files, outcomes)
+
+
+def _web(fetched: WebRead | None, name: str) -> list[beam.PCollection]:
+    """One output of the web sources' read, when the run has web sources."""
+    return [getattr(fetched, name)] if fetched else []
+
+
+def _not_rejected(outcome: Outcome) -> Iterator[str]:
+    """The source of an input that became an article or a duplicate (`RecordUnchanged` settles those)."""
+    if outcome.kind != REJECTED_OUTCOME:
+        yield outcome.source
+
+
+def _revisit_key(duplicate: Any) -> tuple[str, Key]:
+    """A revisit record settles as a duplicate and counts towards its file's inputs (no hash to record)."""
+    return duplicate.source, Key("", source_file(duplicate.source), False)
 
 
 def build_batch(
@@ -88,107 +96,137 @@ def build_batch(
     fingerprints: Sequence[Fingerprint] = (),
     unchanged_rejects: Mapping[str, int] | None = None,
 ) -> None:
-    """Read → extract → clean → tag → dedupe → write, every stage's rejects to `_rejected/`, and a
-    manifest of the run in `_runs/<run_id>.json`. Web sources (`web`) are fetched into documents that join
-    the local ones before Extract. `unchanged_files` (not read: `transforms.unchanged.plan_reads`) count as
-    inputs and duplicates (as many as `unchanged_inputs` says each held, `unchanged_rejects` of them settled
-    rejects); `fingerprints` of the files read are recorded for the next run."""
+    """A batch run: local files (and `web` sources, fetched) → articles, rejects, state and the manifest.
+
+    Local inputs an earlier run settled are not processed again: `unchanged_files` are not even read
+    (`transforms.unchanged.plan_reads`; each counts as many inputs, and duplicates, as `unchanged_inputs`
+    says, `unchanged_rejects` of them settled rejects), and inputs read whose hash an earlier run recorded
+    skip processing (`SkipUnchanged`). `fingerprints` of the files read are recorded for the next run."""
     run_id = ctx.run_id
-    # Inputs that are duplicates as read (web archives' revisit records) count as read and as duplicates.
-    docs, read_rejected, read_duplicates = p | "ReadLocal" >> ReadLocal(inputs, run_id, max_bytes, duplicates=True)
-    # Local inputs an earlier run already made articles of are not extracted again.
-    # ... and so are those rejected for a reason these settings would give again (`settings_key`).
-    decided_by = settings_key(settings.min_words, settings.keep_non_articles, max_bytes)
-    local = docs | "SkipUnchanged" >> SkipUnchanged(output, decided_by)
-    to_extract = local.fresh
-    fetched = None
-    if web:
-        # Each fetched page and each failed source or entry is one input, like a local file.
-        fetched = p | "ReadWeb" >> ReadWeb(web, output, run_id, fetch or FetchConfig(max_bytes=max_bytes))
-        docs = (docs, fetched["documents"]) | "LocalAndWeb" >> beam.Flatten()
-        to_extract = (to_extract, fetched["documents"]) | "FreshAndWeb" >> beam.Flatten()
-        read_rejected = (read_rejected, fetched["rejected"]) | "ReadAndFetchRejects" >> beam.Flatten()
-    drafts, extract_rejected = to_extract | "Extract" >> Extract(run_id, ctx.reference_date, settings.keep_non_articles)
-    cleaned, clean_rejected = drafts | "CleanText" >> CleanText(run_id)
-    articles, tag_rejected = cleaned | "Tag" >> TagArticles(ctx, settings.taxonomy, settings.min_words)
-    deduped = articles | "Dedupe" >> Dedupe(output, run_id, **settings.dedupe_options())
-    unique = deduped.unique
+    decided_by = settings_key_of(settings, max_bytes)  # what this run's records are made under
+    read = p | "ReadLocal" >> ReadLocal(inputs, run_id, max_bytes)
+    local = read.documents | "SkipUnchanged" >> SkipUnchanged(output, decided_by, settings.reprocess)
     not_read = p | "UnchangedFiles" >> UnchangedFiles(unchanged_files, unchanged_inputs, unchanged_rejects)
-    duplicates = (deduped.duplicates, local.unchanged, not_read, read_duplicates) | "AllDuplicates" >> beam.Flatten()
+    fetched = p | "ReadWeb" >> ReadWeb(web, output, run_id, fetch or FetchConfig(max_bytes=max_bytes)) if web else None
+    # Each of these is one input of the run: a document read or fetched, or an input settled as it was read.
+    inputs_read = [read.documents, read.rejected, read.duplicates, not_read]
+    inputs_read += [*_web(fetched, "documents"), *_web(fetched, "rejected"), *_web(fetched, "skipped")]
 
-    written = unique | "WritePartitions" >> WritePartitions(output, run_id)
+    documents = (local.fresh, *_web(fetched, "documents")) | "Documents" >> beam.Flatten()
+    processed = documents | "Process" >> _process(ctx, settings)
+    deduped = processed.articles | "Dedupe" >> Dedupe(
+        output, run_id, settings=decided_by, reprocess=settings.reprocess, **settings.dedupe_options()
+    )
     rejected = (
-        read_rejected,
-        extract_rejected,
-        clean_rejected,
-        tag_rejected,
+        read.rejected,
+        *_web(fetched, "rejected"),
+        processed.rejected,
         deduped.rejected,
-    ) | "AllRejected" >> beam.Flatten()
-    rejected_written = rejected | "WriteRejected" >> WriteRejected(output, run_id)
+    ) | "Rejected" >> beam.Flatten()
+    duplicates = (
+        read.duplicates,
+        local.unchanged,
+        not_read,
+        *_web(fetched, "skipped"),
+        deduped.duplicates,
+    ) | "Duplicates" >> beam.Flatten()
+    landed = _land(output, run_id, deduped, duplicates, rejected)
 
-    counts = (
-        (
-            _count("CountDocuments", docs, manifest.INPUTS),
-            _count("CountReadRejects", read_rejected, manifest.INPUTS),
-            _count("CountReadDuplicates", read_duplicates, manifest.INPUTS),
-            _count("CountDuplicates", duplicates, manifest.DUPLICATES),
-            rejected | "KeyRejects" >> beam.Map(lambda r: (f"{manifest.REJECTED_PREFIX}{r.stage}|{r.reason}", 1)),
-            written | "CountWritten" >> beam.Map(lambda f: (manifest.WRITTEN, f.rows)),
+    # State for the next run, once the files exist: the article index, and what settled the local inputs.
+    indexed = deduped.index_rows | "WriteIndex" >> WriteIndex(output, after=landed.written)
+    keys = (local.keys, read.duplicates | "RevisitKeys" >> beam.Map(_revisit_key)) | "InputKeys" >> beam.Flatten()
+    recorded = keys | "RecordUnchanged" >> RecordUnchanged(
+        output,
+        run_id,
+        decided_by,
+        articles=landed.outcomes | "NotRejected" >> beam.FlatMap(_not_rejected),
+        rejected=rejected,
+        fingerprints=p | "Fingerprints" >> beam.Create([(path, (size, mtime)) for path, size, mtime in fingerprints]),
+        after=landed.written,
+    )
+    counts = [deduped.counts, indexed, recorded]
+    if fetched:
+        seen = landed.outcomes | "MarkSeen" >> MarkSeen(
+            output, run_id, after=landed.files, fetched=fetched.documents, settled=fetched.settled
         )
-        | "AllCounts" >> beam.Flatten()
-        | "SumCounts" >> beam.CombinePerKey(sum)
+        counts += [fetched.counts, seen]
+
+    # Every input is counted once as read and once by its outcome; the manifest is the one sink every step
+    # leads to, by main inputs only (Beam's Dask runner computes just the ancestors of the last step).
+    ledger = landed.outcomes | "Ledger" >> Ledger(inputs_read, counts)
+    _ = (ledger, landed.files) | "WriteManifest" >> WriteManifest(output, run_id, params or {})
+
+
+def build_stream(
+    p: beam.Pipeline,
+    *,
+    sources: Sequence[SourceRef],
+    output: str,
+    ctx: RunContext,
+    fetch: FetchConfig,
+    poll_interval: float,
+    window: float,
+    start: float,
+    stop: float,
+    settings: StageSettings = DEFAULT_SETTINGS,
+    params: Mapping[str, Any] | None = None,
+) -> None:
+    """A stream: feeds polled every `poll_interval` seconds from `start` to `stop` (or the stop marker),
+    new entries fetched and landed in windows of `window` seconds. Each window is a run of its own: its rows
+    and files carry `<run_id>-w<window start>`, its state waits for its files, and it leaves a manifest
+    `_runs/<window run id>.json` that balances like a batch run's (`pipeline/stream.py` tells the rest)."""
+    run_id = ctx.run_id
+    windows = FixedWindows(window)
+    ticks = p | "Ticks" >> Ticks(start, stop, poll_interval, stop_marker(output, run_id))
+    polled = ticks | "Poll" >> PollFeeds(sources, output, run_id, fetch)
+    entries = polled.entries | "Window" >> beam.WindowInto(windows)
+    poll_rejected = polled.rejected | "WindowPollRejects" >> beam.WindowInto(windows)
+    poll_counts = polled.counts | "WindowPollCounts" >> beam.WindowInto(windows)
+
+    fetched = entries | "Fetch" >> Fetch(fetch, run_id)
+    processed = fetched.documents | "Process" >> _process(ctx, settings)
+    stamped = processed.articles | "StampArticles" >> StampWindow(run_id)
+    deduped = stamped | "Dedupe" >> StreamDedupe(
+        output, run_id, settings=settings_key_of(settings, fetch.max_bytes), **settings.dedupe_options()
     )
-    files = (written, rejected_written) | "AllFiles" >> beam.Flatten()
-    by_reason = duplicates | "KeyDuplicates" >> beam.Map(lambda d: (f"{manifest.DUPLICATES}|{d.reason}", 1))
-    counts = (counts, by_reason) | "WithDuplicateReasons" >> beam.Flatten()
-    # State for the next run, written once the article files exist: the article index (signatures, story
-    # ids, revisions) and the hashes of the local inputs that became articles.
-    indexed = {"rows": deduped.index_rows, "after": written} | "WriteIndex" >> WriteIndex(output)
-    input_outcomes = (
-        unique | "ArticleSources" >> beam.Map(lambda a: a.source),
-        duplicates | "DuplicateInputSources" >> beam.Map(lambda d: d.source),
-    ) | "ArticleOutcomes" >> beam.Flatten()
-    # A revisit record settles as a duplicate and counts towards its file's inputs (no hash to record).
-    revisit_keys = read_duplicates | "RevisitKeys" >> beam.Map(
-        lambda d: (d.source, Key("", source_file(d.source), False))
+    rejected = (
+        (poll_rejected, fetched.rejected, processed.rejected, deduped.rejected)
+        | "Rejected" >> beam.Flatten()
+        | "StampRejected" >> StampWindow(run_id)
     )
-    recorded = {
-        "keys": (local.keys, revisit_keys) | "InputKeys" >> beam.Flatten(),
-        "articles": input_outcomes,
-        "rejected": rejected,
-        "fingerprints": p
-        | "Fingerprints" >> beam.Create([(path, (size, mtime)) for path, size, mtime in fingerprints]),
-        "after": written,
-    } | "RecordUnchanged" >> RecordUnchanged(output, run_id, decided_by)
-    counts = (
-        counts,
-        deduped.counts,
-        indexed,
-        recorded,
-        _count("CountNotRead", not_read, manifest.INPUTS),
-    ) | "WithStoryCounts" >> beam.Flatten()
-    if fetched is not None:
-        # An entry not fetched (seen in an earlier run, or listed twice) is an input and a duplicate.
-        skipped = fetched["skipped"]
-        outcomes = (
-            unique | "WrittenSources" >> beam.Map(lambda a: (a.source, "written")),
-            duplicates | "DuplicateSources" >> beam.Map(lambda d: (d.source, "duplicate")),
-            rejected | "RejectedSources" >> beam.Map(lambda r: (r.source, "rejected")),
-        ) | "Outcomes" >> beam.Flatten()
-        recorded = {
-            "documents": fetched["documents"],
-            "outcomes": outcomes,
-            "settled": fetched["settled"],
-            "after": files,
-        } | "MarkSeen" >> MarkSeen(output, run_id)
-        counts = (
-            counts,
-            fetched["counts"],
-            recorded,
-            _count("CountSkipped", skipped, manifest.INPUTS),
-            _count("CountSkippedDuplicates", skipped, manifest.DUPLICATES),
-            skipped | "KeySkipped" >> beam.Map(lambda s: (f"{manifest.DUPLICATES}|{s.reason}", 1)),
-        ) | "WithWebCounts" >> beam.Flatten()
-    # The manifest is the one sink every other step leads to, by main inputs only (no side inputs, no
-    # dead-end steps): Beam's Dask runner computes just the ancestors of the last step.
-    _ = (counts, files) | "WriteManifest" >> manifest.WriteManifest(output, run_id, params or {})
+    landed = _land(output, run_id, deduped, deduped.duplicates, rejected)
+
+    indexed = deduped.index_rows | "WriteIndex" >> WriteIndex(output, after=landed.written)
+    # A stream records the entries that became articles or duplicates; a rejected one is tried again after
+    # a restart.
+    seen = landed.outcomes | "MarkSeen" >> MarkSeen(output, run_id, after=landed.written, kinds=(WRITTEN, DUPLICATE))
+    ledger = landed.outcomes | "Ledger" >> Ledger(
+        [entries, poll_rejected], [poll_counts, deduped.counts, indexed, seen]
+    )
+    recorded = (
+        dict(params) if params is not None else _stream_params(sources, output, ctx, settings, poll_interval, window)
+    )
+    _ = (ledger, landed.files) | "WriteManifest" >> WriteManifest(output, run_id, recorded, windowed=True)
+
+
+def _stream_params(
+    sources: Sequence[SourceRef],
+    output: str,
+    ctx: RunContext,
+    settings: StageSettings,
+    poll_interval: float,
+    window: float,
+) -> dict[str, Any]:
+    """What a stream window's manifest records about the stream (the window's own bounds are added to it)."""
+    return {
+        "stream": ctx.run_id,
+        "sources": sorted({s.url for s in sources}),
+        "output": output,
+        "reference_date": ctx.reference_date.isoformat(),
+        "ingested_at": ctx.ingested_at.isoformat(),
+        "poll_interval": poll_interval,
+        "window": window,
+        "taxonomy": settings.taxonomy,
+        "keep_non_articles": settings.keep_non_articles,
+        **settings.dedupe_options(),
+    }

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
-import secrets
 import shutil
 import sys
 import time
@@ -14,7 +12,6 @@ from collections.abc import Sequence
 
 import apache_beam as beam
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (
     DirectOptions,
@@ -24,46 +21,19 @@ from apache_beam.options.pipeline_options import (
     WorkerOptions,
 )
 
-from pipeline import DEFAULT_INPUT, manifest, runners
-from pipeline.build import StageSettings, build_batch
+from pipeline import manifest, runners
+from pipeline.build import build_batch
 from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
-from pipeline.options import NewsbeamOptions
-from schemas.document import RunContext
+from pipeline.runs import Tally
+from pipeline.settings import RunSettings
 from schemas.rejected import REJECTED_DIR
 from transforms import unchanged
 from transforms._deadletter import INTERNAL_ERROR
-from transforms.discover import web_sources_from
 from transforms.read import expand_inputs
+from transforms.storage.parquet import read_parquet
 from transforms.storage.staging import STAGING_DIR
-from transforms.web.client import FetchConfig
-from transforms.web.feeds import WebSources
 
 logger = logging.getLogger(__name__)
-
-
-def new_run_id(now: dt.datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def _parse_reference(value: str | None, now: dt.datetime) -> dt.date:
-    if value is None:
-        return now.date()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise SystemExit(f"newsbeam: --reference-date must be YYYY-MM-DD, got {value!r}") from exc
-
-
-def _check_story_options(opts: NewsbeamOptions) -> None:
-    """Thresholds are similarities in (0, 1] and the window is whole days; say so before Beam starts."""
-    for flag, value in (
-        ("--near-duplicate-threshold", opts.near_duplicate_threshold),
-        ("--story-threshold", opts.story_threshold),
-    ):
-        if not 0.0 < value <= 1.0:
-            raise SystemExit(f"newsbeam: {flag} must be in (0, 1], got {value}")
-    if opts.story_window_days < 0:
-        raise SystemExit(f"newsbeam: --story-window-days must be 0 or more, got {opts.story_window_days}")
 
 
 def _check_inputs(inputs: Sequence[str]) -> tuple[int, int]:
@@ -163,29 +133,13 @@ def run(argv: Sequence[str]) -> int:
     options = PipelineOptions(list(argv))
     skip_type_check(options, argv)
     runners.remember_dofn_specs()  # a quarter of a small run's CPU was Beam asking the same DoFns again
-    opts = options.view_as(NewsbeamOptions)
-    now = dt.datetime.now(dt.timezone.utc)
-    ctx = RunContext(
-        run_id=opts.run_id or new_run_id(now),
-        ingested_at=now.replace(microsecond=0),
-        reference_date=_parse_reference(opts.reference_date, now),
-    )
-    _check_story_options(opts)
-    settings = StageSettings.from_options(opts)
-    web = _web_sources(opts)
-    fetch = FetchConfig(
-        user_agent=opts.user_agent,
-        per_host_delay=opts.per_host_delay,
-        timeout=opts.timeout,
-        max_bytes=opts.max_bytes,
-        allow_private_hosts=opts.allow_private_hosts,
-    )
-    inputs = opts.input or ([] if web else [DEFAULT_INPUT])
+    settings = RunSettings.from_options(options)
+    ctx, inputs, output, web = settings.ctx, settings.inputs, settings.output, settings.web
     files, size = _check_inputs(inputs)
     # Files an earlier run settled (made articles of, or rejected for reasons these settings would give again),
     # unchanged since, are not read; the rest decides parallelism.
-    decided_by = unchanged.settings_key(settings.min_words, settings.keep_non_articles, opts.max_bytes)
-    plan = unchanged.plan_reads(opts.output.rstrip("/") or "/", inputs, decided_by)
+    decided_by = unchanged.settings_key_of(settings.stages, settings.max_bytes)
+    plan = unchanged.plan_reads(output, inputs, decided_by, reprocess=settings.stages.reprocess)
     if plan.unchanged:
         logger.info("%d of %d files unchanged since an earlier run: not read again", len(plan.unchanged), files)
         files, size = len(plan.read), plan.read_bytes
@@ -196,29 +150,10 @@ def run(argv: Sequence[str]) -> int:
             size / 1e6,
             options.view_as(DirectOptions).direct_num_workers,
         )
-    output = opts.output.rstrip("/") or "/"
     remove_stale_temporaries(output)  # a killed run's half-written files; before this run makes its own
     runner = runners.resolve_runner(options)
     logger.info("run %s: %s → %s on %s", ctx.run_id, ", ".join(inputs), output, runner)
-    params = {
-        "inputs": list(inputs),
-        "output": output,
-        "reference_date": ctx.reference_date.isoformat(),
-        "ingested_at": ctx.ingested_at.isoformat(),
-        "runner": runner,
-        "taxonomy": settings.taxonomy,
-        "keep_non_articles": settings.keep_non_articles,
-        **settings.dedupe_options(),
-    }
-    if web:
-        params["web"] = {
-            "sources": [s.url for s in web.sources],
-            "url_lists": list(web.url_lists),
-            "user_agent": fetch.user_agent,
-            "per_host_delay": fetch.per_host_delay,
-            "timeout": fetch.timeout,
-            "allow_private_hosts": fetch.allow_private_hosts,
-        }
+    params = settings.manifest_params(runner)
     read_inputs: Sequence[str] = plan.read if plan.unchanged else inputs
     setup: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if runners.is_dask(runner):
@@ -230,8 +165,7 @@ def run(argv: Sequence[str]) -> int:
         # without starting Beam.
         with dataset_lock(output, exclusive=False):
             n = plan.unchanged_inputs
-            counts = {manifest.INPUTS: n, manifest.DUPLICATES: n}
-            counts.update({f"{manifest.DUPLICATES}|{r}": k for r, k in plan.duplicate_reasons().items()})
+            counts = Tally(inputs=n, duplicates=n, duplicate_reasons=plan.duplicate_reasons()).to_counts()
             manifest.write_manifest(ctx.run_id, output, counts, [], params)
     else:
         # A compaction of a local dataset waits for the run to finish writing, and the run for it.
@@ -241,11 +175,11 @@ def run(argv: Sequence[str]) -> int:
                 inputs=read_inputs,
                 output=output,
                 ctx=ctx,
-                max_bytes=opts.max_bytes,
-                settings=settings,
+                max_bytes=settings.max_bytes,
+                settings=settings.stages,
                 params=params,
                 web=web,
-                fetch=fetch,
+                fetch=settings.fetch,
                 unchanged_files=plan.unchanged,
                 unchanged_inputs=plan.inputs,
                 fingerprints=plan.fingerprints,
@@ -263,9 +197,9 @@ def run(argv: Sequence[str]) -> int:
     for problem in report.problems:
         logger.error("verification failed: %s", problem)
     internal = sum(n for (_, reason), n in report.rejected.items() if reason == INTERNAL_ERROR)
-    too_many = internal > opts.max_internal_errors
+    too_many = internal > settings.max_internal_errors
     if too_many:
-        print_internal_errors(output, f"part-{ctx.run_id}-*.parquet", internal, opts.max_internal_errors)
+        print_internal_errors(output, f"part-{ctx.run_id}-*.parquet", internal, settings.max_internal_errors)
     return 1 if report.problems or too_many else 0
 
 
@@ -278,7 +212,7 @@ def internal_errors(output: str, pattern: str, skip: frozenset[str] = frozenset(
             continue
         read.add(meta.path)
         with FileSystems.open(meta.path) as handle:
-            table = pq.read_table(handle, columns=["reason", "detail", "rejected_at"])
+            table = read_parquet(handle, ["reason", "detail", "rejected_at"])
         rows = table.filter(pc.equal(table["reason"], INTERNAL_ERROR))
         count += rows.num_rows
         for row in rows.to_pylist():
@@ -300,19 +234,11 @@ def print_internal_errors(output: str, pattern: str, count: int, limit: int, fir
     )
 
 
-def _web_sources(opts: NewsbeamOptions) -> WebSources:
-    """--feed/--feeds/--sitemap/--urls; a bad list file or URL stops the run with a message."""
-    try:
-        return web_sources_from(opts.feed or [], opts.feeds or [], opts.sitemap or [], opts.urls or [])
-    except ValueError as exc:
-        raise SystemExit(f"newsbeam: {exc}") from exc
-
-
 def format_summary(
     report: manifest.RunReport, output: str, elapsed: float | None, counts: dict[str, int] | None = None
 ) -> str:
     """The run summary; `elapsed` None when checking a run after the fact (`newsbeam verify`). `counts`, the
-    manifest's raw counts, add what web sources did and why inputs were duplicates."""
+    manifest's raw counts, add what web sources and stories did."""
     if elapsed is None:
         header = f"newsbeam run {report.run_id}"
     else:
@@ -343,7 +269,7 @@ def format_summary(
             f"{counts.get('stories|joined-earlier-story', 0)} articles joined earlier ones; "
             f"{counts.get('stories|near-duplicates', 0)} flagged as near-duplicates",
         )
-    reasons = sorted((k.split("|", 1)[1], n) for k, n in counts.items() if k.startswith(f"{manifest.DUPLICATES}|"))
+    reasons = sorted(report.duplicate_reasons.items())
     at = next(i for i, line in enumerate(lines) if line.startswith("  duplicates"))
     lines[at + 1 : at + 1] = [f"    {reason}: {n}" for reason, n in reasons]
     for (stage, reason), n in sorted(report.rejected.items()):

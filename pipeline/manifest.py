@@ -12,9 +12,11 @@ files that went into them; files that are simply gone are still reported missing
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,20 +24,20 @@ import apache_beam as beam
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import IntervalWindow
 
+from pipeline.runs import DUPLICATES, INPUTS, REJECTED_PREFIX, RUNS_DIR, WRITTEN, Balance, Tally, outcome_keys
+from schemas import document
 from schemas.article import ARTICLES_GLOB
+from schemas.document import Outcome
+from transforms.state import window_run_id
 from transforms.storage.staging import remove_staging
 
-RUNS_DIR = "_runs"
+logger = logging.getLogger(__name__)
 # Written by `newsbeam compact` (pipeline/compact.py): its records, and the prefix of the merged files.
 COMPACTIONS_DIR = "_compactions"
 COMPACTED_PREFIX = "compact-"
-
-# Keys of the counts the pipeline sums; rejected counts are keyed "rejected|<stage>|<reason>".
-INPUTS = "inputs"
-DUPLICATES = "duplicates"
-WRITTEN = "written"
-REJECTED_PREFIX = "rejected|"
+__all__ = ["DUPLICATES", "INPUTS", "REJECTED_PREFIX", "RUNS_DIR", "WRITTEN", "Ledger", "Outcomes", "WriteManifest"]
 
 
 def manifest_path(output: str, run_id: str) -> str:
@@ -63,7 +65,56 @@ def write_manifest(
     return path
 
 
+class Outcomes(beam.PTransform):
+    """`(articles written, Duplicates, Rejected rows) | Outcomes()` → one `Outcome` per input of the run: the
+    one collection the ledger, the state of unchanged inputs and the seen URLs all read."""
+
+    def expand(self, pcolls: tuple[beam.PCollection, beam.PCollection, beam.PCollection]) -> beam.PCollection:
+        written, duplicates, rejected = pcolls
+        return (
+            written | "Written" >> beam.Map(lambda a: Outcome(a.source, document.WRITTEN)),
+            duplicates | "Duplicates" >> beam.Map(lambda d: Outcome(d.source, document.DUPLICATE, d.reason)),
+            rejected | "Rejected" >> beam.Map(lambda r: Outcome(r.source, document.REJECTED, r.reason, r.stage)),
+        ) | "All" >> beam.Flatten()
+
+
+def _outcome_counts(outcome: Outcome) -> Iterator[tuple[str, int]]:
+    for key in outcome_keys(outcome.kind, outcome.reason, outcome.stage):
+        yield key, 1
+
+
+class Ledger(beam.PTransform):
+    """`outcomes | Ledger(inputs, counts)` → the `(key, n)` counts of the run's manifest.
+
+    `inputs` are the collections whose every element is one input of the run (documents read or fetched,
+    inputs rejected or found duplicate as they were read, entries not fetched…); they are counted on their
+    own, so `read = written + rejected + duplicates` checks that every input has exactly one outcome.
+    The outcomes give written, duplicates by reason and rejected by stage and reason (`runs.outcome_keys`);
+    `counts` are the stages' own `(key, n)` pairs (stories, web sources, state rows written)."""
+
+    def __init__(self, inputs: Sequence[beam.PCollection], counts: Sequence[beam.PCollection] = ()) -> None:
+        super().__init__()
+        self.inputs = list(inputs)
+        self.counts = list(counts)
+
+    def expand(self, outcomes: beam.PCollection) -> beam.PCollection:
+        read = [pcoll | f"CountInputs{i}" >> beam.Map(lambda _: (INPUTS, 1)) for i, pcoll in enumerate(self.inputs)]
+        settled = outcomes | "CountOutcomes" >> beam.FlatMap(_outcome_counts)
+        return (*read, settled, *self.counts) | "AllCounts" >> beam.Flatten() | "Sum" >> beam.CombinePerKey(sum)
+
+
 _RUN, _COUNT, _FILE = "run", "count", "file"
+
+
+def _window_params(params: Mapping[str, Any], window: Any) -> dict[str, Any]:
+    """A stream window's manifest says which window it is. Its run started with the window, or with the
+    stream (`ingested_at`, the time stamped on its rows) when that came later: `newsbeam runs` shows it."""
+    if not isinstance(window, IntervalWindow):
+        return dict(params)
+    start, end = (t.to_utc_datetime().replace(tzinfo=dt.timezone.utc).isoformat() for t in (window.start, window.end))
+    stream_start = params.get("ingested_at")
+    started = max(start, stream_start) if isinstance(stream_start, str) else start
+    return {**params, "ingested_at": started, "window_start": start, "window_end": end}
 
 
 class _WriteManifestFn(beam.DoFn):
@@ -71,7 +122,9 @@ class _WriteManifestFn(beam.DoFn):
         self.output = output
         self.params = dict(params)
 
-    def process(self, element: tuple[str, Iterable[tuple[str, Any]]]) -> Iterator[str]:
+    def process(
+        self, element: tuple[str, Iterable[tuple[str, Any]]], window: Any = beam.DoFn.WindowParam
+    ) -> Iterator[str]:
         run_id, parts = element
         counts: dict[str, int] = {}
         files = []
@@ -81,37 +134,62 @@ class _WriteManifestFn(beam.DoFn):
                 counts[key] = counts.get(key, 0) + n
             elif kind == _FILE:
                 files.append(value)
-        path = write_manifest(run_id, self.output, counts, files, self.params)
+        tally = Tally.from_counts(counts)
+        if not tally.balanced:
+            logger.error(
+                "run %s does not balance: read %d != written %d + rejected %d + duplicates %d",
+                run_id,
+                tally.inputs,
+                tally.written,
+                tally.rejected_total,
+                tally.duplicates,
+            )
+        path = write_manifest(run_id, self.output, counts, files, _window_params(self.params, window))
         # The last step of a run: every partition that read staged articles back has been written.
         remove_staging(self.output, run_id)
         yield path
 
 
+class _KeyByRunFn(beam.DoFn):
+    """A part of the manifest → `(run id, (kind, part))`; a stream window's parts go to the window's run."""
+
+    def __init__(self, run_id: str, kind: str) -> None:
+        self.run_id = run_id
+        self.kind = kind
+
+    def process(self, part: Any, window: Any = beam.DoFn.WindowParam) -> Iterator[tuple[str, tuple[str, Any]]]:
+        yield window_run_id(self.run_id, window), (self.kind, tuple(part) if self.kind == _COUNT else part)
+
+
 class WriteManifest(beam.PTransform):
-    """`(counts, files)` → `_runs/<run_id>.json`, written once, after every write of the run.
+    """`(counts, files)` → `_runs/<run_id>.json`, written once, after every write of the run; in a stream,
+    `_runs/<window run id>.json` per window (`transforms.sink.window_run_id`). Logs an error when the
+    counts do not balance.
 
     `counts` holds `(key, n)` pairs, `files` the sinks' `WrittenFile`s. Both reach the writing step as its
-    main input, one group keyed by the run id (which also exists for a run that read nothing), not as side
+    main input, one group keyed by the run id (a batch run's also exists when it read nothing), not as side
     inputs: the manifest then depends on every sink as an ordinary input, which every runner executes
     once. Beam's Dask runner computes only the ancestors of the last step and evaluates each side input as
     a separate computation, which ran the whole pipeline again (and wrote twice).
     """
 
-    def __init__(self, output: str, run_id: str, params: Mapping[str, Any]) -> None:
+    def __init__(self, output: str, run_id: str, params: Mapping[str, Any], *, windowed: bool = False) -> None:
         super().__init__()
         self.output = output
         self.run_id = run_id
         self.params = dict(params)
+        self.windowed = windowed
 
     def expand(self, pcolls: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
         counts, files = pcolls
-        run_id = self.run_id
+        parts = [
+            counts | "KeyCounts" >> beam.ParDo(_KeyByRunFn(self.run_id, _COUNT)),
+            files | "KeyFiles" >> beam.ParDo(_KeyByRunFn(self.run_id, _FILE)),
+        ]
+        if not self.windowed:  # a stream window that saw nothing has no manifest; a batch run always has one
+            parts.append(counts.pipeline | "RunId" >> beam.Create([(self.run_id, (_RUN, None))]))
         return (
-            (
-                counts.pipeline | "RunId" >> beam.Create([(run_id, (_RUN, None))]),
-                counts | "KeyCounts" >> beam.Map(lambda kv, r: (r, (_COUNT, tuple(kv))), run_id),
-                files | "KeyFiles" >> beam.Map(lambda f, r: (r, (_FILE, f)), run_id),
-            )
+            parts
             | "AllParts" >> beam.Flatten()
             | "OneGroup" >> beam.GroupByKey()
             | "Write" >> beam.ParDo(_WriteManifestFn(self.output, self.params))
@@ -119,7 +197,7 @@ class WriteManifest(beam.PTransform):
 
 
 @dataclass
-class RunReport:
+class RunReport(Balance):
     run_id: str
     inputs: int
     written: int
@@ -130,14 +208,7 @@ class RunReport:
     rejected_rows: int
     problems: list[str] = field(default_factory=list)
     compacted_files: int = 0  # reported files since merged by `newsbeam compact`
-
-    @property
-    def rejected_total(self) -> int:
-        return sum(self.rejected.values())
-
-    @property
-    def balanced(self) -> bool:
-        return self.inputs == self.written + self.rejected_total + self.duplicates
+    duplicate_reasons: dict[str, int] = field(default_factory=dict)
 
 
 def read_manifest(output: str, run_id: str) -> dict[str, Any]:
@@ -218,22 +289,19 @@ def verify(output: str, run_id: str) -> RunReport:
     for meta in FileSystems.match([pattern])[0].metadata_list:
         if meta.path not in listed:
             problems.append(f"unreported file {meta.path}")
-    rejected: dict[tuple[str, str], int] = {}
-    for key, n in counts.items():
-        if key.startswith(REJECTED_PREFIX):
-            stage, reason = key[len(REJECTED_PREFIX) :].split("|", 1)
-            rejected[(stage, reason)] = n
+    tally = Tally.from_counts(counts)
     report = RunReport(
         run_id=run_id,
-        inputs=counts.get(INPUTS, 0),
+        inputs=tally.inputs,
         written=sum(topics.values()),
-        duplicates=counts.get(DUPLICATES, 0),
-        rejected=rejected,
+        duplicates=tally.duplicates,
+        rejected=tally.rejected,
         topics=dict(sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))),
         article_files=article_files,
         rejected_rows=rejected_rows,
         problems=problems,
         compacted_files=sum(1 for e in manifest["files"] if merged_into and _normalised(e["path"]) in merged_into),
+        duplicate_reasons=tally.duplicate_reasons,
     )
     for directory, expected in sorted(compacted.items()):
         found = _run_rows_in_compacted(directory, run_id)
@@ -241,8 +309,8 @@ def verify(output: str, run_id: str) -> RunReport:
             problems.append(
                 f"{directory}: {found} rows of this run in compacted files, {expected} reported in the files merged"
             )
-    if report.written != counts.get(WRITTEN, 0):
-        problems.append(f"{report.written} article rows on disk, pipeline counted {counts.get(WRITTEN, 0)}")
+    if report.written != tally.written:
+        problems.append(f"{report.written} article rows on disk, pipeline counted {tally.written}")
     if rejected_rows != report.rejected_total:
         problems.append(f"{rejected_rows} rejected rows on disk, pipeline counted {report.rejected_total}")
     if not report.balanced:

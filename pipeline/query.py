@@ -58,7 +58,8 @@ def connect(output: str, con: duckdb.DuckDBPyConnection | None = None) -> duckdb
     return con
 
 
-# One row per article: its highest revision (a changed text at the same URL is a new revision).
+# One row per article: its highest revision (a changed text at the same URL is a new revision, and so is the
+# same input processed again under other settings or with `--reprocess`: `transforms.text.duplicates.pick`).
 ARTICLES_LATEST_VIEW = (
     "CREATE OR REPLACE VIEW articles_latest AS SELECT * FROM articles "
     "QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY revision DESC, ingested_at DESC) = 1"

@@ -28,7 +28,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pipeline import DEFAULT_OUTPUT
+from pipeline import dataset_parser
 from pipeline.query import _has_files, _quote, connect
 from pipeline.runs import Run, format_duration, load_runs, remote_filesystem
 
@@ -929,12 +929,11 @@ def write_report(output: str, out: str, days: int = 30) -> str:
 
 
 def report_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="newsbeam report",
-        description="Write one self-contained HTML page (no network needed to open it) of what the dataset "
+    parser = dataset_parser(
+        "newsbeam report",
+        "Write one self-contained HTML page (no network needed to open it) of what the dataset "
         "holds and how well it was ingested: runs, articles, data quality, web sources, stories.",
     )
-    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"Dataset folder. Default: {DEFAULT_OUTPUT}")
     parser.add_argument("--out", default="report.html", help="The HTML file to write. Default: report.html")
     parser.add_argument("--days", type=int, default=30, help="Days covered, up to the latest. Default: 30")
     return parser

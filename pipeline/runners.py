@@ -40,6 +40,7 @@ from typing import Any
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline.options import add_option
 from transforms.read import expand_inputs
 
 logger = logging.getLogger(__name__)
@@ -114,16 +115,16 @@ class DaskSetupOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("dask (with --runner dask)")
-        group.add_argument(
-            "--dask-workers",
-            dest="dask_workers",
+        add_option(
+            group,
+            "dask-workers",
             type=int,
             default=None,
             help="Worker processes of the local Dask cluster started for the run. Default: one per core.",
         )
-        group.add_argument(
-            "--dask-address",
-            dest="dask_address",
+        add_option(
+            group,
+            "dask-address",
             default=None,
             help="Scheduler of a running Dask cluster to join (tcp://host:8786) instead of starting one.",
         )

@@ -5,12 +5,15 @@ This module reads the manifests as plain JSON and never imports Beam (`pipeline.
 pipeline's writing step), so the command answers in a fraction of a second; `newsbeam report` reuses it.
 
 A manifest does not record when the run ended: it is written as the run's last step, so its modification
-time is the end, and the run's start is `params.ingested_at` (the launch time, to the second).
+time is the end, and the run's start is `params.ingested_at` (the launch time, to the second). Each window of
+`newsbeam stream` leaves a manifest of its own (`<run_id>-w<window start>`), listed here like a run.
+
+The counts' keys are spelled in one place, `outcome_keys`, and read back in one, `Tally.from_counts`: manifests
+written before and after keep the same `counts` (DuckDB queries read them as JSON).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import glob
 import json
@@ -20,14 +23,73 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline import DEFAULT_OUTPUT
+from pipeline import dataset_parser
+from schemas import document
 
-# The folder and count keys of pipeline/manifest.py (which imports Beam; tests/test_report.py checks they agree).
+# The folder and the count keys of a manifest (`pipeline.manifest`, which imports Beam, uses these).
 RUNS_DIR = "_runs"
 INPUTS = "inputs"
 DUPLICATES = "duplicates"
 WRITTEN = "written"
 REJECTED_PREFIX = "rejected|"
+
+
+def outcome_keys(kind: str, reason: str = "", stage: str = "") -> tuple[str, ...]:
+    """The manifest count keys one input's outcome adds 1 to; `Tally.from_counts` reads them back. The
+    only place the keys are spelled, so old manifests and new ones read the same."""
+    if kind == document.WRITTEN:
+        return (WRITTEN,)
+    if kind == document.DUPLICATE:
+        return (DUPLICATES, f"{DUPLICATES}|{reason}")
+    if kind == document.REJECTED:
+        return (f"{REJECTED_PREFIX}{stage}|{reason}",)
+    raise ValueError(f"unknown outcome kind {kind!r}")
+
+
+class Balance:
+    """The check every run's ledger must pass, whoever counted it: read = written + rejected + duplicates."""
+
+    inputs: int
+    written: int
+    duplicates: int
+    rejected: dict[tuple[str, str], int]  # (stage, reason) → inputs
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    @property
+    def balanced(self) -> bool:
+        return self.inputs == self.written + self.rejected_total + self.duplicates
+
+
+@dataclass(frozen=True)
+class Tally(Balance):
+    """A run's ledger as its manifest's `counts` tell it: inputs, and how each ended."""
+
+    inputs: int = 0
+    written: int = 0
+    duplicates: int = 0
+    duplicate_reasons: dict[str, int] = field(default_factory=dict)
+    rejected: dict[tuple[str, str], int] = field(default_factory=dict)  # (stage, reason) → inputs
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, int]) -> Tally:
+        reasons: dict[str, int] = {}
+        rejected: dict[tuple[str, str], int] = {}
+        for key, n in counts.items():
+            if key.startswith(REJECTED_PREFIX):
+                stage, _, reason = key[len(REJECTED_PREFIX) :].partition("|")
+                rejected[(stage, reason)] = rejected.get((stage, reason), 0) + n
+            elif key.startswith(f"{DUPLICATES}|"):
+                reasons[key.partition("|")[2]] = n
+        return cls(counts.get(INPUTS, 0), counts.get(WRITTEN, 0), counts.get(DUPLICATES, 0), reasons, rejected)
+
+    def to_counts(self) -> dict[str, int]:
+        counts = {INPUTS: self.inputs, WRITTEN: self.written, DUPLICATES: self.duplicates}
+        counts.update({outcome_keys(document.DUPLICATE, r)[1]: n for r, n in self.duplicate_reasons.items()})
+        counts.update({outcome_keys(document.REJECTED, r, s)[0]: n for (s, r), n in self.rejected.items()})
+        return counts
 
 
 @dataclass(frozen=True)
@@ -56,12 +118,7 @@ class Run:
 
     def rejected_by(self) -> dict[tuple[str, str], int]:
         """Rejected inputs by (stage, reason)."""
-        found: dict[tuple[str, str], int] = {}
-        for key, n in self.counts.items():
-            if key.startswith(REJECTED_PREFIX):
-                stage, _, reason = key[len(REJECTED_PREFIX) :].partition("|")
-                found[(stage, reason)] = found.get((stage, reason), 0) + n
-        return found
+        return Tally.from_counts(self.counts).rejected
 
 
 def _parse_time(value: Any) -> dt.datetime | None:
@@ -92,14 +149,15 @@ def run_from_manifest(body: dict[str, Any], finished: dt.datetime | None) -> Run
     counts = {str(k): int(v) for k, v in (body.get("counts") or {}).items() if isinstance(v, int | float)}
     params = body.get("params") or {}
     run_id = str(body.get("run_id", ""))
+    tally = Tally.from_counts(counts)
     return Run(
         run_id=run_id,
         started=_parse_time(params.get("ingested_at")) or _time_of_run_id(run_id),
         finished=finished,
-        read=counts.get(INPUTS, 0),
-        written=counts.get(WRITTEN, 0),
-        duplicates=counts.get(DUPLICATES, 0),
-        rejected=sum(n for k, n in counts.items() if k.startswith(REJECTED_PREFIX)),
+        read=tally.inputs,
+        written=tally.written,
+        duplicates=tally.duplicates,
+        rejected=tally.rejected_total,
         counts=counts,
         params=params,
     )
@@ -199,8 +257,7 @@ def format_table(runs: Sequence[Run]) -> str:
 
 def main(argv: Sequence[str]) -> int:
     """`newsbeam runs`: the table of the latest runs; a run that does not balance shows "NO"."""
-    parser = argparse.ArgumentParser(prog="newsbeam runs", description="Recent runs of a dataset, from its manifests.")
-    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"Dataset folder. Default: {DEFAULT_OUTPUT}")
+    parser = dataset_parser("newsbeam runs", "Recent runs of a dataset, from its manifests.")
     parser.add_argument("--last", type=int, default=20, help="How many of the latest runs to show. Default: 20")
     args = parser.parse_args(argv)
     if args.last < 1:
@@ -218,10 +275,12 @@ def main(argv: Sequence[str]) -> int:
 __all__ = [
     "COLUMNS",
     "Run",
+    "Tally",
     "format_duration",
     "format_table",
     "load_runs",
     "main",
+    "outcome_keys",
     "remote_filesystem",
     "run_from_manifest",
 ]

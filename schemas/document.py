@@ -88,3 +88,17 @@ class Duplicate:
     content_hash: str | None  # None for an input skipped before extraction (an unchanged input, a seen URL)
     duplicate_of: str | None  # article_id of the kept copy, when known
     reason: str  # "duplicate-in-run", "seen-in-earlier-run", "unchanged-input", "settled-reject" or "warc-revisit"
+
+
+WRITTEN, DUPLICATE, REJECTED = "written", "duplicate", "rejected"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one input of a run ended: written as an article, a duplicate (and why) or rejected (by which stage,
+    and why). Derived once per graph; the run's counts, its state tables and its seen URLs all read it."""
+
+    source: str
+    kind: str  # WRITTEN, DUPLICATE or REJECTED
+    reason: str = ""  # why it is a duplicate or was rejected; "" for a written article
+    stage: str = ""  # the stage that rejected it; "" otherwise

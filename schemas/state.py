@@ -14,7 +14,8 @@ from schemas.article import SCHEMA_VERSION_KEY
 _UTC_US = pa.timestamp("us", tz="UTC")
 
 INDEX_TABLE = "article_index"
-INDEX_VERSION = "1"
+# 2: `settings` and `version` (what the row was made under; null in version 1 parts: unknown).
+INDEX_VERSION = "2"
 # One row per article revision written: what dedupe and stories compare later runs' articles with.
 INDEX_SCHEMA = pa.schema(
     [
@@ -31,6 +32,10 @@ INDEX_SCHEMA = pa.schema(
         pa.field("terms", pa.list_(pa.string()), nullable=False),
         pa.field("weights", pa.list_(pa.float32()), nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
+        # `transforms.unchanged.settings_key` of the run that wrote it: an exact copy is a duplicate of it only
+        # under the same settings; under others the same article is written again as its next revision.
+        pa.field("settings", pa.string()),
+        pa.field("version", pa.string()),  # of newsbeam
     ],
     metadata={SCHEMA_VERSION_KEY: INDEX_VERSION.encode()},
 )

@@ -3,28 +3,55 @@
 Each lives in `<output>/_state/<name>/` as Parquet part files, one per run, and carries its own schema version
 (`newsbeam.schema_version` in the file's metadata). A later version only adds nullable columns, so part files
 of an earlier version still read: the missing columns are null (`fill_missing`).
+
+Every record says what it was made under: `settings` (`transforms.unchanged.settings_key`: newsbeam's version
+and the settings that shape an article) and `version` (newsbeam's). A record holds only for a run with the same
+`settings`; a record without them (written before they were kept) holds for none, so such inputs are processed
+again once.
 """
 
 from __future__ import annotations
+
+import functools
+from importlib import metadata
 
 import pyarrow as pa
 
 from schemas.article import SCHEMA_VERSION_KEY
 
+
+@functools.cache
+def package_version(package: str = "newsbeam") -> str:
+    """An installed package's version ("unknown" when it is not installed)."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def newsbeam_version() -> str:
+    """The installed newsbeam's version, stamped on every record of what a run did."""
+    return package_version("newsbeam")
+
+
 INPUT_HASHES = "input_hashes"
-INPUT_HASHES_VERSION = "1"
-# The hash of an input that became an article (written, or a duplicate of one kept), under any settings.
+# 2: `settings` and `version` (version 1 rows held under any settings).
+INPUT_HASHES_VERSION = "2"
+# The hash of an input that became an article (written, or a duplicate of one kept) under `settings`.
 INPUT_HASHES_SCHEMA = pa.schema(
     [
         pa.field("input_hash", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
+        pa.field("settings", pa.string()),
+        pa.field("version", pa.string()),
     ],
     metadata={SCHEMA_VERSION_KEY: INPUT_HASHES_VERSION.encode()},
 )
 
 FILE_FINGERPRINTS = "file_fingerprints"
 # 2: `rejects` and `settings` (a file that held settled rejected inputs; version 1 files held none).
-FILE_FINGERPRINTS_VERSION = "2"
+# 3: `settings` on every row (not only those with rejects) and `version`.
+FILE_FINGERPRINTS_VERSION = "3"
 # A file whose every input settled: not read again while its path, size and modification time are these.
 FILE_FINGERPRINTS_SCHEMA = pa.schema(
     [
@@ -33,14 +60,16 @@ FILE_FINGERPRINTS_SCHEMA = pa.schema(
         pa.field("mtime", pa.float64(), nullable=False),
         pa.field("inputs", pa.int64(), nullable=False),  # how many inputs the file held (JSONL records)
         pa.field("rejects", pa.int64()),  # how many of them were rejected for a settled reason (null: none)
-        # `transforms.unchanged.settings_key` of the run, when `rejects`: the record holds under those only.
+        # `transforms.unchanged.settings_key` of the run: the record holds under those only.
         pa.field("settings", pa.string()),
+        pa.field("version", pa.string()),
     ],
     metadata={SCHEMA_VERSION_KEY: FILE_FINGERPRINTS_VERSION.encode()},
 )
 
 SETTLED_REJECTS = "settled_rejects"
-SETTLED_REJECTS_VERSION = "1"
+# 2: `version`.
+SETTLED_REJECTS_VERSION = "2"
 # The hash of an input rejected for a reason the same settings would give again (no main text, too short...).
 SETTLED_REJECTS_SCHEMA = pa.schema(
     [
@@ -48,6 +77,7 @@ SETTLED_REJECTS_SCHEMA = pa.schema(
         pa.field("source", pa.string(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),  # `<stage>/<reason>` of the rejected row(s)
         pa.field("settings", pa.string(), nullable=False),  # `transforms.unchanged.settings_key` of the run
+        pa.field("version", pa.string()),
     ],
     metadata={SCHEMA_VERSION_KEY: SETTLED_REJECTS_VERSION.encode()},
 )

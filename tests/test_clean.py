@@ -157,38 +157,77 @@ def test_title_hint_wins_over_leading_line() -> None:
 # --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "EN | DE | FR",
-        "English Español Français",
-        "ua / en / ru",
-        "[EN] [RU] [UA]",
-        "English Русский Українська",
-        "UKR ENG",
-        "de · fr · it",
-    ],
-)
-def test_language_switcher(line: str) -> None:
-    assert_removed(article(line, LEAD, *BODY), line, "language_switcher")
+# Each kind of furniture and where it stands on the pages it comes from: its index in [LEAD, *BODY] (None: at
+# the end). A language switcher above the lead, a caption or photo credit below it, promos and share or
+# subscribe prompts after the body.
+FURNITURE: dict[str, tuple[int | None, tuple[str, ...]]] = {
+    "language_switcher": (
+        0,
+        (
+            "EN | DE | FR",
+            "English Español Français",
+            "ua / en / ru",
+            "[EN] [RU] [UA]",
+            "English Русский Українська",
+            "UKR ENG",
+            "de · fr · it",
+        ),
+    ),
+    "photo_caption": (
+        1,
+        (
+            "Photo: Firefighters at the scene of the strike in Odesa (Getty Images)",
+            "Photo credit: Jane Doe/Reuters",
+            "(Photo: Reuters)",
+            "Image: AFP",
+            "Foto: dpa",
+            "Photo by Jane Doe/AP",
+            "Protesters outside parliament in Tbilisi (AP Photo/Jane Doe)",
+            "AFP via Getty Images",
+            "Credit: Ministry of Defence",
+        ),
+    ),
+    "promo": (
+        None,
+        (
+            "Read more: Ukraine's winter energy crisis explained",
+            "Read also: How sanctions on Russian oil work",
+            "READ MORE",
+            "See also: The 20-point plan in full",
+            "Related: Zelenskyy meets European leaders in Berlin",
+            "Related coverage",
+            "More on this story",
+            "Click here to get the latest updates on the war",
+            "For more on the talks, see our live blog.",
+            "For details about the sanctions package, read the full report here.",
+            "For more information, visit https://example.com/peace-plan",
+        ),
+    ),
+    "share_prompt": (
+        None,
+        (
+            "Share this article",
+            "Share on Facebook",
+            "Follow us on Twitter",
+            "Follow us on X and Telegram for the latest news",
+            "Subscribe to our newsletter",
+            "Subscribe to our free daily newsletter",
+            "Sign up for our morning briefing newsletter",
+            "Join our Telegram channel",
+            "Download our app",
+            "Download the Example News app for iOS and Android",
+            "Facebook Twitter WhatsApp Email",
+        ),
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "Photo: Firefighters at the scene of the strike in Odesa (Getty Images)",
-        "Photo credit: Jane Doe/Reuters",
-        "(Photo: Reuters)",
-        "Image: AFP",
-        "Foto: dpa",
-        "Photo by Jane Doe/AP",
-        "Protesters outside parliament in Tbilisi (AP Photo/Jane Doe)",
-        "AFP via Getty Images",
-        "Credit: Ministry of Defence",
-    ],
-)
-def test_photo_credits_and_captions(line: str) -> None:
-    assert_removed(article(LEAD, line, *BODY), line, "photo_caption")
+@pytest.mark.parametrize(("rule", "line"), [(rule, line) for rule, (_, lines) in FURNITURE.items() for line in lines])
+def test_furniture_line_is_removed(rule: str, line: str) -> None:
+    at, _ = FURNITURE[rule]
+    lines = [LEAD, *BODY]
+    lines.insert(len(lines) if at is None else at, line)
+    assert_removed(article(*lines), line, rule)
 
 
 def test_repeated_headline_without_hint() -> None:
@@ -315,46 +354,6 @@ def test_copyright_lines(line: str, publisher: str | None) -> None:
 def test_publisher_is_the_first_one_named() -> None:
     text = article(LEAD, *BODY, "© 2025 Newsmax. All rights reserved.", "(c) 2023 Reuters")
     assert clean_text(text).publisher == "Newsmax"
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        "Read more: Ukraine's winter energy crisis explained",
-        "Read also: How sanctions on Russian oil work",
-        "READ MORE",
-        "See also: The 20-point plan in full",
-        "Related: Zelenskyy meets European leaders in Berlin",
-        "Related coverage",
-        "More on this story",
-        "Click here to get the latest updates on the war",
-        "For more on the talks, see our live blog.",
-        "For details about the sanctions package, read the full report here.",
-        "For more information, visit https://example.com/peace-plan",
-    ],
-)
-def test_promos(line: str) -> None:
-    assert_removed(article(LEAD, *BODY, line), line, "promo")
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        "Share this article",
-        "Share on Facebook",
-        "Follow us on Twitter",
-        "Follow us on X and Telegram for the latest news",
-        "Subscribe to our newsletter",
-        "Subscribe to our free daily newsletter",
-        "Sign up for our morning briefing newsletter",
-        "Join our Telegram channel",
-        "Download our app",
-        "Download the Example News app for iOS and Android",
-        "Facebook Twitter WhatsApp Email",
-    ],
-)
-def test_share_and_subscribe_prompts(line: str) -> None:
-    assert_removed(article(LEAD, *BODY, line), line, "share_prompt")
 
 
 def test_rule_names_are_declared() -> None:

@@ -22,11 +22,13 @@ from schemas.state import INDEX_TABLE
 from tests.beam_util import check
 from tests.conftest import SEEDS
 from tests.factories import NOW, make_article
-from transforms.dedupe import Dedupe, WriteIndex, _fingerprint, read_index, run_of
+from transforms.dedupe import Dedupe, WriteIndex
 from transforms.sink import WritePartitions
+from transforms.storage.index import read_index, run_of
 from transforms.storage.staging import StagedArticle, load_staged
 from transforms.storage.tables import table_dir
 from transforms.text import identity
+from transforms.text.duplicates import fingerprint
 from transforms.unchanged import TABLE, Key, RecordUnchanged, SkipUnchanged, input_hash, plan_reads
 
 SEED = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
@@ -47,7 +49,7 @@ def run_dedupe(out: str, run_id: str, articles: list[Article], checks: dict[str,
     with TestPipeline() as p:
         result = p | "Articles" >> beam.Create(articles) | Dedupe(out, run_id)
         written = result.unique | WritePartitions(out, run_id)
-        _ = {"rows": result.index_rows, "after": written} | WriteIndex(out)
+        _ = result.index_rows | WriteIndex(out, after=written)
         for name, checker in (checks or {}).items():
             check(getattr(result, name), _as_written(checker) if name == "unique" else checker, name)
 
@@ -105,7 +107,7 @@ def test_every_input_is_exactly_one_of_unique_duplicate_or_rejected(tmp_path: Pa
     again = make_article(SEED["004"], source="old-again.txt", run_id="run2")
     fresh = make_article("Story two, about something else entirely.", source="fresh.txt", run_id="run2")
     run2 = [x1, x2, x3, bad, y1, y2, twin, v2a, v2b, again, fresh]
-    y_kept = min((y1, y2), key=_fingerprint)
+    y_kept = min((y1, y2), key=fingerprint)
     expected_unique = [
         ("b.txt", x3.article_id, 1),
         ("fresh.txt", fresh.article_id, 1),
@@ -297,7 +299,7 @@ def test_index_waits_for_the_article_files(tmp_path: Path) -> None:
         with TestPipeline() as p:
             result = p | beam.Create([make_article(WIRE)]) | Dedupe(out, "run1")
             files = result.unique | WritePartitions(out, "run1") | beam.Map(explode)
-            _ = {"rows": result.index_rows, "after": files} | WriteIndex(out)
+            _ = result.index_rows | WriteIndex(out, after=files)
     except Exception as exc:
         assert "disk full" in str(exc)
     else:
@@ -335,13 +337,14 @@ def test_unchanged_inputs_are_skipped_after_their_articles_exist(tmp_path: Path)
             "Keys",
         )
         files = p | "Files" >> beam.Create(["a written file"])
-        recorded = {
-            "keys": result.keys,
-            "articles": p | "Articles" >> beam.Create(["kept.txt", "copy.txt"]),  # written / duplicate
-            "rejected": p | "Rejected" >> beam.Create(["bad.txt"]),
-            "fingerprints": p | "Fingerprints" >> beam.Create([("kept.txt", (10, 1.5))]),
-            "after": files,
-        } | RecordUnchanged(out, "run1")
+        recorded = result.keys | RecordUnchanged(
+            out,
+            "run1",
+            articles=p | "Articles" >> beam.Create(["kept.txt", "copy.txt"]),  # written / duplicate
+            rejected=p | "Rejected" >> beam.Create(["bad.txt"]),
+            fingerprints=p | "Fingerprints" >> beam.Create([("kept.txt", (10, 1.5))]),
+            after=files,
+        )
         check(
             recorded,
             lambda xs: _eq(
@@ -377,13 +380,14 @@ def test_a_source_with_any_rejected_input_is_not_recorded(tmp_path: Path) -> Non
         rejected = Rejected(
             source="gazette", stage="tag", reason="too-short", detail=None, url=None, rejected_at=NOW, run_id="r"
         )
-        recorded = {
-            "keys": keys,
-            "articles": p | "Articles" >> beam.Create(["gazette", "solo"]),
-            "rejected": p | "Rejected" >> beam.Create([rejected]) | beam.Map(lambda r: r.source),
-            "fingerprints": p | "Fingerprints" >> beam.Create([("gazette", (1, 1.0))]),
-            "after": p | "Files" >> beam.Create([]),
-        } | RecordUnchanged(out, "run1")
+        recorded = keys | RecordUnchanged(
+            out,
+            "run1",
+            articles=p | "Articles" >> beam.Create(["gazette", "solo"]),
+            rejected=p | "Rejected" >> beam.Create([rejected]) | beam.Map(lambda r: r.source),
+            fingerprints=p | "Fingerprints" >> beam.Create([("gazette", (1, 1.0))]),
+            after=p | "Files" >> beam.Create([]),
+        )
         check(recorded, lambda xs: _eq(xs, [("stories|input-hashes-recorded", 1)]), "Recorded")
 
 
@@ -406,15 +410,16 @@ def test_read_plan_sets_aside_recorded_unchanged_files(tmp_path: Path) -> None:
         (meta,) = FileSystems.match([pattern])[0].metadata_list
         assert Path(meta.path).parent == src
     with TestPipeline() as p:
-        recorded = {
-            "keys": p
-            | "Keys" >> beam.Create([(path, Key(f"h-{path}", path, True)) for path, _, _ in first.fingerprints]),
-            "articles": p | "Articles" >> beam.Create([str(src / "a.txt"), str(src / "odd [draft] name?.html")]),
-            "rejected": p | "Rejected" >> beam.Create([str(src / "b.txt")]),
-            "fingerprints": p
-            | "Fp" >> beam.Create([(path, (size, mtime)) for path, size, mtime in first.fingerprints]),
-            "after": p | "Files" >> beam.Create(["written"]),
-        } | RecordUnchanged(out, "run1")
+        recorded = (
+            p | "Keys" >> beam.Create([(path, Key(f"h-{path}", path, True)) for path, _, _ in first.fingerprints])
+        ) | RecordUnchanged(
+            out,
+            "run1",
+            articles=p | "Articles" >> beam.Create([str(src / "a.txt"), str(src / "odd [draft] name?.html")]),
+            rejected=p | "Rejected" >> beam.Create([str(src / "b.txt")]),
+            fingerprints=p | "Fp" >> beam.Create([(path, (size, mtime)) for path, size, mtime in first.fingerprints]),
+            after=p | "Files" >> beam.Create(["written"]),
+        )
         check(
             recorded,
             lambda xs: _eq(

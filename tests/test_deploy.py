@@ -1,10 +1,11 @@
 """deploy/: every file checked as far as possible without a cloud account or a Docker engine.
 
 Checked: YAML/JSON parse; the Beam version is pinned once in the Dockerfile and equals pyproject.toml and
-every Beam image tag; the Flex Template parameters are exactly `newsbeam run`'s options and map back to
-them; every command line (Kubernetes, compose, cron, systemd, Airflow) parses with no unknown option;
-services select their pods; the Flex entry point runs end to end on the DirectRunner. Not checked here:
-`docker build` (no Docker engine), Dataflow/Flink/Kubernetes themselves, systemd and cron daemons.
+every Beam image tag; the Flex Template parameters are exactly `newsbeam run`'s options, parsed as given,
+their stated defaults the parser's; every command line (Kubernetes, compose, cron, systemd, Airflow) parses
+with no unknown option; services select their pods; the Flex entry point runs end to end on the
+DirectRunner. Not checked here: `docker build` (no Docker engine), Dataflow/Flink/Kubernetes themselves,
+systemd and cron daemons.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOpt
 
 import pipeline.runners  # noqa: F401  (registers --dask-workers, --dask-address)
 from pipeline.cli import compact_parser
-from pipeline.options import NewsbeamOptions
+from pipeline.options import NewsbeamOptions, Switch
 from pipeline.report import report_parser
 from tests.conftest import ROOT, SEEDS
 
@@ -139,7 +140,7 @@ def test_dockerfile_installs_the_package_with_the_pinned_beam() -> None:
 
 def sample_value(action: Any) -> tuple[str, Any]:
     """A template value for an option and what NewsbeamOptions should parse from it."""
-    if action.nargs == 0:
+    if isinstance(action, Switch):
         return "true", True
     if action.type is int:
         return "7", 7
@@ -161,19 +162,20 @@ def test_flex_template_parameters_mirror_the_cli() -> None:
     assert len(params) == len(metadata["parameters"])
     options = newsbeam_options()
     assert set(params) == set(options), "metadata.json parameters must be exactly NewsbeamOptions' options"
-    launch = load(DEPLOY / "launch.py")
     for name, param in params.items():
         assert param["label"] and param["helpText"], name
         assert param["isOptional"] is (name != "output"), name
         value, expected = sample_value(options[name])
         for regex in param.get("regexes", []):
             assert re.fullmatch(regex, value), (name, regex, value)
-        # what the launcher gets is what newsbeam run parses
-        argv = launch.translate([f"--{name}={value}", "--project=p"])
-        assert argv[0] == "run" and "--project=p" in argv
-        parsed = PipelineOptions(argv[1:]).view_as(NewsbeamOptions)
-        assert getattr(parsed, name) == expected, (name, argv)
-    assert launch.translate(["--allow_private_hosts=false"]) == ["run"]
+        # what the launcher passes is what newsbeam run parses, as it is
+        parsed = PipelineOptions([f"--{name}={value}", "--project=p"]).view_as(NewsbeamOptions)
+        assert getattr(parsed, name) == expected, name
+        # a default the template states is the parser's
+        stated = re.search(r"Default: (-?[0-9]+(?:\.[0-9]+)?)\.?$", param["helpText"])
+        if stated:
+            assert float(stated.group(1)) == options[name].default, (name, stated.group(1))
+    assert PipelineOptions(["--allow_private_hosts=false"]).view_as(NewsbeamOptions).allow_private_hosts is False
 
 
 @pytest.mark.e2e
@@ -392,7 +394,9 @@ def test_airflow_dag_text() -> None:
     (call,) = calls
     kwargs = {k.arg: k.value for k in call.keywords}
     assert ast.literal_eval(kwargs["runner"]) == "DataflowRunner"
-    assert ast.unparse(kwargs["py_file"]).endswith("/deploy/launch.py'") and (DEPLOY / "launch.py").is_file()
+    # py_interpreter + py_options + py_file, then the options: `python3 -m pipeline.cli run --name=value …`
+    command = [ast.literal_eval(kwargs["py_interpreter"]), *ast.literal_eval(kwargs["py_options"])]
+    assert [*command, ast.literal_eval(kwargs["py_file"])] == ["python3", "-m", "pipeline.cli", "run"]
     (options,) = [
         n.value
         for n in ast.walk(tree)
@@ -406,9 +410,12 @@ def test_airflow_dag_text() -> None:
         if k is not None
     }
     assert {"input", "output", "reference_date", "run_id", "sdk_container_image", "temp_location"} <= set(given)
-    launch = load(DEPLOY / "launch.py")
-    argv = launch.translate([f"--{k}={v}" for k, v in given.items()])
-    assert unknown_options(argv[1:]) == set(), argv
+    argv = [f"--{k}={v}" for k, v in given.items()]
+    assert unknown_options(argv) == set(), argv
+    parsed = PipelineOptions(argv).view_as(NewsbeamOptions)
+    for name in ("input", "output", "reference_date", "run_id"):  # newsbeam's own, by their argparse names
+        value = getattr(parsed, name)
+        assert (value[0] if isinstance(value, list) else value) == given[name], name
 
     # the report task: after the ingest whatever its outcome, on the dataset the ingest writes
     (report,) = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "BashOperator"]

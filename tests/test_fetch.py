@@ -19,7 +19,8 @@ import pytest
 from apache_beam import Create
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from schemas.document import RawDocument
+from schemas.document import REJECTED as REJECTED_OUTCOME
+from schemas.document import WRITTEN, Outcome, RawDocument
 from schemas.state import SEEN_SCHEMA, SEEN_TABLE
 from tests.beam_util import check
 from tests.http_fixtures import FixtureServer, Reply, collect, collected, redirect, sequence, static
@@ -528,14 +529,23 @@ def test_mark_seen_records_only_settled_fetched_urls(tmp_path: Path) -> None:
         RawDocument(source=s, source_format="html", kind="html", content="<p>x</p>")
         for s in ("https://a/1", "https://a/2", "https://a/3")
     ]
-    outcomes = [("https://a/1", "written"), ("https://a/2", "rejected"), ("/local/file.html", "written")]
+    outcomes = [
+        Outcome("https://a/1", WRITTEN),
+        Outcome("https://a/2", REJECTED_OUTCOME, "not-an-article", "extract"),
+        Outcome("/local/file.html", WRITTEN),
+    ]
     with TestPipeline() as p:
-        counts = {
-            "documents": p | "Docs" >> Create(docs),
-            "outcomes": p | "Outcomes" >> Create(outcomes),
-            "settled": p | "Settled" >> Create(["https://a/404"]),
-            "after": p | "Files" >> Create(["file-a", "file-b"]),
-        } | MarkSeen(out, "run1")
+        counts = (
+            p
+            | "Outcomes" >> Create(outcomes)
+            | MarkSeen(
+                out,
+                "run1",
+                after=p | "Files" >> Create(["file-a", "file-b"]),
+                fetched=p | "Docs" >> Create(docs),
+                settled=p | "Settled" >> Create(["https://a/404"]),
+            )
+        )
         check(counts, partial(collect, "seen-counts"), "Counts")
     assert collected("seen-counts") == [("web|seen-urls-recorded", 3)]
     rows = read_table(out, SEEN_TABLE, SEEN_SCHEMA).to_pylist()

@@ -13,13 +13,8 @@ import duckdb
 import pytest
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
-from pipeline.job import (
-    PARALLEL_MIN_BYTES,
-    PARALLEL_MIN_FILES,
-    internal_errors,
-    new_run_id,
-    use_all_cores_if_large,
-)
+from pipeline.job import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, internal_errors, use_all_cores_if_large
+from pipeline.settings import new_run_id
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
 from tests.support import BUG_ENV, REFERENCE, SEEDS, newsbeam, summary_counts
 from transforms._progress import Progress
@@ -109,8 +104,12 @@ def test_the_launcher_gives_freed_blocks_back_to_the_system() -> None:
     assert threshold == "2097152"
 
 
+# The runs of `buggy_runs` by their --max-internal-errors: (output folder, the finished process).
+BuggyRuns = dict[int, tuple[Path, subprocess.CompletedProcess[str]]]
+
+
 @pytest.fixture(scope="module")
-def buggy_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, subprocess.CompletedProcess[str]]]:
+def buggy_runs(tmp_path_factory: pytest.TempPathFactory) -> BuggyRuns:
     """The seeds with a bug planted in cleaning that hits one of them (003 mentions Newsmax), run with
     --max-internal-errors 0 (the default) and 1."""
     runs = {}
@@ -124,9 +123,7 @@ def buggy_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path
 
 
 @pytest.mark.e2e
-def test_an_internal_error_is_kept_as_a_row_and_fails_the_run_with_its_traceback(
-    buggy_runs: dict[int, tuple[Path, subprocess.CompletedProcess[str]]],
-) -> None:
+def test_an_internal_error_is_kept_as_a_row_and_fails_the_run_with_its_traceback(buggy_runs: BuggyRuns) -> None:
     out, result = buggy_runs[0]
     assert result.returncode == 1, result.stderr
     assert summary_counts(result.stdout) == {"read": 5, "written": 4, "duplicates": 0, "rejected": 1}
@@ -143,9 +140,7 @@ def test_an_internal_error_is_kept_as_a_row_and_fails_the_run_with_its_traceback
 
 
 @pytest.mark.e2e
-def test_internal_errors_up_to_the_limit_pass(
-    buggy_runs: dict[int, tuple[Path, subprocess.CompletedProcess[str]]],
-) -> None:
+def test_internal_errors_up_to_the_limit_pass(buggy_runs: BuggyRuns) -> None:
     _, result = buggy_runs[1]
     assert result.returncode == 0, result.stderr
     assert summary_counts(result.stdout) == {"read": 5, "written": 4, "duplicates": 0, "rejected": 1}

@@ -18,7 +18,7 @@ from transforms.web.charset import declared_charset, decode, sniff_binary
 
 def _run(patterns: list[str], check_docs, check_rejected, max_bytes: int = 1_000_000) -> None:
     with TestPipeline() as p:
-        docs, rejected = p | ReadLocal(patterns, run_id="r1", max_bytes=max_bytes)
+        docs, rejected, _ = p | ReadLocal(patterns, run_id="r1", max_bytes=max_bytes)
         check(docs, check_docs, "Docs")
         check(rejected, check_rejected, "Rejected")
 
@@ -145,7 +145,7 @@ def test_read_with_assert_that(tmp_path: Path) -> None:
     (tmp_path / "one.txt").write_text("one", encoding="utf-8")
     (tmp_path / "two.txt").write_text("two", encoding="utf-8")
     with TestPipeline() as p:
-        docs, rejected = p | ReadLocal([str(tmp_path / "*.txt")], run_id="r", max_bytes=100)
+        docs, rejected, _ = p | ReadLocal([str(tmp_path / "*.txt")], run_id="r", max_bytes=100)
         assert_that(docs | beam.Map(lambda d: d.content), equal_to(["one", "two"]), label="Docs")
         assert_that(rejected, equal_to([]), label="NoRejects")
 
@@ -197,7 +197,7 @@ def test_a_jsonl_file_read_in_many_ranges_gives_each_record_once(tmp_path: Path)
         assert [(r.source, r.reason) for r in rejected] == [(f"{path}#L{bad_line}", "invalid-json")]
 
     with TestPipeline() as p:
-        docs, rejected = p | ReadLocal([str(path)], run_id="r1", range_bytes=50)
+        docs, rejected, _ = p | ReadLocal([str(path)], run_id="r1", range_bytes=50)
         check(docs, docs_once, "Docs")
         check(rejected, one_reject, "Rejected")
 
@@ -215,7 +215,7 @@ def test_an_empty_jsonl_file_is_rejected_once(tmp_path: Path) -> None:
     # larger than a range: still one input, rejected once, not split into ranges that each find nothing
     (tmp_path / "blank.jsonl").write_text("\n" * 5000, encoding="utf-8")
     with TestPipeline() as p:
-        docs, rejected = p | ReadLocal([str(tmp_path / "blank.jsonl")], run_id="r1", range_bytes=100)
+        docs, rejected, _ = p | ReadLocal([str(tmp_path / "blank.jsonl")], run_id="r1", range_bytes=100)
         check(docs, no_docs, "BigDocs")
         check(rejected, empty, "BigRejected")
 

@@ -15,22 +15,29 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
+from pipeline.settings import StageSettings
 from schemas.article import SCHEMA_VERSION_KEY
+from schemas.document import RawDocument
 from schemas.rejected import Rejected
-from schemas.unchanged import FILE_FINGERPRINTS_SCHEMA, fill_missing
+from schemas.unchanged import FILE_FINGERPRINTS_SCHEMA, INPUT_HASHES_SCHEMA, fill_missing
 from tests.beam_util import check
 from tests.factories import NOW
 from tests.html_samples import ARTICLE_PARAGRAPHS
-from tests.support import REFERENCE, newsbeam, summary_counts
+from tests.support import REFERENCE, UKRAINE_TAXONOMY, newsbeam, summary_counts
 from transforms.storage.tables import table_dir, write_table
 from transforms.unchanged import (
     FILES_TABLE,
     SETTLED_TABLE,
+    TABLE,
     Key,
     RecordUnchanged,
+    SkipUnchanged,
+    input_hash,
     is_settled,
+    known_hashes,
     plan_reads,
     settings_key,
+    settings_key_of,
 )
 
 NAV_ONLY = "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></body></html>"
@@ -95,15 +102,16 @@ def test_a_second_run_reads_nothing_and_other_settings_read_again(tmp_path: Path
     assert _count(f"{out}/date=*/topic=*/*.parquet") == 3
     assert _count(f"{out}/_rejected/*.parquet") == 4
 
-    # Another --min-words decides "too short" differently: the file is read again, its articles are still
-    # skipped by their hashes, and the short text, now long enough, is written.
+    # Another --min-words is another setting that shapes articles: the file is read and processed again, its
+    # articles are written as their next revisions, and the short text, now long enough, is written.
     third = newsbeam(*args, "--min-words", "2", "--run-id", "third")
     assert third.returncode == 0, third.stderr
-    assert summary_counts(third.stdout, verified=True) == {"read": 7, "written": 1, "duplicates": 3, "rejected": 3}
+    assert summary_counts(third.stdout, verified=True) == {"read": 7, "written": 4, "duplicates": 0, "rejected": 3}
     assert "unchanged since an earlier run" not in third.stderr
-    assert _manifest_counts(out, "third")["duplicates|unchanged-input"] == 3
-    rows = _rows(f"SELECT text FROM '{out}/date=*/topic=*/*.parquet' WHERE run_id = 'third'")
-    assert rows == [("Brief wire note.",)]
+    assert "duplicates|unchanged-input" not in _manifest_counts(out, "third")
+    rows = _rows(f"SELECT text, revision FROM '{out}/date=*/topic=*/*.parquet' WHERE run_id = 'third' ORDER BY ALL")
+    assert sorted(revision for _, revision in rows) == [1, 2, 2, 2]
+    assert [text for text, revision in rows if revision == 1] == ["Brief wire note."]
 
 
 def test_a_changed_file_read_again_skips_its_settled_rejects_by_hash(tmp_path: Path) -> None:
@@ -187,13 +195,15 @@ def test_an_internal_error_is_tried_again_and_keeps_its_file_unsettled(tmp_path:
                 _rejected("b.jsonl#L2", "clean", "internal-error"),
             ]
         )
-        recorded = {
-            "keys": keys,
-            "articles": p | "Articles" >> beam.Create(["a.jsonl#L1", "b.jsonl#L1"]),
-            "rejected": rejected,
-            "fingerprints": p | "Fingerprints" >> beam.Create([("a.jsonl", (10, 1.5)), ("b.jsonl", (20, 2.5))]),
-            "after": p | "Files" >> beam.Create(["a written file"]),
-        } | RecordUnchanged(out, "run1", key)
+        recorded = (keys) | RecordUnchanged(
+            out,
+            "run1",
+            key,
+            articles=p | "Articles" >> beam.Create(["a.jsonl#L1", "b.jsonl#L1"]),
+            rejected=rejected,
+            fingerprints=p | "Fingerprints" >> beam.Create([("a.jsonl", (10, 1.5)), ("b.jsonl", (20, 2.5))]),
+            after=p | "Files" >> beam.Create(["a written file"]),
+        )
         check(recorded, _recorded, "Recorded")
     files = pq.read_table(table_dir(out, FILES_TABLE)).to_pylist()
     assert [(f["path"], f["inputs"], f["rejects"], f["settings"]) for f in files] == [("a.jsonl", 3, 2, key)]
@@ -201,7 +211,7 @@ def test_an_internal_error_is_tried_again_and_keeps_its_file_unsettled(tmp_path:
     assert [(r["input_hash"], r["reason"], r["settings"]) for r in settled] == [("h2", "tag/too-short", key)]
 
 
-def test_a_file_with_settled_rejects_is_unchanged_only_under_the_same_settings(tmp_path: Path) -> None:
+def test_a_recorded_file_is_unchanged_only_under_the_same_settings(tmp_path: Path) -> None:
     src, out = tmp_path / "in", str(tmp_path / "out")
     src.mkdir()
     for name in ("rejects.jsonl", "articles.jsonl", "old.jsonl"):
@@ -215,18 +225,70 @@ def test_a_file_with_settled_rejects_is_unchanged_only_under_the_same_settings(t
         return {"path": path, "size": size, "mtime": mtime, "inputs": 3, "rejects": rejects, "settings": key}
 
     write_table(out, FILES_TABLE, FILE_FINGERPRINTS_SCHEMA, [row("rejects.jsonl", 2, settings)], "r1")
-    write_table(out, FILES_TABLE, FILE_FINGERPRINTS_SCHEMA, [row("articles.jsonl", None, None)], "r2")
-    # a part file from before settled rejects (schema version 1: no `rejects`, no `settings`) still reads
+    write_table(out, FILES_TABLE, FILE_FINGERPRINTS_SCHEMA, [row("articles.jsonl", None, settings)], "r2")
+    # a part file from before records carried their settings (schema version 1) still reads, and holds for none
     v1 = pa.schema(list(FILE_FINGERPRINTS_SCHEMA)[:4], metadata={SCHEMA_VERSION_KEY: b"1"})
     old = {k: v for k, v in row("old.jsonl", None, None).items() if k in v1.names}
     pq.write_table(pa.Table.from_pylist([old], schema=v1), os.path.join(table_dir(out, FILES_TABLE), "part-r0.parquet"))
 
     same = plan_reads(out, [str(src)], settings)
-    assert sorted(Path(p).name for p in same.unchanged) == ["articles.jsonl", "old.jsonl", "rejects.jsonl"]
-    assert same.duplicate_reasons() == {"unchanged-input": 7, "settled-reject": 2}
-    other = plan_reads(out, [str(src)], settings_key(6, False, 1000))
-    assert sorted(Path(p).name for p in other.unchanged) == ["articles.jsonl", "old.jsonl"]
-    assert [Path(p).name for p in other.read] == ["rejects.jsonl"]
+    assert sorted(Path(p).name for p in same.unchanged) == ["articles.jsonl", "rejects.jsonl"]
+    assert [Path(p).name for p in same.read] == ["old.jsonl"]
+    assert same.duplicate_reasons() == {"unchanged-input": 4, "settled-reject": 2}
+    for other in (
+        plan_reads(out, [str(src)], settings_key(6, False, 1000)),
+        plan_reads(out, [str(src)], settings, True),
+    ):
+        assert other.unchanged == [] and len(other.read) == 3
+
+
+def test_the_settings_key_covers_what_shapes_an_article(tmp_path: Path) -> None:
+    """The taxonomy counts by its content, not its path; the thresholds count too."""
+    a, b, c = tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "c.yaml"
+    a.write_text(UKRAINE_TAXONOMY, encoding="utf-8")
+    b.write_text(UKRAINE_TAXONOMY, encoding="utf-8")
+    c.write_text(UKRAINE_TAXONOMY.replace("witkoff: 2", "witkoff: 3"), encoding="utf-8")
+    base = settings_key(5, False, 1000)
+    assert settings_key(5, False, 1000, taxonomy=str(a)) == settings_key(5, False, 1000, taxonomy=str(b)) != base
+    assert settings_key(5, False, 1000, taxonomy=str(c)) != settings_key(5, False, 1000, taxonomy=str(a))
+    others = [
+        settings_key(5, False, 1000, near_duplicate_threshold=0.9),
+        settings_key(5, False, 1000, story_threshold=0.9),
+        settings_key(5, False, 1000, story_window_days=1),
+    ]
+    assert len({base, *others}) == 4
+    assert settings_key_of(StageSettings(min_words=5, taxonomy=str(a)), 1000) == settings_key(
+        5, False, 1000, taxonomy=str(a)
+    )
+
+
+def test_input_hashes_hold_only_under_their_settings(tmp_path: Path) -> None:
+    """A hash recorded under other settings, or before records carried settings (schema version 1), leaves
+    its input fresh; so does `reprocess` for one recorded under the same settings."""
+    out, settings = str(tmp_path / "out"), settings_key(5, False, 1000)
+    docs = [_doc("Same body.", "same.txt"), _doc("Other body.", "other.txt"), _doc("Old body.", "old.txt")]
+    write_table(out, TABLE, INPUT_HASHES_SCHEMA, [_hash_row(docs[0], settings)], "r1")
+    write_table(out, TABLE, INPUT_HASHES_SCHEMA, [_hash_row(docs[1], settings_key(6, False, 1000))], "r2")
+    v1 = pa.schema(list(INPUT_HASHES_SCHEMA)[:2], metadata={SCHEMA_VERSION_KEY: b"1"})
+    old = {k: v for k, v in _hash_row(docs[2], None).items() if k in v1.names}
+    pq.write_table(pa.Table.from_pylist([old], schema=v1), os.path.join(table_dir(out, TABLE), "part-r0.parquet"))
+    assert known_hashes(out, settings) == {bytes.fromhex(input_hash(docs[0]))}
+    for reprocess, skipped in ((False, ["same.txt"]), (True, [])):
+        with TestPipeline() as p:
+            result = p | beam.Create(docs) | SkipUnchanged(out, settings, reprocess)
+            check(result.unchanged, lambda xs, skipped=skipped: _same([d.source for d in xs], skipped), "Skipped")
+
+
+def _same(a: object, b: object) -> None:
+    assert a == b, f"{a!r} != {b!r}"
+
+
+def _doc(content: str, source: str) -> RawDocument:
+    return RawDocument(source=source, source_format="txt", kind="text", content=content)
+
+
+def _hash_row(doc: RawDocument, settings: str | None) -> dict[str, object]:
+    return {"input_hash": input_hash(doc), "source": doc.source, "settings": settings, "version": "0"}
 
 
 def test_an_unchanged_table_part_without_a_required_column_is_refused() -> None:

@@ -13,12 +13,13 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.transforms.window import FixedWindows, GlobalWindow, IntervalWindow, TimestampedValue
 
-from pipeline.stream import _StampWindowFn
 from schemas.article import Article
 from tests.factories import make_article
 from transforms import dedupe
 from transforms.poll import Ticks
-from transforms.sink import WritePartitions, window_run_id
+from transforms.sink import StampWindow, WritePartitions
+from transforms.state import window_run_id
+from transforms.storage.index import read_index
 
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau"
 
@@ -41,10 +42,10 @@ def run_windows(out: Path, events: list[tuple[float, list[Article]]], key: str) 
         stream = stream.add_elements([TimestampedValue(a, at) for a in articles]).advance_watermark_to(at + 10)
     stream = stream.advance_watermark_to_infinity()
     with beam.Pipeline(options=streaming()) as p:
-        stamped = p | stream | beam.WindowInto(FixedWindows(10)) | "Stamp" >> beam.ParDo(_StampWindowFn("run"))
+        stamped = p | stream | beam.WindowInto(FixedWindows(10)) | "Stamp" >> StampWindow("run")
         deduped = stamped | dedupe.StreamDedupe(str(out), "run")
         written = deduped.unique | WritePartitions(str(out), "run")
-        _ = {"rows": deduped.index_rows, "after": written} | dedupe.WriteIndex(str(out))
+        _ = deduped.index_rows | dedupe.WriteIndex(str(out), after=written)
         _ = deduped.duplicates | beam.Map(lambda d: (d.source, d.reason)) | beam.Map(append, key)
 
 
@@ -96,7 +97,7 @@ def test_windows_write_their_own_files_and_dedupe_within_and_across_windows(tmp_
     files = sorted(p.name for p in out.glob("date=*/topic=*/*.parquet"))
     assert files == ["part-run-w19700101T000000Z-00000.parquet", "part-run-w19700101T000010Z-00000.parquet"]
     assert sorted(collected("dups")) == [("a-again", "seen-in-earlier-run"), ("a-copy", "duplicate-in-run")]
-    index = dedupe.read_index(str(out), ["content_hash", "run_id"]).to_pylist()
+    index = read_index(str(out), ["content_hash", "run_id"]).to_pylist()
     assert sorted(r["run_id"] for r in index) == ["run-w19700101T000000Z"] * 2 + ["run-w19700101T000010Z"]
 
 

@@ -19,9 +19,11 @@ from transforms.web.feeds import entry_key
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.e2e]
 
+Served = tuple[FixtureServer, GrowingFeed, list[str]]  # the server, its growing feed, the entries' URLs
+
 
 @pytest.fixture()
-def server() -> Iterator[tuple[FixtureServer, GrowingFeed, list[str]]]:
+def server() -> Iterator[Served]:
     with FixtureServer() as srv:
         feed_bytes, paths = npr_feed_rewritten(srv, n=6)
         feed = GrowingFeed(feed_bytes)
@@ -89,9 +91,7 @@ def assert_exactly_once(out: Path, urls: list[str]) -> list[str]:
     return written
 
 
-def test_feed_growing_between_polls_lands_each_article_once(
-    server: tuple[FixtureServer, GrowingFeed, list[str]], tmp_path: Path
-) -> None:
+def test_feed_growing_between_polls_lands_each_article_once(server: Served, tmp_path: Path) -> None:
     srv, feed, urls = server
     out = tmp_path / "ds"
     feed.publish(3)
@@ -120,9 +120,7 @@ def test_feed_growing_between_polls_lands_each_article_once(
     assert all(n <= 1 for n in hits) and sum(hits) >= len(written), hits
 
 
-def test_sigterm_then_restart_loses_and_duplicates_nothing(
-    server: tuple[FixtureServer, GrowingFeed, list[str]], tmp_path: Path
-) -> None:
+def test_sigterm_then_restart_loses_and_duplicates_nothing(server: Served, tmp_path: Path) -> None:
     srv, feed, urls = server
     out = tmp_path / "ds"
     feed.publish(4)

@@ -318,7 +318,7 @@ _TAG_EVERY_DOCUMENT = """
 import datetime as dt, hashlib, json, sys
 from transforms.text.boilerplate import clean_text
 from schemas.document import Draft, RunContext
-from transforms.dedupe import entry_for
+from transforms.text.duplicates import entry_for
 from transforms.tag import Taggers, build_article
 now = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
 ctx = RunContext(run_id="r", ingested_at=now, reference_date=now.date())

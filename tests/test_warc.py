@@ -103,7 +103,7 @@ def read_with_beam(patterns: list[str], **options: Any) -> tuple[list[Any], list
     """ReadLocal's three outputs (the pipeline runs in this process, so its checkers can hand them back)."""
     _READ.clear()
     with TestPipeline() as p:
-        outputs = p | ReadLocal(patterns, run_id="r1", duplicates=True, **options)
+        outputs = p | ReadLocal(patterns, run_id="r1", **options)
         for label, pcoll in zip(("docs", "rejected", "duplicates"), outputs, strict=True):
             check(pcoll, functools.partial(_keep, label), label)
     return _READ["docs"], _READ["rejected"], _READ["duplicates"]

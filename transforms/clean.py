@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -11,6 +12,7 @@ from apache_beam.metrics import Metrics
 from schemas.document import Draft
 from transforms._deadletter import REJECTED, DeadLetterFn
 from transforms._outputs import ParDoWithOutputs
+from transforms._stage import Stage
 from transforms.text.boilerplate import clean_text
 
 STAGE = "clean"
@@ -39,13 +41,20 @@ class _CleanFn(DeadLetterFn):
         yield draft
 
 
-class CleanText(beam.PTransform):
-    """Drafts from plain text → cleaned Drafts (title, authors, publisher recovered), (Rejected rows)."""
+class Cleaned(NamedTuple):
+    """What `CleanText` returns."""
 
-    def __init__(self, run_id: str) -> None:
-        super().__init__()
-        self.run_id = run_id
+    drafts: beam.PCollection  # cleaned Drafts, on to TagArticles
+    rejected: beam.PCollection  # Rejected rows, stage "clean"
 
-    def expand(self, drafts: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+
+@dataclass(eq=False, repr=False)
+class CleanText(Stage):
+    """Drafts → `Cleaned(drafts, rejected)`: drafts from plain text lose their page furniture (title,
+    authors, publisher recovered)."""
+
+    run_id: str
+
+    def expand(self, drafts: beam.PCollection) -> Cleaned:
         results = drafts | "RemoveBoilerplate" >> ParDoWithOutputs(_CleanFn(self.run_id), REJECTED, main="drafts")
-        return results["drafts"], results[REJECTED]
+        return Cleaned(results["drafts"], results[REJECTED])

@@ -30,8 +30,8 @@ import datetime as dt
 import io
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import apache_beam as beam
@@ -41,7 +41,9 @@ from apache_beam.metrics import Metrics
 
 from schemas.state import SOURCES_SCHEMA, SOURCES_TABLE
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms._lanes import LaneFn, by_lane
 from transforms._outputs import ParDoWithOutputs
+from transforms._stage import Stage
 from transforms.state import ReadStateRows, WriteStateRows
 from transforms.storage.tables import read_table
 from transforms.web.client import (
@@ -49,10 +51,6 @@ from transforms.web.client import (
     FetchConfig,
     FetchFailure,
     Validators,
-    acquire_client,
-    host_of,
-    per_host,
-    release_client,
 )
 from transforms.web.feeds import (
     EntryRef,
@@ -61,7 +59,6 @@ from transforms.web.feeds import (
     SourceRef,
     WebSources,
     from_snapshot,
-    lane_of,
     parse_source,
     parse_source_list,
     parse_url_line,
@@ -170,35 +167,24 @@ def _emit_parsed(parsed: ParsedSource, ref: SourceRef, run_id: str) -> Iterator[
         yield reject(f"{ref.url}#{listed}", STAGE, reason, f"{ref.url} lists {listed!r}", run_id, url=None)
 
 
-class _FetchSourcesFn(DeadLetterFn):
+class _FetchSourcesFn(LaneFn):
     """Fetches the sources of one lane: hosts in parallel, each host's sources in order."""
 
     stage = STAGE
+    thread_name = "discover"
 
     def __init__(self, run_id: str, config: FetchConfig, validators: Mapping[str, Validators]) -> None:
-        super().__init__(run_id)
-        self.config = config
+        super().__init__(run_id, config)
         self.validators = dict(validators)
         self.fetched = Metrics.counter(STAGE, "sources_fetched")
         self.not_modified = Metrics.counter(STAGE, "sources_not_modified")
         self.entries = Metrics.counter(STAGE, "entries_discovered")
         self.recovered = Metrics.counter(STAGE, "sources_recovered")
 
-    def setup(self) -> None:
-        self.client = acquire_client(self.config)
-        self.executor = ThreadPoolExecutor(max_workers=self.config.parallel_hosts, thread_name_prefix="discover")
-
-    def teardown(self) -> None:
-        self.executor.shutdown(wait=False)
-        release_client(self.config)
-
     def handle(self, element: tuple[int, Iterable[SourceRef]]) -> Iterable[Any]:
         _, refs = element
-        groups: dict[str, list[SourceRef]] = {}
         unique = {ref.url: ref for ref in refs}  # a source named twice is fetched once
-        for ref in unique.values():
-            groups.setdefault(host_of(ref.url), []).append(ref)
-        for out in per_host(self.executor, groups, self._one, self._failed):
+        for out in self.by_host(unique.values()):
             if isinstance(out, EntryRef):
                 self.entries.inc()
             elif isinstance(out, beam.pvalue.TaggedOutput) and out.tag == COUNTS:
@@ -274,35 +260,25 @@ class _ReplayFn(DeadLetterFn):
         yield from _emit_parsed(from_snapshot(latest["entries"]), ref, self.run_id)
 
 
-class _SourceRound(beam.PTransform):
+@dataclass(eq=False, repr=False)
+class _SourceRound(Stage):
     """One level of sources: fetch (grouped by lane so each host is fetched by one worker), parse, and
     replay the stored listing of those that were not modified."""
 
-    def __init__(
-        self, run_id: str, config: FetchConfig, validators: Mapping[str, Validators], snapshots: beam.PCollection
-    ) -> None:
-        super().__init__()
-        self.run_id = run_id
-        self.config = config
-        self.validators = validators
-        self.snapshots = snapshots
+    run_id: str
+    config: FetchConfig
+    validators: Mapping[str, Validators]
+    snapshots: beam.PCollection
 
     def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
-        lanes = self.config.lanes
-        fetched = (
-            refs
-            | "KeyByLane" >> beam.Map(lambda r: (lane_of(host_of(r.url), lanes), r))
-            | "GroupByLane" >> beam.GroupByKey()
-            | "FetchSources"
-            >> ParDoWithOutputs(
-                _FetchSourcesFn(self.run_id, self.config, self.validators),
-                CHILDREN,
-                NOT_MODIFIED,
-                STATE,
-                COUNTS,
-                REJECTED,
-                main="entries",
-            )
+        fetched = by_lane(refs, self.config) | "FetchSources" >> ParDoWithOutputs(
+            _FetchSourcesFn(self.run_id, self.config, self.validators),
+            CHILDREN,
+            NOT_MODIFIED,
+            STATE,
+            COUNTS,
+            REJECTED,
+            main="entries",
         )
         replayed = (
             {"refs": fetched[NOT_MODIFIED], "snapshots": self.snapshots}
@@ -336,29 +312,29 @@ class _ReadUrlListFn(DeadLetterFn):
                     yield reject(source, STAGE, made[1], f"not an http(s) URL: {made[0][:200]!r}", self.run_id)
 
 
-class Discover(beam.PTransform):
-    """Web sources → (EntryRefs, rejected rows, counts as (key, n) pairs for the run manifest).
+class Discovered(NamedTuple):
+    """What `Discover` returns."""
+
+    entries: beam.PCollection  # EntryRefs, on to SkipSeen and Fetch
+    rejected: beam.PCollection  # Rejected rows of sources and listed URLs that failed (each one input)
+    counts: beam.PCollection  # (key, n) pairs about the sources, for the run manifest
+
+
+@dataclass(eq=False, repr=False)
+class Discover(Stage):
+    """Web sources → `Discovered(entries, rejected, counts)`.
 
     Sources named by the user are fetched first; sitemaps of an index and feeds of an OPML list in a
     second round. New validators and listings go to `<output>/_state/web_sources/`.
     """
 
-    def __init__(
-        self,
-        web: WebSources,
-        output: str,
-        run_id: str,
-        config: FetchConfig,
-        validators: Mapping[str, Validators] | None = None,
-    ) -> None:
-        super().__init__()
-        self.web = web
-        self.output = output
-        self.run_id = run_id
-        self.config = config
-        self.validators = validators
+    web: WebSources
+    output: str
+    run_id: str
+    config: FetchConfig
+    validators: Mapping[str, Validators] | None = None
 
-    def expand(self, pbegin: beam.pvalue.PBegin) -> tuple[beam.PCollection, beam.PCollection, beam.PCollection]:
+    def expand(self, pbegin: beam.pvalue.PBegin) -> Discovered:
         validators = self.validators if self.validators is not None else load_validators(self.output)
         snapshots = (
             pbegin
@@ -390,4 +366,4 @@ class Discover(beam.PTransform):
             entries | "CountEntries" >> beam.Map(lambda _: (COUNT_ENTRIES, 1)),
             saved,
         ) | "SourceCounts" >> beam.Flatten()
-        return entries, rejected, counts
+        return Discovered(entries, rejected, counts)

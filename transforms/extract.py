@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -13,6 +14,7 @@ from apache_beam.metrics import Metrics
 from schemas.document import Draft, RawDocument
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
+from transforms._stage import Stage
 from transforms.text import authors, dates, page, pagekind, titles
 from transforms.web import warc
 
@@ -149,18 +151,24 @@ class _ExtractFn(DeadLetterFn):
         yield draft
 
 
-class Extract(beam.PTransform):
-    """RawDocuments → (Drafts, Rejected rows). Pages that are not articles are rejected rows
+class Extracted(NamedTuple):
+    """What `Extract` returns."""
+
+    drafts: beam.PCollection  # Drafts, on to CleanText
+    rejected: beam.PCollection  # Rejected rows, stage "extract"
+
+
+@dataclass(eq=False, repr=False)
+class Extract(Stage):
+    """RawDocuments → `Extracted(drafts, rejected)`. Pages that are not articles are rejected rows
     (`not-an-article`), or with `keep_non_articles` drafts whose `page_kind` says what they are."""
 
-    def __init__(self, run_id: str, reference_date: dt.date, keep_non_articles: bool = False) -> None:
-        super().__init__()
-        self.run_id = run_id
-        self.reference_date = reference_date
-        self.keep_non_articles = keep_non_articles
+    run_id: str
+    reference_date: dt.date
+    keep_non_articles: bool = False
 
-    def expand(self, docs: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+    def expand(self, docs: beam.PCollection) -> Extracted:
         results = docs | "ExtractMainText" >> ParDoWithOutputs(
             _ExtractFn(self.run_id, self.reference_date, self.keep_non_articles), REJECTED, main="drafts"
         )
-        return results["drafts"], results[REJECTED]
+        return Extracted(results["drafts"], results[REJECTED])

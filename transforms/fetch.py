@@ -18,31 +18,31 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schemas.document import RawDocument
+from schemas.document import DUPLICATE, WRITTEN, RawDocument
+from schemas.document import REJECTED as REJECTED_OUTCOME
 from schemas.state import SEEN_SCHEMA, SEEN_TABLE
-from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms import state
+from transforms._barrier import AfterFiles
+from transforms._deadletter import REJECTED, reject
+from transforms._lanes import LaneFn, by_lane
 from transforms._outputs import ParDoWithOutputs
+from transforms._stage import Stage
 from transforms.discover import Discover
-from transforms.state import ReadStateRows, WriteStateRows
+from transforms.state import ReadStateRows, window_run_id
 from transforms.web.charset import declared_charset, decode, sniff_binary, web_codec
 from transforms.web.client import (
     ARTICLE,
     FetchConfig,
     FetchFailure,
     FetchResult,
-    acquire_client,
-    host_of,
-    per_host,
-    release_client,
 )
-from transforms.web.feeds import EntryRef, WebSources, lane_of
+from transforms.web.feeds import EntryRef, WebSources
 
 logger = logging.getLogger(__name__)
 
@@ -110,17 +110,23 @@ class _PickFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(SKIPPED, Skipped(entry.canonical, entry.url, DUPLICATE_URL, entry.source))
 
 
-class SkipSeen(beam.PTransform):
-    """EntryRefs → (entries to fetch, Skipped): one per canonical URL, none that an earlier run settled.
+class Unseen(NamedTuple):
+    """What `SkipSeen` returns."""
+
+    fresh: beam.PCollection  # EntryRefs to fetch
+    skipped: beam.PCollection  # `Skipped` entries: each one input and one duplicate of the run
+
+
+@dataclass(eq=False, repr=False)
+class SkipSeen(Stage):
+    """EntryRefs → `Unseen(fresh, skipped)`: one per canonical URL, none that an earlier run settled.
 
     Earlier runs' URLs are streamed from `_state/seen_urls` and meet the entries in a CoGroupByKey on the
     canonical URL, so no worker holds every URL ever seen."""
 
-    def __init__(self, output: str) -> None:
-        super().__init__()
-        self.output = output
+    output: str
 
-    def expand(self, entries: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+    def expand(self, entries: beam.PCollection) -> Unseen:
         seen = (
             entries.pipeline
             | "ReadSeen" >> ReadStateRows(self.output, SEEN_TABLE, ["canonical_url"])
@@ -132,7 +138,7 @@ class SkipSeen(beam.PTransform):
             | "JoinSeen" >> beam.CoGroupByKey()
             | "Pick" >> ParDoWithOutputs(_PickFn(), SKIPPED, main="fresh")
         )
-        return results["fresh"], results[SKIPPED]
+        return Unseen(results["fresh"], results[SKIPPED])
 
 
 def document_from(entry: EntryRef, result: FetchResult) -> RawDocument | tuple[str, str]:
@@ -176,32 +182,21 @@ def document_from(entry: EntryRef, result: FetchResult) -> RawDocument | tuple[s
     )
 
 
-class _FetchPagesFn(DeadLetterFn):
+class _FetchPagesFn(LaneFn):
     """Fetches the entries of one lane: hosts in parallel (bounded threads), each host's pages in order at
     its polite rate. Outputs come out in this thread as pages arrive."""
 
     stage = STAGE
+    thread_name = "fetch"
 
     def __init__(self, run_id: str, config: FetchConfig) -> None:
-        super().__init__(run_id)
-        self.config = config
+        super().__init__(run_id, config)
         self.pages = Metrics.counter(STAGE, "pages")
         self.permanent = Metrics.counter(STAGE, "permanent_failures")
 
-    def setup(self) -> None:
-        self.client = acquire_client(self.config)
-        self.executor = ThreadPoolExecutor(max_workers=self.config.parallel_hosts, thread_name_prefix="fetch")
-
-    def teardown(self) -> None:
-        self.executor.shutdown(wait=False)
-        release_client(self.config)
-
     def handle(self, element: tuple[int, Iterable[EntryRef]]) -> Iterable[Any]:
         _, entries = element
-        groups: dict[str, list[EntryRef]] = {}
-        for entry in entries:
-            groups.setdefault(host_of(entry.url), []).append(entry)
-        for out in per_host(self.executor, groups, self._one, self._failed):
+        for out in self.by_host(entries):
             if isinstance(out, RawDocument):
                 self.pages.inc()
             elif isinstance(out, beam.pvalue.TaggedOutput) and out.tag == SETTLED:
@@ -234,36 +229,38 @@ class _FetchPagesFn(DeadLetterFn):
         return outs
 
 
-class Fetch(beam.PTransform):
-    """EntryRefs → (RawDocuments, rejected rows, settled canonical URLs); exactly one document or one
-    rejected row per entry.
+class Fetched(NamedTuple):
+    """What `Fetch` returns: exactly one document or one rejected row per entry."""
+
+    documents: beam.PCollection  # RawDocuments, on to ProcessDocuments
+    rejected: beam.PCollection  # Rejected rows, stage "fetch"
+    settled: beam.PCollection  # canonical URLs of permanent failures (for MarkSeen)
+
+
+@dataclass(eq=False, repr=False)
+class Fetch(Stage):
+    """EntryRefs → `Fetched(documents, rejected, settled)`.
 
     Entries are grouped by lane (hash of the host), so every host is fetched by one worker, which alone
     keeps to the host's delay and one-request-at-a-time limit."""
 
-    def __init__(self, config: FetchConfig, run_id: str) -> None:
-        super().__init__()
-        self.config = config
-        self.run_id = run_id
+    config: FetchConfig
+    run_id: str
 
-    def expand(self, entries: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection, beam.PCollection]:
-        lanes = self.config.lanes
-        results = (
-            entries
-            | "KeyByLane" >> beam.Map(lambda e: (lane_of(host_of(e.url), lanes), e))
-            | "GroupByLane" >> beam.GroupByKey()
-            | "FetchPages"
-            >> ParDoWithOutputs(_FetchPagesFn(self.run_id, self.config), SETTLED, REJECTED, main="documents")
+    def expand(self, entries: beam.PCollection) -> Fetched:
+        results = by_lane(entries, self.config) | "FetchPages" >> ParDoWithOutputs(
+            _FetchPagesFn(self.run_id, self.config), SETTLED, REJECTED, main="documents"
         )
-        return results["documents"], results[REJECTED], results[SETTLED]
+        return Fetched(results["documents"], results[REJECTED], results[SETTLED])
 
 
-def _seen_row(item: tuple[str, str], run_id: str) -> dict[str, Any]:
+def _seen_row(item: tuple[str, str], run_id: str, window: Any = beam.DoFn.WindowParam) -> dict[str, Any]:
+    """A `seen_urls` row, stamped with the run id of the run (or of the stream's window)."""
     canonical, outcome = item
     return {
         "canonical_url": canonical,
         "outcome": outcome,
-        "run_id": run_id,
+        "run_id": window_run_id(run_id, window),
         "seen_at": dt.datetime.now(dt.timezone.utc),
     }
 
@@ -275,70 +272,71 @@ def _fetched_outcomes(element: tuple[str, Mapping[str, Iterable[Any]]]) -> Itera
             yield (source, outcome)
 
 
-class MarkSeen(beam.PTransform):
-    """Record the entry URLs this run settled in `_state/seen_urls`, once the run's files are written.
+@dataclass(eq=False, repr=False)
+class MarkSeen(Stage):
+    """`outcomes | MarkSeen(output, run_id, after=files, …)`: record the entry URLs this run (or stream window)
+    settled in `_state/seen_urls`, once its files `after` exist (`AfterFiles`).
 
-    Input, a dict of PCollections: `documents` (what Fetch returned), `outcomes` ((source, "written" |
-    "duplicate" | "rejected") of every document of the run, web or not; only fetched ones are kept),
-    `settled` (canonical URLs permanently rejected at fetch) and `after` (the run's WrittenFiles). Emits
-    `("web|seen-urls-recorded", n)` for the run's counts, so the manifest depends on it.
+    `outcomes` are the run's `Outcome`s; with `fetched` (the documents Fetch returned) only those of fetched
+    pages are kept (a batch run's outcomes include local inputs), `kinds` says which outcomes count as seen,
+    and `settled` adds the canonical URLs permanently rejected at fetch. Emits
+    `("web|seen-urls-recorded", n)` for the run's counts, so the manifest depends on it."""
 
-    The rows wait for `after` through a CoGroupByKey, a main input (a side input would make Beam's Dask
-    runner compute the pipeline again): a grouping emits only when all its inputs are complete."""
+    output: str
+    run_id: str
+    _: KW_ONLY
+    after: beam.PCollection
+    fetched: beam.PCollection | None = None
+    settled: beam.PCollection | None = None
+    kinds: Iterable[str] = (WRITTEN, DUPLICATE, REJECTED_OUTCOME)
 
-    def __init__(self, output: str, run_id: str) -> None:
-        super().__init__()
-        self.output = output
-        self.run_id = run_id
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.kinds = frozenset(self.kinds)
 
-    def expand(self, pcolls: Mapping[str, beam.PCollection]) -> beam.PCollection:
-        done = (
-            {
-                "fetched": pcolls["documents"] | "KeyFetched" >> beam.Map(lambda d: (d.source, None)),
-                "outcomes": pcolls["outcomes"],
-            }
-            | "JoinOutcomes" >> beam.CoGroupByKey()
-            | "FetchedOutcomes" >> beam.FlatMap(_fetched_outcomes)
-        )
-        settled = pcolls["settled"] | "SettledAtFetch" >> beam.Map(lambda url: (url, "rejected"))
-        rows = (done, settled) | "Settled" >> beam.Flatten()
+    def expand(self, outcomes: beam.PCollection) -> beam.PCollection:
+        kinds = self.kinds
+        pairs = outcomes | "SeenKinds" >> beam.FlatMap(lambda o: [(o.source, o.kind)] if o.kind in kinds else [])
+        if self.fetched is not None:
+            pairs = (
+                {"fetched": self.fetched | "KeyFetched" >> beam.Map(lambda d: (d.source, None)), "outcomes": pairs}
+                | "JoinOutcomes" >> beam.CoGroupByKey()
+                | "FetchedOutcomes" >> beam.FlatMap(_fetched_outcomes)
+            )
+        if self.settled is not None:
+            settled = self.settled | "SettledAtFetch" >> beam.Map(lambda url: (url, REJECTED_OUTCOME))
+            pairs = (pairs, settled) | "Settled" >> beam.Flatten()
         return (
-            {
-                "rows": rows | "OneKey" >> beam.Map(lambda row: (0, row)),
-                "after": pcolls["after"] | "Written" >> beam.Map(lambda _f: (0, None)),
-            }
-            | "AfterWrites" >> beam.CoGroupByKey()
-            | "Release" >> beam.FlatMap(lambda kv: kv[1]["rows"])
-            | "ToRow" >> beam.Map(_seen_row, self.run_id)
-            | "WriteSeen" >> WriteStateRows(self.output, SEEN_TABLE, SEEN_SCHEMA, self.run_id)
+            pairs
+            | "AfterFiles" >> AfterFiles(self.after)
+            | "SeenRows" >> beam.Map(_seen_row, self.run_id)
+            | "WriteSeen" >> state.WriteStateRows(self.output, SEEN_TABLE, SEEN_SCHEMA, self.run_id)
             | "CountSeen" >> beam.Map(lambda n: (COUNT_SEEN_RECORDED, n))
         )
 
 
-class ReadWeb(beam.PTransform):
-    """Web sources → a dict of PCollections: `documents` (RawDocuments, on to Extract), `rejected` (sources
-    and entries that failed: each one input of the run), `skipped` (entries not fetched: each one input and
-    one duplicate), `settled` (for MarkSeen) and `counts` ((key, n) pairs about the sources).
+class WebRead(NamedTuple):
+    """What `ReadWeb` returns; every element of `documents`, `rejected` and `skipped` is one input of the run."""
 
-    Discover → SkipSeen → Fetch."""
+    documents: beam.PCollection  # RawDocuments, on to ProcessDocuments
+    rejected: beam.PCollection  # Rejected rows of sources and entries that failed
+    skipped: beam.PCollection  # `Skipped` entries, not fetched: each one input and one duplicate
+    settled: beam.PCollection  # canonical URLs permanently rejected at fetch (for MarkSeen)
+    counts: beam.PCollection  # (key, n) pairs about the sources, for the run manifest
 
-    def __init__(self, web: WebSources, output: str, run_id: str, config: FetchConfig) -> None:
-        super().__init__()
-        self.web = web
-        self.output = output
-        self.run_id = run_id
-        self.config = config
 
-    def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
-        entries, source_rejected, counts = pbegin | "Discover" >> Discover(
-            self.web, self.output, self.run_id, self.config
-        )
-        fresh, skipped = entries | "SkipSeen" >> SkipSeen(self.output)
-        documents, fetch_rejected, settled = fresh | "Fetch" >> Fetch(self.config, self.run_id)
-        return {
-            "documents": documents,
-            "rejected": (source_rejected, fetch_rejected) | "WebRejected" >> beam.Flatten(),
-            "skipped": skipped,
-            "settled": settled,
-            "counts": counts,
-        }
+@dataclass(eq=False, repr=False)
+class ReadWeb(Stage):
+    """Web sources → `WebRead(documents, rejected, skipped, settled, counts)`: Discover → SkipSeen → Fetch."""
+
+    web: WebSources
+    output: str
+    run_id: str
+    config: FetchConfig
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> WebRead:
+        found = pbegin | "Discover" >> Discover(self.web, self.output, self.run_id, self.config)
+        unseen = found.entries | "SkipSeen" >> SkipSeen(self.output)
+        fetched = unseen.fresh | "Fetch" >> Fetch(self.config, self.run_id)
+        rejected = (found.rejected, fetched.rejected) | "WebRejected" >> beam.Flatten()
+        return WebRead(fetched.documents, rejected, unseen.skipped, fetched.settled, found.counts)

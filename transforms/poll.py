@@ -16,11 +16,11 @@ import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.coders import PickleCoder
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.restriction_trackers import OffsetRange
@@ -33,8 +33,11 @@ from apache_beam.utils import timestamp
 from schemas.article import ARTICLES_GLOB
 from schemas.state import SEEN_SCHEMA, SEEN_TABLE
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
+from transforms._stage import Stage
 from transforms.discover import STAGE
 from transforms.storage import tables
+from transforms.storage.index import run_of
+from transforms.storage.parquet import read_parquet
 from transforms.web.client import SOURCE, FetchConfig, FetchFailure, Validators, acquire_client, release_client
 from transforms.web.feeds import EntryRef, SourceError, SourceRef, parse_source
 
@@ -42,6 +45,12 @@ logger = logging.getLogger(__name__)
 
 COUNT_POLLS = "stream|polls"
 COUNT_NOT_MODIFIED = "stream|not-modified"
+STOP_DIR = "stream"
+
+
+def stop_marker(output: str, run_id: str) -> str:
+    """The file whose existence stops the stream `run_id` (written by `newsbeam stream`'s signal handler)."""
+    return FileSystems.join(tables.table_dir(output, STOP_DIR), f"stop-{run_id}")
 
 
 def stop_requested(marker: str) -> bool:
@@ -83,15 +92,14 @@ class _StoppableSeqGenFn(ImpulseSeqGenDoFn):
         yield from super().process(element, restriction_tracker, watermark_estimator)
 
 
-class Ticks(beam.PTransform):
+@dataclass(eq=False, repr=False)
+class Ticks(Stage):
     """A timestamp every `interval` seconds from `start` until `stop` (exclusive) or until `marker` exists."""
 
-    def __init__(self, start: float, stop: float, interval: float, marker: str) -> None:
-        super().__init__()
-        self.start = start
-        self.stop = stop
-        self.interval = interval
-        self.marker = marker
+    start: float
+    stop: float
+    interval: float
+    marker: str
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
         bounds = (timestamp.Timestamp.of(self.start), timestamp.Timestamp.of(self.stop), float(self.interval))
@@ -105,8 +113,6 @@ class Ticks(beam.PTransform):
 
 def window_runs_with_urls(output: str) -> set[str]:
     """Window ids (`<run_id>-w…`) whose entry URLs are in `_state/seen_urls`."""
-    from transforms.dedupe import run_of  # the part-file naming lives with the index
-
     metas = FileSystems.match([tables.table_glob(output, SEEN_TABLE)])[0].metadata_list
     return {run for m in metas if (run := run_of(m.path))}
 
@@ -114,15 +120,13 @@ def window_runs_with_urls(output: str) -> set[str]:
 def seen_at_start(output: str) -> set[str]:
     """Canonical URLs already settled: `_state/seen_urls`, plus the sources of article files whose window
     died before recording them (state is derived from the files, never ahead of them)."""
-    from transforms.dedupe import run_of
-
     seen = {row["canonical_url"] for row in tables.read_table(output, SEEN_TABLE, _SEEN_URL_SCHEMA).to_pylist()}
     recorded = window_runs_with_urls(output)
     for meta in FileSystems.match([FileSystems.join(output, ARTICLES_GLOB)])[0].metadata_list:
         if run_of(meta.path) in recorded:
             continue
         with FileSystems.open(meta.path) as handle:
-            seen.update(v for v in pq.read_table(handle, columns=["source"]).column("source").to_pylist() if v)
+            seen.update(v for v in read_parquet(handle, ["source"]).column("source").to_pylist() if v)
     return seen
 
 
@@ -211,17 +215,28 @@ class _PollFn(DeadLetterFn):
         self._emitted_state.write(emitted & listed)
 
 
-class PollFeeds(beam.PTransform):
-    """Ticks → (new EntryRefs, rejected rows, (key, n) counts), each timestamped with its poll."""
+class Polled(NamedTuple):
+    """What `PollFeeds` returns, each element timestamped with its poll."""
 
-    def __init__(self, sources: Sequence[SourceRef], output: str, run_id: str, config: FetchConfig) -> None:
-        super().__init__()
-        self.sources = [dataclasses.replace(s) for s in {s.url: s for s in sources}.values()]
-        self.output = output
-        self.run_id = run_id
-        self.config = config
+    entries: beam.PCollection  # new EntryRefs, each one input of the stream
+    rejected: beam.PCollection  # Rejected rows of feeds that failed (each one input)
+    counts: beam.PCollection  # (key, n) pairs for the window's manifest
 
-    def expand(self, ticks: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection, beam.PCollection]:
+
+@dataclass(eq=False, repr=False)
+class PollFeeds(Stage):
+    """Ticks → `Polled(entries, rejected, counts)`."""
+
+    sources: Sequence[SourceRef]
+    output: str
+    run_id: str
+    config: FetchConfig
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.sources = [dataclasses.replace(s) for s in {s.url: s for s in self.sources}.values()]
+
+    def expand(self, ticks: beam.PCollection) -> Polled:
         sources = self.sources
         polled = (
             ticks
@@ -232,11 +247,11 @@ class PollFeeds(beam.PTransform):
                 REJECTED, "counts", main="entries"
             )
         )
-        return polled.entries, polled[REJECTED], polled["counts"]
+        return Polled(polled.entries, polled[REJECTED], polled["counts"])
 
 
 def now() -> float:
     return time.time()
 
 
-__all__ = ["EntryRef", "PollFeeds", "Ticks", "seen_at_start", "stop_requested"]
+__all__ = ["EntryRef", "PollFeeds", "Polled", "Ticks", "seen_at_start", "stop_marker", "stop_requested"]

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -27,8 +28,10 @@ from apache_beam.metrics import Metrics
 from schemas.document import Duplicate, RawDocument
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
+from transforms._stage import Stage
 from transforms.web import warc
 from transforms.web.charset import declared_charset, decode, sniff_binary
+from transforms.web.client import DEFAULT_MAX_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,6 @@ STAGE = "read"
 FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 FORMATS.update(dict.fromkeys(warc.SUFFIXES, warc.FORMAT))  # web archives: `.warc(.gz)`, `.arc(.gz)`
 DUPLICATES = "duplicates"  # ReadLocal's output of inputs that are duplicates as read (WARC revisit records)
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[str]:
@@ -302,30 +304,28 @@ class _ReadRangeFn(DeadLetterFn):
             yield reject(part.path, STAGE, "empty", "JSONL file with no records", self.run_id)
 
 
-class ReadLocal(beam.PTransform):
-    """Files matching `patterns` (paths, globs, directories) → (RawDocuments, Rejected rows).
+class LocalRead(NamedTuple):
+    """What `ReadLocal` returns; every element of the three is one input of the run."""
 
-    Output tuple: `(documents, rejected)`; with `duplicates=True`, `(documents, rejected, duplicates)`: the
-    `Duplicate`s of inputs that are duplicates as read (a web archive's revisit records), each an input of
-    the run. Without it those are dropped, so a run that balances its inputs asks for them.
-    """
+    documents: beam.PCollection  # RawDocuments, on to Extract
+    rejected: beam.PCollection  # Rejected rows (empty, binary, undecodable, too large…)
+    duplicates: beam.PCollection  # Duplicates as read: a web archive's revisit records
 
-    def __init__(
-        self,
-        patterns: Sequence[str],
-        run_id: str,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        range_bytes: int = RANGE_BYTES,
-        duplicates: bool = False,
-    ) -> None:
-        super().__init__()
-        self.patterns = expand_inputs(patterns)
-        self.run_id = run_id
-        self.max_bytes = max_bytes
-        self.range_bytes = range_bytes
-        self.duplicates = duplicates
 
-    def expand(self, pbegin: beam.pvalue.PBegin) -> tuple[beam.PCollection, ...]:
+@dataclass(eq=False, repr=False)
+class ReadLocal(Stage):
+    """Files matching `patterns` (paths, globs, directories) → `LocalRead(documents, rejected, duplicates)`."""
+
+    patterns: Sequence[str]
+    run_id: str
+    max_bytes: int = DEFAULT_MAX_BYTES
+    range_bytes: int = RANGE_BYTES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.patterns = expand_inputs(self.patterns)
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> LocalRead:
         ranges = (
             pbegin
             | "Patterns" >> beam.Create(self.patterns)
@@ -341,6 +341,4 @@ class ReadLocal(beam.PTransform):
         results = ranges | "ReadFile" >> ParDoWithOutputs(
             _ReadRangeFn(self.run_id, self.max_bytes), REJECTED, DUPLICATES, main="documents"
         )
-        if self.duplicates:
-            return results["documents"], results[REJECTED], results[DUPLICATES]
-        return results["documents"], results[REJECTED]
+        return LocalRead(results["documents"], results[REJECTED], results[DUPLICATES])

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import IntervalWindow
 
 from schemas.article import FILE_SCHEMA, Article
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
+from transforms._stage import Stage
+from transforms.state import window_run_id
 from transforms.storage.packed import pack, unpack
 from transforms.storage.parquet import (
     ROWS_PER_BATCH,
@@ -46,13 +47,23 @@ class WrittenFile:
     topic: str | None = None
 
 
-def window_run_id(run_id: str, window: Any) -> str:
-    """The id of one window of a streaming run, `<run_id>-w<start, UTC>`: it names the window's files and is
-    stamped on its rows, so each window is a run of its own to the index repair and to readers. Outside a
-    bounded window (batch, global window) it is `run_id` itself."""
-    if not isinstance(window, IntervalWindow):
-        return run_id
-    return f"{run_id}-w{window.start.to_utc_datetime():%Y%m%dT%H%M%SZ}"
+class _StampWindowFn(beam.DoFn):
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+
+    def process(self, row: Any, window: Any = beam.DoFn.WindowParam) -> Iterator[Any]:
+        yield replace(row, run_id=window_run_id(self.run_id, window))
+
+
+@dataclass(eq=False, repr=False)
+class StampWindow(Stage):
+    """Rows with a `run_id` (Articles, Rejected rows) → the same rows carrying their window's run id
+    (`window_run_id`), which names the files they land in; a batch run's rows keep the run id."""
+
+    run_id: str
+
+    def expand(self, rows: beam.PCollection) -> beam.PCollection:
+        return rows | "Stamp" >> beam.ParDo(_StampWindowFn(self.run_id))
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[Iterator[Any]]:
@@ -123,7 +134,8 @@ class _WriteRejectedFn(beam.DoFn):
         yield WrittenFile(path, rows, "rejected")
 
 
-class WritePartitions(beam.PTransform):
+@dataclass(eq=False, repr=False)
+class WritePartitions(Stage):
     """Articles or `StagedArticle`s → `<output>/date=YYYY-MM-DD/topic=<slug>/part-<run_id>-NNNNN.parquet`;
     emits WrittenFile. No article object crosses its shuffle: a staged article goes as its ref and decision
     (the text waits in its staging file), an in-memory article (a stream window's) as its packed row.
@@ -131,11 +143,9 @@ class WritePartitions(beam.PTransform):
     In fixed windows (streaming) each window writes its own files, `part-<run_id>-w<start>-NNNNN.parquet`
     (`window_run_id`), at most one per partition and window below `rows_per_file`."""
 
-    def __init__(self, output: str, run_id: str, rows_per_file: int = DEFAULT_ROWS_PER_FILE) -> None:
-        super().__init__()
-        self.output = output
-        self.run_id = run_id
-        self.rows_per_file = rows_per_file
+    output: str
+    run_id: str
+    rows_per_file: int = DEFAULT_ROWS_PER_FILE
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         return (
@@ -146,13 +156,12 @@ class WritePartitions(beam.PTransform):
         )
 
 
-class WriteRejected(beam.PTransform):
+@dataclass(eq=False, repr=False)
+class WriteRejected(Stage):
     """Rejected rows → `<output>/_rejected/part-<run_id>-<stage>.parquet`; emits WrittenFile."""
 
-    def __init__(self, output: str, run_id: str) -> None:
-        super().__init__()
-        self.output = output
-        self.run_id = run_id
+    output: str
+    run_id: str
 
     def expand(self, rejected: beam.PCollection) -> beam.PCollection:
         return (

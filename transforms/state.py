@@ -12,13 +12,16 @@ Two ways in: `read_table` loads a small table whole (HTTP validators, read once 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io import fileio
+from apache_beam.transforms.window import IntervalWindow
 
+from transforms._stage import Stage
+from transforms.storage.parquet import read_parquet
 from transforms.storage.tables import table_glob, write_table
 
 
@@ -28,7 +31,7 @@ class _ReadRowsFn(beam.DoFn):
 
     def process(self, readable: fileio.ReadableFile) -> Iterator[dict[str, Any]]:
         with readable.open() as handle:
-            table = pq.read_table(handle, columns=self.columns)
+            table = read_parquet(handle, self.columns)
         yield from table.to_pylist()
 
 
@@ -57,21 +60,22 @@ class _WriteRowsFn(beam.DoFn):
         self.schema = schema
         self.run_id = run_id
 
-    def process(self, element: tuple[int, Iterable[dict[str, Any]]]) -> Iterator[int]:
+    def process(
+        self, element: tuple[int, Iterable[dict[str, Any]]], window: Any = beam.DoFn.WindowParam
+    ) -> Iterator[int]:
         _, rows = element
-        yield write_table(self.output, self.name, self.schema, rows, self.run_id)
+        yield write_table(self.output, self.name, self.schema, rows, window_run_id(self.run_id, window))
 
 
-class WriteStateRows(beam.PTransform):
-    """Append a PCollection of dicts to state table `name` as one part file for this run; emits its row
-    count (0 rows write no file)."""
+@dataclass(eq=False, repr=False)
+class WriteStateRows(Stage):
+    """Append a PCollection of dicts to state table `name` as one part file for this run (for each window of
+    a stream, named by the window's run id); emits its row count (0 rows write no file)."""
 
-    def __init__(self, output: str, name: str, schema: pa.Schema, run_id: str) -> None:
-        super().__init__()
-        self.output = output
-        self.name = name
-        self.schema = schema
-        self.run_id = run_id
+    output: str
+    name: str
+    schema: pa.Schema
+    run_id: str
 
     def expand(self, rows: beam.PCollection) -> beam.PCollection:
         return (
@@ -80,3 +84,12 @@ class WriteStateRows(beam.PTransform):
             | "Group" >> beam.GroupByKey()
             | "Write" >> beam.ParDo(_WriteRowsFn(self.output, self.name, self.schema, self.run_id))
         )
+
+
+def window_run_id(run_id: str, window: Any) -> str:
+    """The id of one window of a streaming run, `<run_id>-w<start, UTC>`: it names the window's files and is
+    stamped on its rows, so each window is a run of its own to the index repair and to readers. Outside a
+    bounded window (batch, global window) it is `run_id` itself."""
+    if not isinstance(window, IntervalWindow):
+        return run_id
+    return f"{run_id}-w{window.start.to_utc_datetime():%Y%m%dT%H%M%SZ}"

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import apache_beam as beam
@@ -20,6 +20,7 @@ from schemas.document import DateEvidence, Draft, RunContext
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms._progress import Progress
+from transforms._stage import Stage
 from transforms.text import dates, identity, language, wordcount
 from transforms.text.authors import clean_authors
 from transforms.text.entities import EntityRecognizer
@@ -213,17 +214,23 @@ class _TagFn(DeadLetterFn):
         yield article
 
 
-class TagArticles(beam.PTransform):
-    """Drafts → (Articles, Rejected rows)."""
+class Tagged(NamedTuple):
+    """What `TagArticles` returns."""
 
-    def __init__(self, ctx: RunContext, taxonomy_path: str | None = None, min_words: int = DEFAULT_MIN_WORDS) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.taxonomy_path = taxonomy_path
-        self.min_words = min_words
+    articles: beam.PCollection  # Articles, on to Dedupe
+    rejected: beam.PCollection  # Rejected rows, stage "tag" (too short, empty…)
 
-    def expand(self, drafts: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+
+@dataclass(eq=False, repr=False)
+class TagArticles(Stage):
+    """Drafts → `Tagged(articles, rejected)`."""
+
+    ctx: RunContext
+    taxonomy_path: str | None = None
+    min_words: int = DEFAULT_MIN_WORDS
+
+    def expand(self, drafts: beam.PCollection) -> Tagged:
         results = drafts | "Tag" >> ParDoWithOutputs(
             _TagFn(self.ctx, self.taxonomy_path, self.min_words), REJECTED, main="articles"
         )
-        return results["articles"], results[REJECTED]
+        return Tagged(results["articles"], results[REJECTED])

@@ -19,10 +19,13 @@ so a run still balances read = written + rejected + duplicates:
    DirectRunner holds in memory. An input the reader rejected (invalid JSON...) has no hash: in a file read
    again it is rejected again, which costs the read the file needs anyway.
 
-A rejection depends on the settings, so a record that holds one carries `settings_key` (`--min-words`,
-`--keep-non-articles`, `--max-bytes`, newsbeam's and trafilatura's versions) and is ignored by a run with other
-settings. An article is settled under any settings. The reference date is left out on purpose: it changes every
-day and bounds only the dates trafilatura picks, not whether a page has main text.
+Reprocessing is explicit: every record carries `settings_key` (newsbeam's version and everything that shapes an
+article: extraction, cleaning, the taxonomy file's content, `--min-words`, `--keep-non-articles`, `--max-bytes`,
+the near-duplicate and story thresholds) and newsbeam's version, and is ignored by a run with other settings
+(or by any run with `--reprocess`): that run reads those inputs again and Dedupe writes their articles as new
+revisions (`transforms.text.duplicates.pick`). A record without settings (written before records carried them)
+holds for none. The reference date is left out on purpose: it changes every day and bounds only the dates
+trafilatura picks, not whether a page has main text.
 
 `RecordUnchanged` records both: an input hash per settled source (sources can repeat, e.g. JSONL records naming
 one outlet, so a source that made both articles and rejects records no hash), and a fingerprint per file whose
@@ -35,16 +38,15 @@ again next time. The tables' schemas and versions are in `schemas.unchanged`.
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from importlib import metadata
-from typing import Any, NamedTuple
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any, NamedTuple, Protocol
 
 import apache_beam as beam
 import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
@@ -57,12 +59,18 @@ from schemas.unchanged import (
     INPUT_HASHES_SCHEMA,
     SETTLED_REJECTS,
     SETTLED_REJECTS_SCHEMA,
-    fill_missing,
+    newsbeam_version,
+    package_version,
 )
 from transforms import state
+from transforms._barrier import AfterFiles
 from transforms._outputs import ParDoWithOutputs
+from transforms._stage import Stage
 from transforms.read import expand_inputs, format_of
 from transforms.storage import tables
+from transforms.storage.index import read_any_version
+from transforms.text import minhash, stories
+from transforms.text.topics import BUILTIN_RESOURCE
 
 STAGE = "unchanged"
 TABLE, SCHEMA = INPUT_HASHES, INPUT_HASHES_SCHEMA
@@ -115,24 +123,74 @@ def is_settled(stage: str, reason: str) -> bool:
     return reason in SETTLED_REASONS.get(stage, ()) or (stage == "read" and bool(_HTTP_STATUS.match(reason)))
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
+def _taxonomy_digest(path: str | None) -> str:
+    """The taxonomy's content (a user file can extend the built-in one, so both count), not its path."""
+    digest = hashlib.sha256(importlib.resources.files("transforms").joinpath(BUILTIN_RESOURCE).read_bytes())
+    if path is not None:
+        try:
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+        except OSError:
+            digest.update(path.encode())  # the run fails on it anyway, when it loads the taxonomy
+    return digest.hexdigest()
 
 
-def settings_key(min_words: int, keep_non_articles: bool, max_bytes: int) -> str:
-    """What decides whether an input is rejected, as a short key stored with each settled rejection: a run
-    whose key differs tries those inputs again. The one place that lists these settings."""
+def settings_key(
+    min_words: int,
+    keep_non_articles: bool,
+    max_bytes: int,
+    *,
+    taxonomy: str | None = None,
+    near_duplicate_threshold: float = minhash.DEFAULT_NEAR_DUPLICATE_THRESHOLD,
+    story_threshold: float = stories.DEFAULT_STORY_THRESHOLD,
+    story_window_days: int = stories.DEFAULT_WINDOW_DAYS,
+) -> str:
+    """What shapes an article (and whether an input is rejected), as a short key stored with every record of
+    what a run did: a run whose key differs processes those inputs again. The one place that lists these
+    settings; extraction and cleaning have no others, so their libraries' versions stand for them."""
     basis = {
-        "newsbeam": _version("newsbeam"),
-        "trafilatura": _version("trafilatura"),
+        "newsbeam": newsbeam_version(),
+        "trafilatura": package_version("trafilatura"),
+        "htmldate": package_version("htmldate"),
         "min_words": min_words,
         "keep_non_articles": keep_non_articles,
         "max_bytes": max_bytes,
+        "taxonomy": _taxonomy_digest(taxonomy),
+        "near_duplicate_threshold": near_duplicate_threshold,
+        "story_threshold": story_threshold,
+        "story_window_days": story_window_days,
     }
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class ShapingSettings(Protocol):
+    """The stage settings a run is given (`StageSettings`), as far as they shape an article."""
+
+    @property
+    def min_words(self) -> int: ...
+    @property
+    def keep_non_articles(self) -> bool: ...
+    @property
+    def taxonomy(self) -> str | None: ...
+    @property
+    def near_duplicate_threshold(self) -> float: ...
+    @property
+    def story_threshold(self) -> float: ...
+    @property
+    def story_window_days(self) -> int: ...
+
+
+def settings_key_of(settings: ShapingSettings, max_bytes: int) -> str:
+    """`settings_key` of a run's stage settings and `--max-bytes`."""
+    return settings_key(
+        settings.min_words,
+        settings.keep_non_articles,
+        max_bytes,
+        taxonomy=settings.taxonomy,
+        near_duplicate_threshold=settings.near_duplicate_threshold,
+        story_threshold=settings.story_threshold,
+        story_window_days=settings.story_window_days,
+    )
 
 
 @dataclass
@@ -165,22 +223,27 @@ def literal_pattern(path: str) -> str:
     return "".join({"*": "[*]", "?": "[?]", "[": "[\\[]"}.get(c, c) for c in path)
 
 
-def read_fingerprints(output: str) -> pa.Table:
-    """Every recorded file fingerprint, part files of earlier schema versions included."""
+def read_state(output: str, name: str, schema: pa.Schema) -> pa.Table:
+    """Every row of a state table (only `schema`'s columns), part files of earlier schema versions included."""
     parts = []
-    for meta in FileSystems.match([tables.table_glob(output, FILES_TABLE)])[0].metadata_list:
+    for meta in FileSystems.match([tables.table_glob(output, name)])[0].metadata_list:
         with FileSystems.open(meta.path) as handle:
-            parts.append(fill_missing(pq.read_table(handle), FILES_SCHEMA))
-    return pa.concat_tables(parts) if parts else FILES_SCHEMA.empty_table()
+            parts.append(read_any_version(handle, schema))
+    return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
-def plan_reads(output: str, inputs: Sequence[str], settings: str | None = None) -> ReadPlan:
-    """Match `inputs` and set aside the files `_state/file_fingerprints/` knows unchanged (metadata only,
-    nothing is read); a file that held settled rejects only under the same `settings` (`settings_key`)."""
+def read_fingerprints(output: str) -> pa.Table:
+    """Every recorded file fingerprint."""
+    return read_state(output, FILES_TABLE, FILES_SCHEMA)
+
+
+def plan_reads(output: str, inputs: Sequence[str], settings: str | None = None, reprocess: bool = False) -> ReadPlan:
+    """Match `inputs` and set aside the files `_state/file_fingerprints/` knows unchanged under the same
+    `settings` (`settings_key`; metadata only, nothing is read); with `reprocess`, none."""
     known: dict[str, dict[tuple[int, float], tuple[int, int]]] = {}
-    for row in read_fingerprints(output).to_pylist():
-        if row["rejects"] and row["settings"] != settings:
-            continue  # its rejections were decided under other settings
+    for row in [] if reprocess else read_fingerprints(output).to_pylist():
+        if row["settings"] != settings:
+            continue  # settled under other settings (or before records carried them): processed again
         known.setdefault(row["path"], {})[(row["size"], row["mtime"])] = (row["inputs"], row["rejects"] or 0)
     plan = ReadPlan()
     seen: set[str] = set()
@@ -251,10 +314,11 @@ class UnchangedResult(NamedTuple):
     keys: beam.PCollection  # (source, Key) of every input read, for RecordUnchanged
 
 
-def known_hashes(output: str) -> set[bytes]:
-    """The input hashes earlier runs recorded, as digests."""
-    table = tables.read_table(output, TABLE, pa.schema([SCHEMA.field("input_hash")]))
-    return {bytes.fromhex(h) for h in table.column("input_hash").to_pylist()}
+def known_hashes(output: str, settings: str | None = None) -> set[bytes]:
+    """The hashes of the inputs earlier runs with these `settings` made articles of, as digests."""
+    columns = pa.schema([SCHEMA.field("input_hash"), SCHEMA.field("settings")])
+    rows = read_state(output, TABLE, columns).to_pylist()
+    return {bytes.fromhex(row["input_hash"]) for row in rows if row["settings"] == settings}
 
 
 def settled_hashes(output: str, settings: str | None) -> set[bytes]:
@@ -262,7 +326,7 @@ def settled_hashes(output: str, settings: str | None) -> set[bytes]:
     if settings is None:
         return set()
     columns = pa.schema([SETTLED_SCHEMA.field("input_hash"), SETTLED_SCHEMA.field("settings")])
-    rows = tables.read_table(output, SETTLED_TABLE, columns).to_pylist()
+    rows = read_state(output, SETTLED_TABLE, columns).to_pylist()
     return {bytes.fromhex(row["input_hash"]) for row in rows if row["settings"] == settings}
 
 
@@ -278,9 +342,10 @@ class Key(NamedTuple):
 
 
 class _SkipFn(beam.DoFn):
-    def __init__(self, output: str, settings: str | None) -> None:
+    def __init__(self, output: str, settings: str | None, reprocess: bool = False) -> None:
         self.output = output
         self.settings = settings
+        self.reprocess = reprocess
         self.known: set[bytes] = set()
         self.settled: set[bytes] = set()
         self.skipped = Metrics.counter(STAGE, "unchanged_inputs")
@@ -288,8 +353,9 @@ class _SkipFn(beam.DoFn):
         self.fresh = Metrics.counter(STAGE, "fresh_inputs")
 
     def setup(self) -> None:
-        self.known = known_hashes(self.output)
-        self.settled = settled_hashes(self.output, self.settings)
+        if not self.reprocess:
+            self.known = known_hashes(self.output, self.settings)
+            self.settled = settled_hashes(self.output, self.settings)
 
     def process(self, doc: RawDocument) -> Iterator[Any]:
         digest = input_hash(doc)
@@ -309,18 +375,19 @@ class _SkipFn(beam.DoFn):
             yield doc
 
 
-class SkipUnchanged(beam.PTransform):
-    """RawDocuments → `UnchangedResult`: documents an earlier run already settled are set aside, in the
-    same fused step as the reading (no shuffle). Settled rejects count only under the same `settings`
-    (`settings_key`; None: none do)."""
+@dataclass(eq=False, repr=False)
+class SkipUnchanged(Stage):
+    """RawDocuments → `UnchangedResult`: documents an earlier run with the same `settings` (`settings_key`)
+    already settled are set aside, in the same fused step as the reading (no shuffle); with `reprocess`,
+    none are. Settled rejects count only with `settings` (None: none do)."""
 
-    def __init__(self, output: str, settings: str | None = None) -> None:
-        super().__init__()
-        self.output = output
-        self.settings = settings
+    output: str
+    settings: str | None = None
+    reprocess: bool = False
 
     def expand(self, docs: beam.PCollection) -> UnchangedResult:
-        results = docs | "Skip" >> ParDoWithOutputs(_SkipFn(self.output, self.settings), UNCHANGED, KEYS, main="fresh")
+        skip = _SkipFn(self.output, self.settings, self.reprocess)
+        results = docs | "Skip" >> ParDoWithOutputs(skip, UNCHANGED, KEYS, main="fresh")
         return UnchangedResult(results["fresh"], results[UNCHANGED], results[KEYS])
 
 
@@ -333,6 +400,11 @@ def _reject_label(rejected: Rejected | str, settings: str | None) -> tuple[str, 
     return rejected.source, f"{rejected.stage}/{rejected.reason}" if settled else None
 
 
+def _made(settings: str | None) -> dict[str, str | None]:
+    """The columns of every record that say what it was made under."""
+    return {"settings": settings, "version": newsbeam_version()}
+
+
 class _DecideFn(beam.DoFn):
     """Per source: whether its inputs settled, as articles or as settled rejects, and which hashes to record
     (sources can repeat, e.g. JSONL records naming one outlet, so this is decided per source); tells each
@@ -341,6 +413,7 @@ class _DecideFn(beam.DoFn):
 
     def __init__(self, settings: str | None) -> None:
         self.settings = settings
+        self.made = _made(settings)
         self.recorded = Metrics.counter(STAGE, "recorded_inputs")
         self.recorded_rejects = Metrics.counter(STAGE, "recorded_settled_rejects")
 
@@ -358,7 +431,7 @@ class _DecideFn(beam.DoFn):
             outcomes = [_ARTICLE] * len(keys)
             for digest in fresh:
                 self.recorded.inc()
-                yield TABLE, {"input_hash": digest, "source": source}
+                yield TABLE, {"input_hash": digest, "source": source, **self.made}
         elif articles + rejects != len(keys) or self.settings is None:
             outcomes = [None] * len(keys)  # outcomes that do not add up to the inputs: not settled
         else:
@@ -368,8 +441,7 @@ class _DecideFn(beam.DoFn):
             reason = ",".join(sorted({label for label in labels if label}))
             for digest in fresh if articles == 0 and reason else []:
                 self.recorded_rejects.inc()
-                row = {"input_hash": digest, "source": source, "reason": reason, "settings": self.settings}
-                yield SETTLED_TABLE, row
+                yield SETTLED_TABLE, {"input_hash": digest, "source": source, "reason": reason, **self.made}
         for key, outcome in zip(keys, outcomes, strict=True):
             yield _FILE, (key.origin, outcome)
 
@@ -428,39 +500,39 @@ class _DecideFileFn(beam.DoFn):
                     "mtime": mtime,
                     "inputs": len(outcomes) + read_rejects,
                     "rejects": rejects or None,
-                    "settings": self.settings if rejects else None,
+                    **_made(self.settings),
                 },
             )
-
-
-def _release(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
-    yield from element[1]["rows"]
 
 
 def _rows_of(pair: tuple[str, Any], table: str) -> Iterable[Any]:
     return (pair[1],) if pair[0] == table else ()
 
 
-class RecordUnchanged(beam.PTransform):
-    """`{"keys", "articles" (sources of articles written or duplicated), "rejected" (`Rejected` rows, or bare
-    sources: never settled), "fingerprints" ((path, (size, mtime)) of the files read), "after" (the run's
-    WrittenFiles)}` → rows appended to `_state/input_hashes/`, `_state/settled_rejects/` and
-    `_state/file_fingerprints/` once the article files exist (the rows wait for `after` through a
-    CoGroupByKey); emits `(key, n)` counts. Rejections settle only with `settings` (`settings_key`)."""
+@dataclass(eq=False, repr=False)
+class RecordUnchanged(Stage):
+    """`keys` (`(source, Key)` of every input read) → rows appended to `_state/input_hashes/`,
+    `_state/settled_rejects/` and `_state/file_fingerprints/` once the files `after` (the run's WrittenFiles)
+    exist (`AfterFiles`); emits `(key, n)` counts. `articles`: sources of the inputs written or duplicated;
+    `rejected`: `Rejected` rows (or bare sources: never settled); `fingerprints`: `(path, (size, mtime))` of
+    the files read. Rejections settle only with `settings` (`settings_key`)."""
 
-    def __init__(self, output: str, run_id: str, settings: str | None = None) -> None:
-        super().__init__()
-        self.output = output
-        self.run_id = run_id
-        self.settings = settings
+    output: str
+    run_id: str
+    settings: str | None = None
+    _: KW_ONLY
+    articles: beam.PCollection
+    rejected: beam.PCollection
+    fingerprints: beam.PCollection
+    after: beam.PCollection
 
-    def expand(self, pcolls: Mapping[str, beam.PCollection]) -> beam.PCollection:
+    def expand(self, keys: beam.PCollection) -> beam.PCollection:
         settings = self.settings
-        rejected = pcolls["rejected"]
+        rejected = self.rejected
         decided = (
             {
-                "inputs": pcolls["keys"],
-                "articles": pcolls["articles"] | "KeyArticles" >> beam.Map(lambda s: (s, None)),
+                "inputs": keys,
+                "articles": self.articles | "KeyArticles" >> beam.Map(lambda s: (s, None)),
                 "rejected": rejected | "KeyRejected" >> beam.Map(_reject_label, settings),
             }
             | "JoinOnSource" >> beam.CoGroupByKey()
@@ -471,7 +543,7 @@ class RecordUnchanged(beam.PTransform):
                 "inputs": decided | "FileOutcomes" >> beam.FlatMap(_rows_of, _FILE),
                 "read_rejects": rejected | "ReadRejectFiles" >> beam.FlatMap(_read_reject_file, settings),
                 "unsettled": rejected | "UnsettledFiles" >> beam.FlatMap(_unsettled_files, settings),
-                "fingerprints": pcolls["fingerprints"],
+                "fingerprints": self.fingerprints,
             }
             | "JoinOnFile" >> beam.CoGroupByKey()
             | "DecideFile" >> beam.ParDo(_DecideFileFn(settings))
@@ -480,14 +552,7 @@ class RecordUnchanged(beam.PTransform):
             decided | "HashOutcomes" >> beam.Filter(lambda pair: pair[0] in (TABLE, SETTLED_TABLE)),
             file_rows,
         ) | "AllRows" >> beam.Flatten()
-        released = (
-            {
-                "rows": rows | "OneKey" >> beam.Map(lambda row: (0, row)),
-                "after": pcolls["after"] | "Written" >> beam.Map(lambda _f: (0, None)),
-            }
-            | "AfterWrites" >> beam.CoGroupByKey()
-            | "Release" >> beam.FlatMap(_release)
-        )
+        released = rows | "AfterFiles" >> AfterFiles(self.after)
         counts = []
         for label, table, schema, key in (
             ("Hashes", TABLE, SCHEMA, COUNT_RECORDED),

@@ -1,10 +1,11 @@
 """Airflow: newsbeam every hour on Dataflow, through the Beam provider's BeamRunPythonPipelineOperator.
 
-The operator runs `deploy/launch.py` (installed with the image at /opt/newsbeam, or point NEWSBEAM_HOME at
-a checkout) with `pipeline_options` as `--name=value`; launch.py maps newsbeam's option names to its
-flags and starts `newsbeam run`, which waits for the Dataflow job and verifies the output, so the task
-fails when the rows the job reports are not in the files. Workers run the newsbeam image
-(`sdk_container_image`), built from deploy/Dockerfile.
+The operator runs `py_interpreter py_options py_file --name=value …`, here
+`python3 -m pipeline.cli run --runner=DataflowRunner --input=… --reference_date=…` (newsbeam installed where
+the task runs, as in the image at /opt/newsbeam): `newsbeam run` takes the options by their argparse names
+as they are, waits for the Dataflow job and verifies the output, so the task fails when the rows the job
+reports are not in the files. Workers run the newsbeam image (`sdk_container_image`), built from
+deploy/Dockerfile.
 
 After the run, task `report` writes the report page next to the dataset (`newsbeam report`, reading gs://
 through gcsfs: `pip install 'newsbeam[gcs]'` where the task runs); it runs after a failed ingest too
@@ -34,7 +35,7 @@ RUN_ID = "{{ ts_nodash }}-airflow"
 OUTPUT = f"gs://{BUCKET}/news/articles"
 
 PIPELINE_OPTIONS = {
-    # newsbeam's options, by the names of deploy/flex/metadata.json (launch.py maps them to the flags)
+    # newsbeam's options, by the names of deploy/flex/metadata.json (`newsbeam run` takes them as they are)
     "input": f"gs://{BUCKET}/news/inbox/{{{{ ds }}}}/**",
     "output": OUTPUT,
     "reference_date": "{{ ds }}",
@@ -58,8 +59,10 @@ with DAG(
     ingest = BeamRunPythonPipelineOperator(
         task_id="ingest",
         runner="DataflowRunner",
-        py_file=f"{NEWSBEAM_HOME}/deploy/launch.py",
+        # py_interpreter + py_options + py_file: `python3 -m pipeline.cli run`, then the options
         py_interpreter="python3",
+        py_options=["-m", "pipeline.cli"],
+        py_file="run",
         pipeline_options=PIPELINE_OPTIONS,
         dataflow_config=DataflowConfiguration(
             job_name="newsbeam-{{ ts_nodash | lower }}",

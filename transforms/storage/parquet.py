@@ -12,9 +12,9 @@ filters on ids, dates, scores and the rest still skip row groups.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -60,6 +60,13 @@ def partition_value(value: str) -> str:
 
 def partition_dir(output: str, date: str, topic: str) -> str:
     return FileSystems.join(output, f"date={partition_value(date)}", f"topic={partition_value(topic)}")
+
+
+def read_parquet(handle: IO[bytes], columns: Sequence[str] | None = None, filters: Any = None) -> pa.Table:
+    """A Parquet file from an open file (any Beam filesystem), read from memory: Arrow's reader threads must
+    not hold a Python file object, or a run can abort at interpreter exit ("terminate called without an
+    active exception") while they release what they prefetched from it."""
+    return pq.read_table(pa.BufferReader(handle.read()), columns=columns, filters=filters)
 
 
 def write_parquet(path: str, schema: pa.Schema, rows: Iterable[dict[str, Any]]) -> int:

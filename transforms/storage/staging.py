@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO, Any
 
 from apache_beam.io.filesystem import CompressionTypes
@@ -25,7 +25,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import Article
 from transforms.storage.packed import pack, unpack
-from transforms.text.stories import STORY_DATE_CONFIDENCE
+from transforms.text.duplicates import Decision  # what Dedupe decided: applied as an article is read back
 
 STAGING_DIR = ("_state", "staging")
 _RAW = CompressionTypes.UNCOMPRESSED
@@ -99,26 +99,6 @@ def remove_staging(output: str, run_id: str) -> None:
     directory = staging_dir(output, run_id)
     if FileSystems.exists(directory):
         FileSystems.delete([directory])
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What Dedupe sets on an article it keeps."""
-
-    revision: int
-    duplicate_of: str | None
-    story_id: str | None
-    # The story's day for an article with no date of its own (`transforms.text.stories.story_days`).
-    story_date: dt.date | None = None
-
-    def apply(self, article: Article) -> Article:
-        extra = {k: v for k, v in article.extra.items() if k != "story_hint"}  # a hint for Dedupe only
-        article = replace(
-            article, revision=self.revision, duplicate_of=self.duplicate_of, story_id=self.story_id, extra=extra
-        )
-        if self.story_date is None or article.date_source != "ingested":
-            return article
-        return replace(article, date=self.story_date, date_source="story", date_confidence=STORY_DATE_CONFIDENCE)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.storage.parquet import write_parquet
+from transforms.storage.parquet import read_parquet, write_parquet
 
 STATE_DIR = "_state"
 
@@ -33,7 +32,7 @@ def read_table(output: str, name: str, schema: pa.Schema) -> pa.Table:
     tables = []
     for meta in FileSystems.match([table_glob(output, name)])[0].metadata_list:
         with FileSystems.open(meta.path) as handle:
-            tables.append(pq.read_table(handle, columns=schema.names).cast(schema))
+            tables.append(read_parquet(handle, schema.names).cast(schema))
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 

@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam)"
 DEFAULT_PER_HOST_DELAY = 1.0
 DEFAULT_TIMEOUT = 30.0
+# The largest document newsbeam accepts, fetched or read from a file (`--max-bytes`; the one definition).
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 # What each kind of request accepts. Articles must be HTML; feeds and sitemaps come as XML, JSON, plain

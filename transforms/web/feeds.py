@@ -26,6 +26,7 @@ import yaml
 from lxml import etree
 
 from transforms.text import identity
+from transforms.web.client import DEFAULT_MAX_BYTES
 from transforms.web.feeddates import parse_feed_date
 
 _SUMMARY_CHARS = 2000
@@ -417,7 +418,7 @@ def _xml_root(body: bytes) -> Any | None:
         return None
 
 
-def parse_source(body: bytes, url: str, content_type: str = "", max_bytes: int = 20 * 1024 * 1024) -> ParsedSource:
+def parse_source(body: bytes, url: str, content_type: str = "", max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSource:
     """Whatever a source URL returned → its entries or the sources it lists. SourceError when unusable."""
     if body[:2] == b"\x1f\x8b":
         body = gunzip(body, max_bytes)

@@ -1,0 +1,176 @@
+"""The article index `_state/article_index/`: one row per article revision written (ids, revision, content
+hash, story, near-duplicate signature, salient terms, and the settings it was made under; `INDEX_SCHEMA`).
+
+Reading and writing its rows, wherever the output is (Beam's file layer only). Part files are named
+`part-<run_id>-<shard>.parquet`; rows of a run that wrote articles but crashed before its index part are
+rebuilt from its article files (`rebuild_rows`). Part files of an earlier schema version still read: the
+columns they lack are null (`schemas.unchanged.fill_missing`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from schemas.article import ARTICLES_GLOB
+from schemas.state import INDEX_SCHEMA, INDEX_TABLE
+from schemas.unchanged import fill_missing
+from transforms.storage import tables
+from transforms.storage.parquet import read_parquet
+from transforms.text import minhash, stories
+
+logger = logging.getLogger(__name__)
+
+# part-<run_id>-<shard>.parquet; run ids contain dashes, shards do not.
+_PART = re.compile(r"part-(?P<run>.+)-(?P<shard>[^-/]+)\.parquet$")
+_DATE_DIR = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
+
+# What exact duplicates and revisions need of every earlier article (the cheap columns).
+KNOWN_COLUMNS = ["article_id", "revision", "content_hash", "story_id", "settings"]
+# The text and ids an index row is rebuilt from, when a run's index part is missing.
+_REBUILD_COLUMNS = [
+    "article_id",
+    "revision",
+    "content_hash",
+    "story_id",
+    "duplicate_of",
+    "published_at",
+    "date_confidence",
+    "ingested_at",
+    "run_id",
+    "text",
+    "language",
+]
+
+
+def article_files_pattern(output: str) -> str:
+    return FileSystems.join(output, ARTICLES_GLOB)
+
+
+def run_of(path: str) -> str | None:
+    """The run id in a part file's name (`part-<run_id>-<shard>.parquet`)."""
+    match = _PART.search(path)
+    return match.group("run") if match else None
+
+
+def _schema(columns: Sequence[str] | None) -> pa.Schema:
+    return INDEX_SCHEMA if columns is None else pa.schema([INDEX_SCHEMA.field(c) for c in columns])
+
+
+def read_part(handle: IO[bytes], columns: Sequence[str] | None = None, filters: Any = None) -> list[dict[str, Any]]:
+    """The rows of one index part file (only `columns`; only those `filters` keep), any schema version."""
+    return read_any_version(handle, _schema(columns), filters).to_pylist()
+
+
+def read_any_version(handle: IO[bytes], schema: pa.Schema, filters: Any = None) -> pa.Table:
+    """One part file of a state table (this one or another) as `schema`, whatever schema version wrote it:
+    the columns it lacks are null. Only `schema`'s columns are read."""
+    data = io.BytesIO(handle.read())  # `read_parquet` says why from memory
+    present = set(pq.read_schema(data).names)
+    data.seek(0)
+    return fill_missing(read_parquet(data, [c for c in schema.names if c in present], filters), schema)
+
+
+def read_index(output: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """The whole article index (for a stream window, tests and inspection; a batch graph streams it)."""
+    schema = _schema(columns)
+    parts = []
+    for meta in FileSystems.match([tables.table_glob(output, INDEX_TABLE)])[0].metadata_list:
+        with FileSystems.open(meta.path) as handle:
+            parts.append(read_any_version(handle, schema))
+    return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
+def index_row(entry: stories.Entry, settings: str | None = None, version: str | None = None) -> dict[str, Any]:
+    """The index row of an entry, made under `settings` by newsbeam `version`."""
+    return {
+        "article_id": entry.article_id,
+        "revision": entry.revision,
+        "content_hash": entry.content_hash,
+        "story_id": entry.story_id,
+        "duplicate_of": entry.duplicate_of,
+        "date": entry.date,
+        "published_at": entry.published_at,
+        "date_confidence": entry.date_confidence,
+        "ingested_at": entry.ingested_at,
+        "minhash": entry.minhash,
+        "terms": [w for w, _ in entry.terms],
+        "weights": [x for _, x in entry.terms],
+        "run_id": entry.run_id,
+        "settings": settings,
+        "version": version,
+    }
+
+
+def entry_from_row(row: dict[str, Any]) -> stories.Entry:
+    return stories.Entry(
+        article_id=row["article_id"],
+        revision=row["revision"],
+        content_hash=row["content_hash"],
+        date=row["date"],
+        published_at=row["published_at"],
+        date_confidence=row["date_confidence"],
+        ingested_at=row["ingested_at"],
+        minhash=row["minhash"],
+        terms=tuple(zip(row["terms"], row["weights"], strict=True)),
+        story_id=row["story_id"],
+        duplicate_of=row["duplicate_of"],
+        run_id=row["run_id"],
+    )
+
+
+def rebuild_rows(path: str, settings: str | None = None, version: str | None = None) -> list[dict[str, Any]]:
+    """Index rows for one article file of a run that has no index part (it crashed after writing). They are
+    taken as made under the rebuilding run's `settings`: the usual repair is the same command again."""
+    match = _DATE_DIR.search(path)
+    if match is None:
+        return []
+    day = dt.date.fromisoformat(match.group(1))
+    logger.warning("rebuilding the index rows of %s (its run left no index part)", path)
+    with FileSystems.open(path) as handle:
+        rows = read_parquet(handle, _REBUILD_COLUMNS).to_pylist()
+    out = []
+    for row in rows:
+        entry = stories.Entry(
+            article_id=row["article_id"],
+            revision=row["revision"],
+            content_hash=row["content_hash"],
+            date=day,
+            published_at=row["published_at"],
+            date_confidence=row["date_confidence"],
+            ingested_at=row["ingested_at"],
+            minhash=minhash.signature(row["text"]),
+            terms=stories.salient_terms(row["text"], row["language"]),
+            story_id=row["story_id"],
+            duplicate_of=row["duplicate_of"],
+            run_id=row["run_id"],
+        )
+        out.append(index_row(entry, settings, version))
+    return out
+
+
+def unindexed_article_files(output: str) -> list[str]:
+    """The article files of runs (or stream windows) that left no index part."""
+    indexed = {
+        run
+        for m in FileSystems.match([tables.table_glob(output, INDEX_TABLE)])[0].metadata_list
+        if (run := run_of(m.path))
+    }
+    return [
+        meta.path
+        for meta in FileSystems.match([article_files_pattern(output)])[0].metadata_list
+        if (run := run_of(meta.path)) is not None and run not in indexed
+    ]
+
+
+def write_index(output: str, rows: Iterable[dict[str, Any]], run_id: str, shard: str) -> int:
+    """Appends rows as `part-<run_id>-<shard>.parquet`; returns how many."""
+    return tables.write_table(output, INDEX_TABLE, INDEX_SCHEMA, rows, run_id, shard)
