@@ -27,6 +27,7 @@ from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
 from pipeline.runs import Tally
 from pipeline.settings import RunSettings
 from schemas.rejected import REJECTED_DIR
+from schemas.unchanged import newsbeam_version
 from transforms import unchanged
 from transforms._deadletter import INTERNAL_ERROR
 from transforms.read import expand_inputs
@@ -154,6 +155,8 @@ def run(argv: Sequence[str]) -> int:
     runner = runners.resolve_runner(options)
     logger.info("run %s: %s → %s on %s", ctx.run_id, ", ".join(inputs), output, runner)
     params = settings.manifest_params(runner)
+    # What this run's articles and records are made under: a run under another key processes inputs again.
+    params.update(settings_key=decided_by, version=newsbeam_version(), reprocess=settings.stages.reprocess)
     read_inputs: Sequence[str] = plan.read if plan.unchanged else inputs
     setup: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if runners.is_dask(runner):

@@ -32,8 +32,8 @@ from pipeline import dataset_parser
 from pipeline.query import _has_files, _quote, connect
 from pipeline.runs import Run, format_duration, load_runs, remote_filesystem
 
-# The state table of web sources (transforms/discover.py SOURCES_TABLE under transforms/state.py STATE_DIR;
-# those modules import Beam, which this command does without). tests/test_report.py checks they agree.
+# The state table of web sources (schemas/state.py SOURCES_TABLE under transforms/storage/tables.py STATE_DIR,
+# which imports Beam's file layer; this command does without). tests/test_report.py checks they agree.
 WEB_SOURCES_DIR = ("_state", "web_sources")
 NOT_AN_ARTICLE = "not-an-article"  # transforms/extract.py's reason for a page that is not an article
 TOP = 15  # rows of the "top" tables (publishers, stories)

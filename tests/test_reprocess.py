@@ -4,6 +4,7 @@ settings reads nothing, and `--reprocess` forces it. Through the CLI and DuckDB,
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,10 @@ def test_other_settings_write_new_revisions_and_the_same_settings_read_nothing(t
     assert {seed: revision for seed, (revision, _) in _latest(out).items()} == {f"00{i}": 3 for i in range(5)}
     after = _run(out, "--taxonomy", str(taxonomy))  # what --reprocess recorded holds for the same settings
     assert after["written"] == 0 and after["duplicates"] == 5
+    # Each run's manifest says what it was made under: the taxonomy changed the key, the same one kept it.
+    manifests = sorted((out / "_runs").glob("*.json"), key=lambda p: json.loads(p.read_text())["params"]["ingested_at"])
+    made = [json.loads(p.read_text())["params"] for p in manifests]
+    keys = [m["settings_key"] for m in made]
+    assert len(made) == 5 and keys[0] != keys[1] and keys[1] == keys[2] == keys[3] == keys[4]
+    assert [m["reprocess"] for m in made] == [False, False, False, True, False]
+    assert all(m["version"] for m in made)

@@ -63,9 +63,8 @@ def partition_dir(output: str, date: str, topic: str) -> str:
 
 
 def read_parquet(handle: IO[bytes], columns: Sequence[str] | None = None, filters: Any = None) -> pa.Table:
-    """A Parquet file from an open file (any Beam filesystem), read from memory: Arrow's reader threads must
-    not hold a Python file object, or a run can abort at interpreter exit ("terminate called without an
-    active exception") while they release what they prefetched from it."""
+    """A Parquet file from an open file (any Beam filesystem): one read of the object, then parsed from memory,
+    so Arrow's reader threads never call back into a Python file object (state files are small)."""
     return pq.read_table(pa.BufferReader(handle.read()), columns=columns, filters=filters)
 
 
