@@ -4,6 +4,7 @@ of BENCHMARKS.md.
 
     python bench/bench_perf.py [--small 1000] [--large 10000] [--repeats 3]
     python bench/bench_perf.py --startup [--repeats 5]    # only the "Start-up" figures (their own section)
+    python bench/bench_perf.py --shared [--repeats 3]     # only the real pages of ../shared/data, one file
 
 Each newsbeam figure is a whole CLI run in its own process (start-up included), measured from outside:
 wall time, and peak RSS summed over the process and its Beam worker processes, sampled every 50 ms.
@@ -266,13 +267,135 @@ def startup(repeats: int) -> str:
     return "\n".join(lines)
 
 
+SHARED = ROOT.parent / "shared" / "data"
+LOOP = """
+import json, sys, time
+import trafilatura
+mode, path = sys.argv[1], sys.argv[2]
+records = [json.loads(line) for line in open(path, encoding="utf-8")]
+started, cpu = time.perf_counter(), time.process_time()
+for r in records:
+    if mode == "extract":
+        trafilatura.extract(r["html"], url=r["url"])
+    else:
+        trafilatura.bare_extraction(r["html"], url=r["url"], with_metadata=True)
+print(time.perf_counter() - started, time.process_time() - cpu, len(records))
+"""
+
+
+def shared_corpus(out: Path) -> tuple[Path, int]:
+    """Every distinct HTML page under ../shared/data (ScrapingHub dev, htmldate's pages, WCXB dev) as one
+    JSONL file of `{url, html}` records, decoded as newsbeam decodes them: the corpus of a real mixed crawl."""
+    import gzip
+    import hashlib
+
+    from transforms.web.charset import decode
+
+    pages: list[tuple[str | None, Path]] = []
+    sh = SHARED / "extraction" / "scrapinghub-dev"
+    for key, item in json.loads((sh / "ground-truth.json").read_text(encoding="utf-8")).items():
+        pages.append((item.get("url"), sh / "html" / f"{key}.html.gz"))
+    hd = SHARED / "dates" / "htmldate-default"
+    pages += [(item["url"], hd / item["html_file"]) for item in json.loads((hd / "ground-truth.json").read_text())]
+    wc = SHARED / "extraction" / "wcxb-dev"
+    for truth in sorted((wc / "ground-truth").glob("*.json")):
+        pages.append((json.loads(truth.read_text(encoding="utf-8")).get("url"), wc / "html" / f"{truth.stem}.html.gz"))
+    seen: set[str] = set()
+    path = out / "shared-pages.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for url, html_path in pages:
+            raw = gzip.decompress(html_path.read_bytes())
+            digest = hashlib.sha256(raw).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            handle.write(json.dumps({"url": url, "html": decode(raw)[0]}, ensure_ascii=False) + "\n")
+    return path, len(seen)
+
+
+def shared_throughput(repeats: int) -> str:
+    """newsbeam (2 worker processes, whole command) against one-process trafilatura loops on the same real
+    pages, in turns, `repeats` times; medians of pages/s and of CPU per page (every process of the run)."""
+    work = Path(tempfile.mkdtemp(prefix="newsbeam-shared-"))
+    try:
+        corpus, n = shared_corpus(work)
+        size = corpus.stat().st_size / 2**20
+        loops: dict[str, list[tuple[float, float]]] = {"extract": [], "metadata": []}
+        runs: list[tuple[float, float]] = []
+        load_before = os.getloadavg()[0]
+        for i in range(repeats):
+            for mode in loops:
+                wall, cpu, pages = subprocess.run(
+                    [sys.executable, "-c", LOOP, mode, str(corpus)],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.split()
+                loops[mode].append((int(pages) / float(wall), 1000 * float(cpu) / int(pages)))
+            wall, cpu, stdout = _timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipeline.cli",
+                    "run",
+                    "--input",
+                    str(corpus),
+                    "--output",
+                    str(work / f"out-{i}"),
+                    "--reference-date",
+                    REFERENCE,
+                    *WORKERS,
+                ]
+            )
+            read = summary_count(stdout, "read")
+            runs.append((read / wall, 1000 * cpu / read))
+            print(
+                f"shared {i}: newsbeam {runs[-1][0]:.1f}/s {runs[-1][1]:.0f} ms; "
+                + "; ".join(f"{m} {v[-1][0]:.1f}/s {v[-1][1]:.0f} ms" for m, v in loops.items()),
+                flush=True,
+            )
+        load = (load_before + os.getloadavg()[0]) / 2
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rate = {m: median([r for r, _ in v]) for m, v in loops.items()}
+    cost = {m: median([c for _, c in v]) for m, v in loops.items()}
+    nb_rate, nb_cost = median([r for r, _ in runs]), median([c for _, c in runs])
+    lines = [
+        "### Real pages, one file (`bench/bench_perf.py --shared`)",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {machine()}; load average {load:.1f} during the measurement. "
+        f"Command: `.venv/bin/python bench/bench_perf.py --shared --repeats {repeats}`; medians of {repeats}, "
+        "the three taken in turns. Corpus: every distinct HTML page under `../shared/data` (ScrapingHub dev, "
+        f"htmldate's pages, WCXB dev: {n:,} pages of many sites and languages) as one JSONL file of "
+        f"{size:.0f} MiB. newsbeam: the whole `newsbeam run` with `{' '.join(WORKERS)}`; CPU is user + system "
+        "time of every process of the run (launcher and workers). Loops: one process, the pages in memory.",
+        "",
+        "| what | pages/s | CPU ms/page | newsbeam against it | target |",
+        "|---|---|---|---|---|",
+        f"| `trafilatura.extract` loop, 1 process | {rate['extract']:.1f} | {cost['extract']:.1f} | "
+        f"{nb_rate / rate['extract']:.2f}x the pages/s | ≥ 1.25x |",
+        f"| `trafilatura.bare_extraction(with_metadata=True)` loop, 1 process | {rate['metadata']:.1f} | "
+        f"{cost['metadata']:.1f} | {nb_rate / rate['metadata']:.2f}x the pages/s; {nb_cost / cost['metadata']:.2f}x "
+        "the CPU per page | ≥ 1.6x; CPU ≤ 1.15x |",
+        f"| `newsbeam run`, 2 worker processes | {nb_rate:.1f} | {nb_cost:.1f} | | |",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=10000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--startup", action="store_true", help="Only the start-up figures (own section).")
+    parser.add_argument("--shared", action="store_true", help="Only the real-pages throughput (own section).")
     args = parser.parse_args()
+    if args.shared:
+        text = shared_throughput(args.repeats)
+        write_section("shared-throughput", text)
+        print(text)
+        return 0
     if args.startup:
         text = startup(args.repeats)
         write_section("startup", text)
@@ -451,6 +574,10 @@ def main() -> int:
         print(json.dumps({"ratio": ratio, "large_rate": large_rate, "mem_ratio": mem_ratio, "rerun": rerun}))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    # `make bench` measures the real pages too (their own section).
+    text = shared_throughput(args.repeats)
+    write_section("shared-throughput", text)
+    print(text)
     return 0
 
 
