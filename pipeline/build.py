@@ -95,15 +95,17 @@ def build_batch(
     unchanged_inputs: Mapping[str, int] | None = None,
     fingerprints: Sequence[Fingerprint] = (),
     unchanged_rejects: Mapping[str, int] | None = None,
+    decided_by: str | None = None,
 ) -> None:
     """A batch run: local files (and `web` sources, fetched) → articles, rejects, state and the manifest.
 
     Local inputs an earlier run settled are not processed again: `unchanged_files` are not even read
     (`transforms.unchanged.plan_reads`; each counts as many inputs, and duplicates, as `unchanged_inputs`
     says, `unchanged_rejects` of them settled rejects), and inputs read whose hash an earlier run recorded
-    skip processing (`SkipUnchanged`). `fingerprints` of the files read are recorded for the next run."""
+    skip processing (`SkipUnchanged`). `fingerprints` of the files read are recorded for the next run.
+    `decided_by` is the run's settings key (`settings_key_of`, which the launcher already computed)."""
     run_id = ctx.run_id
-    decided_by = settings_key_of(settings, max_bytes)  # what this run's records are made under
+    decided_by = decided_by or settings_key_of(settings, max_bytes)  # what this run's records are made under
     read = p | "ReadLocal" >> ReadLocal(inputs, run_id, max_bytes)
     local = read.documents | "SkipUnchanged" >> SkipUnchanged(output, decided_by, settings.reprocess)
     not_read = p | "UnchangedFiles" >> UnchangedFiles(unchanged_files, unchanged_inputs, unchanged_rejects)
@@ -169,7 +171,6 @@ def build_stream(
     start: float,
     stop: float,
     settings: StageSettings = DEFAULT_SETTINGS,
-    params: Mapping[str, Any] | None = None,
 ) -> None:
     """A stream: feeds polled every `poll_interval` seconds from `start` to `stop` (or the stop marker),
     new entries fetched and landed in windows of `window` seconds. Each window is a run of its own: its rows
@@ -203,9 +204,7 @@ def build_stream(
     ledger = landed.outcomes | "Ledger" >> Ledger(
         [entries, poll_rejected], [poll_counts, deduped.counts, indexed, seen]
     )
-    recorded = (
-        dict(params) if params is not None else _stream_params(sources, output, ctx, settings, poll_interval, window)
-    )
+    recorded = _stream_params(sources, output, ctx, settings, poll_interval, window)
     _ = (ledger, landed.files) | "WriteManifest" >> WriteManifest(output, run_id, recorded, windowed=True)
 
 

@@ -187,6 +187,7 @@ def run(argv: Sequence[str]) -> int:
                 unchanged_inputs=plan.inputs,
                 fingerprints=plan.fingerprints,
                 unchanged_rejects=plan.rejects,
+                decided_by=decided_by,
             )
     elapsed = time.monotonic() - started
     if options.view_as(StandardOptions).no_wait_until_finish:

@@ -130,8 +130,12 @@ class RunSettings:
     web: WebSources
     inputs: tuple[str, ...]  # local files, globs, folders: `--input`, else seeds/ unless web sources are given
     output: str  # the dataset folder, as `dataset_root` gives it
-    max_bytes: int
     max_internal_errors: int
+
+    @property
+    def max_bytes(self) -> int:
+        """The largest input read or fetched: one option for local files and web pages alike."""
+        return self.fetch.max_bytes
 
     @classmethod
     def from_options(cls, options: PipelineOptions, now: dt.datetime | None = None) -> RunSettings:
@@ -152,7 +156,6 @@ class RunSettings:
             web=web,
             inputs=tuple(opts.input or ([] if web else [DEFAULT_INPUT])),
             output=dataset_root(opts.output),
-            max_bytes=opts.max_bytes,
             max_internal_errors=opts.max_internal_errors,
         )
 

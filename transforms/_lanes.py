@@ -13,7 +13,7 @@ from typing import Any
 
 import apache_beam as beam
 
-from transforms._deadletter import DeadLetterFn
+from transforms._deadletter import INTERNAL_ERROR, DeadLetterFn, reject
 from transforms.web.client import FetchConfig, acquire_client, host_of, per_host, release_client
 from transforms.web.feeds import lane_of
 
@@ -29,10 +29,11 @@ def by_lane(items: beam.PCollection, config: FetchConfig) -> beam.PCollection:
 
 
 class LaneFn(DeadLetterFn):
-    """Subclasses say how to fetch one item (`_one`) and what a bug on one item becomes (`_failed`); an
-    item is anything with a `url`."""
+    """Subclasses say how to fetch one item (`_one`); an item is anything with a `url`. A bug on one item
+    becomes its `internal-error` row, under the item's `source_attr` (`url`, or a fetched entry's canonical URL)."""
 
     thread_name = "lane"  # names the worker threads, for stack dumps and logs
+    source_attr = "url"
 
     def __init__(self, run_id: str, config: FetchConfig) -> None:
         super().__init__(run_id)
@@ -57,4 +58,5 @@ class LaneFn(DeadLetterFn):
         raise NotImplementedError
 
     def _failed(self, item: Any, exc: Exception) -> list[Any]:
-        raise NotImplementedError
+        detail = f"{type(exc).__name__}: {exc}"
+        return [reject(getattr(item, self.source_attr), self.stage, INTERNAL_ERROR, detail, self.run_id, url=item.url)]

@@ -580,7 +580,7 @@ class _DedupeWindowFn(beam.DoFn):
             )
         ]
         # 4. Near-duplicates and stories against the earlier entries in the story window.
-        earlier = [entry_from_row(row) for row in index + rebuilt]
+        earlier = [entry_from_row(row) for row in known]
         clustered = duplicates.cluster([r.entry for r in revised], earlier, **self.thresholds)
         assignments = {a.content_hash: a for a in clustered.assignments}
         for out in _counted(clustered, made):

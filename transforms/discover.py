@@ -180,6 +180,11 @@ class _FetchSourcesFn(LaneFn):
         self.not_modified = Metrics.counter(STAGE, "sources_not_modified")
         self.entries = Metrics.counter(STAGE, "entries_discovered")
         self.recovered = Metrics.counter(STAGE, "sources_recovered")
+        self.counters = {
+            COUNT_FETCHED: self.fetched,
+            COUNT_NOT_MODIFIED: self.not_modified,
+            COUNT_RECOVERED: self.recovered,
+        }
 
     def handle(self, element: tuple[int, Iterable[SourceRef]]) -> Iterable[Any]:
         _, refs = element
@@ -188,16 +193,8 @@ class _FetchSourcesFn(LaneFn):
             if isinstance(out, EntryRef):
                 self.entries.inc()
             elif isinstance(out, beam.pvalue.TaggedOutput) and out.tag == COUNTS:
-                counters = {
-                    COUNT_FETCHED: self.fetched,
-                    COUNT_NOT_MODIFIED: self.not_modified,
-                    COUNT_RECOVERED: self.recovered,
-                }
-                counters[out.value[0]].inc()
+                self.counters[out.value[0]].inc()
             yield out
-
-    def _failed(self, ref: SourceRef, exc: Exception) -> list[Any]:
-        return [reject(ref.url, STAGE, "internal-error", f"{type(exc).__name__}: {exc}", self.run_id, url=ref.url)]
 
     def _one(self, ref: SourceRef) -> list[Any]:
         validators = self.validators.get(ref.url)

@@ -188,6 +188,7 @@ class _FetchPagesFn(LaneFn):
 
     stage = STAGE
     thread_name = "fetch"
+    source_attr = "canonical"  # an entry's rows are keyed by its canonical URL, as its other outcomes
 
     def __init__(self, run_id: str, config: FetchConfig) -> None:
         super().__init__(run_id, config)
@@ -202,10 +203,6 @@ class _FetchPagesFn(LaneFn):
             elif isinstance(out, beam.pvalue.TaggedOutput) and out.tag == SETTLED:
                 self.permanent.inc()
             yield out
-
-    def _failed(self, entry: EntryRef, exc: Exception) -> list[Any]:
-        detail = f"{type(exc).__name__}: {exc}"
-        return [reject(entry.canonical, STAGE, "internal-error", detail, self.run_id, url=entry.url)]
 
     def _one(self, entry: EntryRef) -> list[Any]:
         outs: list[Any]

@@ -68,7 +68,6 @@ from transforms._outputs import ParDoWithOutputs
 from transforms._stage import Stage
 from transforms.read import expand_inputs, format_of
 from transforms.storage import tables
-from transforms.storage.index import read_any_version
 from transforms.text import minhash, stories
 from transforms.text.topics import BUILTIN_RESOURCE
 
@@ -223,25 +222,11 @@ def literal_pattern(path: str) -> str:
     return "".join({"*": "[*]", "?": "[?]", "[": "[\\[]"}.get(c, c) for c in path)
 
 
-def read_state(output: str, name: str, schema: pa.Schema) -> pa.Table:
-    """Every row of a state table (only `schema`'s columns), part files of earlier schema versions included."""
-    parts = []
-    for meta in FileSystems.match([tables.table_glob(output, name)])[0].metadata_list:
-        with FileSystems.open(meta.path) as handle:
-            parts.append(read_any_version(handle, schema))
-    return pa.concat_tables(parts) if parts else schema.empty_table()
-
-
-def read_fingerprints(output: str) -> pa.Table:
-    """Every recorded file fingerprint."""
-    return read_state(output, FILES_TABLE, FILES_SCHEMA)
-
-
 def plan_reads(output: str, inputs: Sequence[str], settings: str | None = None, reprocess: bool = False) -> ReadPlan:
     """Match `inputs` and set aside the files `_state/file_fingerprints/` knows unchanged under the same
     `settings` (`settings_key`; metadata only, nothing is read); with `reprocess`, none."""
     known: dict[str, dict[tuple[int, float], tuple[int, int]]] = {}
-    for row in [] if reprocess else read_fingerprints(output).to_pylist():
+    for row in [] if reprocess else tables.read_table(output, FILES_TABLE, FILES_SCHEMA).to_pylist():
         if row["settings"] != settings:
             continue  # settled under other settings (or before records carried them): processed again
         known.setdefault(row["path"], {})[(row["size"], row["mtime"])] = (row["inputs"], row["rejects"] or 0)
@@ -317,7 +302,7 @@ class UnchangedResult(NamedTuple):
 def known_hashes(output: str, settings: str | None = None) -> set[bytes]:
     """The hashes of the inputs earlier runs with these `settings` made articles of, as digests."""
     columns = pa.schema([SCHEMA.field("input_hash"), SCHEMA.field("settings")])
-    rows = read_state(output, TABLE, columns).to_pylist()
+    rows = tables.read_table(output, TABLE, columns).to_pylist()
     return {bytes.fromhex(row["input_hash"]) for row in rows if row["settings"] == settings}
 
 
@@ -326,7 +311,7 @@ def settled_hashes(output: str, settings: str | None) -> set[bytes]:
     if settings is None:
         return set()
     columns = pa.schema([SETTLED_SCHEMA.field("input_hash"), SETTLED_SCHEMA.field("settings")])
-    rows = read_state(output, SETTLED_TABLE, columns).to_pylist()
+    rows = tables.read_table(output, SETTLED_TABLE, columns).to_pylist()
     return {bytes.fromhex(row["input_hash"]) for row in rows if row["settings"] == settings}
 
 

@@ -10,19 +10,16 @@ columns they lack are null (`schemas.unchanged.fill_missing`).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import ARTICLES_GLOB
 from schemas.state import INDEX_SCHEMA, INDEX_TABLE
-from schemas.unchanged import fill_missing
 from transforms.storage import tables
 from transforms.storage.parquet import read_parquet
 from transforms.text import minhash, stories
@@ -67,26 +64,12 @@ def _schema(columns: Sequence[str] | None) -> pa.Schema:
 
 def read_part(handle: IO[bytes], columns: Sequence[str] | None = None, filters: Any = None) -> list[dict[str, Any]]:
     """The rows of one index part file (only `columns`; only those `filters` keep), any schema version."""
-    return read_any_version(handle, _schema(columns), filters).to_pylist()
-
-
-def read_any_version(handle: IO[bytes], schema: pa.Schema, filters: Any = None) -> pa.Table:
-    """One part file of a state table (this one or another) as `schema`, whatever schema version wrote it:
-    the columns it lacks are null. Only `schema`'s columns are read."""
-    data = io.BytesIO(handle.read())  # `read_parquet` says why from memory
-    present = set(pq.read_schema(data).names)
-    data.seek(0)
-    return fill_missing(read_parquet(data, [c for c in schema.names if c in present], filters), schema)
+    return tables.read_any_version(handle, _schema(columns), filters).to_pylist()
 
 
 def read_index(output: str, columns: Sequence[str] | None = None) -> pa.Table:
     """The whole article index (for a stream window, tests and inspection; a batch graph streams it)."""
-    schema = _schema(columns)
-    parts = []
-    for meta in FileSystems.match([tables.table_glob(output, INDEX_TABLE)])[0].metadata_list:
-        with FileSystems.open(meta.path) as handle:
-            parts.append(read_any_version(handle, schema))
-    return pa.concat_tables(parts) if parts else schema.empty_table()
+    return tables.read_table(output, INDEX_TABLE, _schema(columns))
 
 
 def index_row(entry: stories.Entry, settings: str | None = None, version: str | None = None) -> dict[str, Any]:

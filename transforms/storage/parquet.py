@@ -65,7 +65,12 @@ def partition_dir(output: str, date: str, topic: str) -> str:
 def read_parquet(handle: IO[bytes], columns: Sequence[str] | None = None, filters: Any = None) -> pa.Table:
     """A Parquet file from an open file (any Beam filesystem): one read of the object, then parsed from memory,
     so Arrow's reader threads never call back into a Python file object (state files are small)."""
-    return pq.read_table(pa.BufferReader(handle.read()), columns=columns, filters=filters)
+    data = pa.BufferReader(handle.read())
+    if columns is not None:  # a part file of an earlier schema version may lack some: `fill_missing` adds them
+        present = set(pq.read_schema(data).names)
+        columns = [c for c in columns if c in present]
+        data.seek(0)
+    return pq.read_table(data, columns=columns, filters=filters)
 
 
 def write_parquet(path: str, schema: pa.Schema, rows: Iterable[dict[str, Any]]) -> int:

@@ -9,11 +9,12 @@ half-written state, and readers glob only final names. Their schemas live in `sc
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
+from schemas.unchanged import fill_missing
 from transforms.storage.parquet import read_parquet, write_parquet
 
 STATE_DIR = "_state"
@@ -27,13 +28,20 @@ def table_glob(output: str, name: str) -> str:
     return FileSystems.join(table_dir(output, name), "*.parquet")
 
 
+def read_any_version(handle: IO[bytes], schema: pa.Schema, filters: Any = None) -> pa.Table:
+    """One part file of a state table as `schema`, whatever schema version wrote it: the columns it lacks
+    are null. Only `schema`'s columns are read (and only the rows `filters` keep)."""
+    return fill_missing(read_parquet(handle, schema.names, filters), schema)
+
+
 def read_table(output: str, name: str, schema: pa.Schema) -> pa.Table:
-    """Every row of a small state table (empty, with `schema`, when there is none yet)."""
-    tables = []
+    """Every row of a state table (only `schema`'s columns; empty, with `schema`, when there is none yet),
+    part files of earlier schema versions included."""
+    parts = []
     for meta in FileSystems.match([table_glob(output, name)])[0].metadata_list:
         with FileSystems.open(meta.path) as handle:
-            tables.append(read_parquet(handle, schema.names).cast(schema))
-    return pa.concat_tables(tables) if tables else schema.empty_table()
+            parts.append(read_any_version(handle, schema))
+    return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
 def write_table(

@@ -434,9 +434,11 @@ def html_date(
         found is None or is_original_label(labelled) or not states_day(text, evidence_day(found))
     ):
         found = labelled
+    under: DateEvidence | None = None
+    looked_under = False  # the dateline under the headline is read at most once per page
     if found is not None and _shown_only_above_headline(html, text, evidence_day(found)):
         # A masthead's "today" or a navigation date: the byline under the headline is the page's own day.
-        under = heading_dateline(html, reference)
+        under, looked_under = heading_dateline(html, reference), True
         if under is not None and evidence_day(under) != evidence_day(found):
             return under
     if found is not None and _shows_own(_main_text(html, text), _day_written(evidence_day(found))):
@@ -446,7 +448,7 @@ def html_date(
         return found
     # The day is in the markup only: a dateline under the headline, where the page shows its reader the
     # day, is the better witness; without one the markup's day stands, and htmldate's pick alone is less sure.
-    shown = heading_dateline(html, reference)
+    shown = under if looked_under else heading_dateline(html, reference)
     if shown is not None:
         return shown
     if found is None:

@@ -99,7 +99,7 @@ def units(text: str, japanese: bool | None = None) -> list[str]:
     kanji and katakana runs, Chinese bigrams, Thai segments, and the runs of other word characters as they
     are. `japanese` says whether the surrounding text is Japanese (has kana); by default `text` decides."""
     if japanese is None:
-        japanese = _KANA.search(text) is not None
+        japanese = is_japanese(text)
     found: list[str] = []
     for cjk, southeast, other in _RUNS.findall(text):
         if cjk:

@@ -227,16 +227,16 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
     sample = data[:_SAMPLE_BYTES]
     candidates = [c for c in (declared, "cp1252") if c] + [m.encoding for m in charset_normalizer.from_bytes(sample)]
     candidates += _FALLBACK_CODECS
-    best: tuple[tuple[int, int, float, int], str] | None = None
+    best: tuple[tuple[int, int, float, int], str, str] | None = None
     for rank, codec in enumerate(dict.fromkeys(candidates)):
         try:
             text = sample.decode(codec)
-            data.decode(codec)
+            whole = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
         score = (len(_C1.findall(text)), _glued_symbols(text), mess_ratio(text, 1.0), rank)
         if best is None or score < best[0]:
-            best = (score, codec)
+            best = (score, codec, whole)
     if best is None:
         raise UnicodeDecodeError("unknown", data[:1], 0, 1, "no encoding fits these bytes")
-    return data.decode(best[1]), best[1]
+    return best[2], best[1]

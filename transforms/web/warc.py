@@ -24,7 +24,6 @@ reading goes on at the next record that parses (`next_record`); only one record'
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import gzip
 import re
@@ -36,6 +35,8 @@ from typing import IO, Any
 import brotli
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
+
+from transforms.web.charset import web_codec
 
 FORMAT = "warc"
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -197,10 +198,7 @@ def _media_type(value: str | None) -> tuple[str | None, str | None]:
     for param in parts[1:]:
         name, _, setting = param.partition("=")
         if name.strip().lower() == "charset":
-            try:
-                charset = codecs.lookup(setting.strip().strip("\"'")).name
-            except LookupError:
-                charset = None
+            charset = web_codec(setting.strip().strip("\"'"))
     return mime, charset
 
 
