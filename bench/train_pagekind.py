@@ -35,7 +35,7 @@ import numpy as np
 import wcxb
 from quality_util import ROOT, data_dir, write_block
 
-from transforms.extract import trafilatura_options
+from transforms.extract import read_page
 from transforms.text import page, pagekind
 
 LABELS = ("article", "product", "service", "forum", "listing", "collection", "documentation")
@@ -54,17 +54,11 @@ class Sample:
 
 
 def extraction(html: str, url: str | None) -> tuple[Any, dict[str, Any]]:
-    """The parsed tree and trafilatura's result as newsbeam's extraction produces them."""
-    import trafilatura
-
-    tree = page.parse_html(html)
-    if tree is None:
-        return None, {}
-    result = trafilatura.bare_extraction(tree, url=url, **trafilatura_options(REFERENCE))
-    if result is None:
-        return tree, {}
-    doc = result if isinstance(result, dict) else result.as_dict()
-    return tree, {key: doc.get(key) for key in DOC_KEYS}
+    """The parsed tree and trafilatura's result as newsbeam's extraction produces them (`read_page`)."""
+    read = read_page(html, url, REFERENCE)
+    if read is None:
+        return page.parse_html(html), {}
+    return read.tree, {key: read.doc.get(key) for key in DOC_KEYS}
 
 
 def samples(cache: Path | None) -> tuple[list[Sample], dict[str, dict[str, Any]]]:

@@ -47,13 +47,17 @@ def trafilatura_options(reference: dt.date) -> dict[str, Any]:
     }
 
 
-def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None:
-    """Main text and metadata of one page; None when trafilatura finds no main text.
+class PageRead(NamedTuple):
+    """One page read once: its parsed tree, what it states about itself, and trafilatura's result."""
 
-    The page is parsed once: trafilatura works on a copy of the tree, and what the page states about
-    itself (`page.page_facts`: schema.org, meta tags, headings) is read from the same tree for the title,
-    the authors and the article gate.
-    """
+    tree: Any  # lxml HtmlElement, never changed by the extraction
+    facts: page.PageFacts
+    doc: dict[str, Any]  # trafilatura's main text and metadata (title, author, date, sitename, ...)
+
+
+def read_page(html: str, url: str | None, reference: dt.date) -> PageRead | None:
+    """The page parsed once and extracted; None when trafilatura finds no main text. The article gate's
+    trainer reads pages through this too, so it learns from exactly what a run sees."""
     import trafilatura
 
     tree = page.parse_html(html)
@@ -63,10 +67,23 @@ def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None
     if result is None:
         return None
     doc: dict[str, Any] = result if isinstance(result, dict) else result.as_dict()
-    text = (doc.get("text") or "").strip()
-    if not text:
+    if not (doc.get("text") or "").strip():
         return None
-    facts = page.page_facts(tree)
+    return PageRead(tree, page.page_facts(tree), doc)
+
+
+def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None:
+    """Main text and metadata of one page; None when trafilatura finds no main text.
+
+    The page is parsed once: trafilatura works on a copy of the tree, and what the page states about
+    itself (`page.page_facts`: schema.org, meta tags, headings) is read from the same tree for the title,
+    the authors and the article gate.
+    """
+    read = read_page(html, url, reference)
+    if read is None:
+        return None
+    tree, facts, doc = read
+    text = (doc.get("text") or "").strip()
     page_url = url or doc.get("url")
     # htmldate's pick reconciled with schema.org datePublished (read from the markup, no second parse).
     published = dates.html_date(doc.get("date"), dates.structured_dates(html), page_url, reference, html=html)
