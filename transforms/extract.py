@@ -37,13 +37,7 @@ def trafilatura_options(reference: dt.date) -> dict[str, Any]:
         "with_metadata": True,
         "include_comments": False,
         "include_tables": True,
-        "date_extraction_params": {
-            "extensive_search": True,
-            "original_date": True,
-            "max_date": reference.isoformat(),
-            # The time and UTC offset too, where the page states them (no extra cost: same htmldate call).
-            "outputformat": dates.HTMLDATE_FORMAT,
-        },
+        "date_extraction_params": dates.htmldate_options(reference),
     }
 
 

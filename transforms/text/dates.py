@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from schemas.document import DateEvidence
@@ -343,6 +344,26 @@ HTML_DISPUTED_CONFIDENCE = 0.7  # they disagree (or the URL states another day);
 HTML_URL_AGREED_CONFIDENCE = 0.95  # the page states the day its URL gives
 # htmldate's output format: its day, plus the time and offset when the page states them.
 HTMLDATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def htmldate_options(reference: dt.date) -> dict[str, Any]:
+    """newsbeam's htmldate settings: the original publication, nothing after the run's reference day, and
+    the time and UTC offset where the page states them."""
+    return {
+        "extensive_search": True,
+        "original_date": True,
+        "max_date": reference.isoformat(),
+        "outputformat": HTMLDATE_FORMAT,
+    }
+
+
+def htmldate_pick(tree: Any, url: str | None, reference: dt.date) -> str | None:
+    """htmldate's pick of a parsed page's publication day (`HTMLDATE_FORMAT` or a bare day); htmldate works
+    on its own copy of the tree."""
+    from htmldate import find_date
+
+    return find_date(tree, url=url, **htmldate_options(reference))
+
 
 _LD_DATE_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"<>]{8,40})"')
 # Attribute names are case-insensitive in HTML ("itemProp"); the property value is not.
