@@ -24,7 +24,7 @@ from apache_beam.options.pipeline_options import (
 from pipeline import manifest, runners
 from pipeline.build import build_batch
 from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
-from pipeline.runs import Tally
+from pipeline.runs import Balance, Tally
 from pipeline.settings import RunSettings
 from schemas.rejected import REJECTED_DIR
 from schemas.unchanged import newsbeam_version
@@ -176,13 +176,10 @@ def run(argv: Sequence[str]) -> int:
             build_batch(
                 p,
                 inputs=read_inputs,
-                output=output,
-                ctx=ctx,
-                max_bytes=settings.max_bytes,
-                settings=settings.stages,
-                params=params,
                 web=web,
-                fetch=settings.fetch,
+                params=params,
+                **settings.graph_args(),
+                max_bytes=settings.max_bytes,
                 unchanged_files=plan.unchanged,
                 unchanged_inputs=plan.inputs,
                 fingerprints=plan.fingerprints,
@@ -200,42 +197,43 @@ def run(argv: Sequence[str]) -> int:
     print(format_summary(report, output, elapsed, manifest.read_manifest(output, ctx.run_id)["counts"]))
     for problem in report.problems:
         logger.error("verification failed: %s", problem)
-    internal = sum(n for (_, reason), n in report.rejected.items() if reason == INTERNAL_ERROR)
-    too_many = internal > settings.max_internal_errors
-    if too_many:
-        print_internal_errors(output, f"part-{ctx.run_id}-*.parquet", internal, settings.max_internal_errors)
+    internal = internal_error_count(report)
+    too_many = too_many_internal_errors(output, f"part-{ctx.run_id}-*.parquet", internal, settings.max_internal_errors)
     return 1 if report.problems or too_many else 0
 
 
-def internal_errors(output: str, pattern: str, skip: frozenset[str] = frozenset()) -> tuple[int, str | None, set[str]]:
-    """`internal-error` rows in the rejected files of `output` matching `pattern` (but not in `skip`): their
-    number, the detail (traceback) of the earliest, and the files read."""
-    count, first, first_at, read = 0, None, None, set()
+def internal_error_count(report: Balance) -> int:
+    """The `internal-error` rows a run's (or a stream window's) manifest counts: bugs, not bad inputs."""
+    return sum(n for (_, reason), n in report.rejected.items() if reason == INTERNAL_ERROR)
+
+
+def first_internal_error(output: str, pattern: str) -> str | None:
+    """The detail (traceback) of the earliest `internal-error` row in the rejected files of `output` matching
+    `pattern`; the count is in the manifests, only the traceback needs the rows."""
+    first, first_at = None, None
     for meta in FileSystems.match([FileSystems.join(output, REJECTED_DIR, pattern)])[0].metadata_list:
-        if meta.path in skip:
-            continue
-        read.add(meta.path)
         with FileSystems.open(meta.path) as handle:
             table = read_parquet(handle, ["reason", "detail", "rejected_at"])
-        rows = table.filter(pc.equal(table["reason"], INTERNAL_ERROR))
-        count += rows.num_rows
-        for row in rows.to_pylist():
+        for row in table.filter(pc.equal(table["reason"], INTERNAL_ERROR)).to_pylist():
             if first_at is None or row["rejected_at"] < first_at:
                 first, first_at = row["detail"], row["rejected_at"]
-    return count, first, read
+    return first
 
 
-def print_internal_errors(output: str, pattern: str, count: int, limit: int, first: str | None = None) -> None:
-    """An internal error is a bug in newsbeam, not a bad input: say so on stderr with the first traceback
-    (the rows themselves stay in `_rejected/`)."""
-    if first is None:
-        _, first, _ = internal_errors(output, pattern)
+def too_many_internal_errors(output: str, pattern: str, count: int, limit: int) -> bool:
+    """Whether `count` internal errors are more than `--max-internal-errors` allows. An internal error is a bug
+    in newsbeam, not a bad input: when there are too many, say so on stderr with the first traceback (the rows
+    themselves stay in `_rejected/`, in the files matching `pattern`)."""
+    if count <= limit:
+        return False
+    first = first_internal_error(output, pattern)
     print(
         f"newsbeam: {count} internal error{'' if count == 1 else 's'} (a bug in newsbeam, not a bad input; "
         f"--max-internal-errors {limit}); the rows are in {output}/{REJECTED_DIR}/. The first:\n"
         f"{first or '(no detail recorded)'}",
         file=sys.stderr,
     )
+    return True
 
 
 def format_summary(

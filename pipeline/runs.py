@@ -25,6 +25,7 @@ from typing import Any
 
 from pipeline import dataset_parser
 from schemas import document
+from transforms.web.isotime import utc_time
 
 # The folder and the count keys of a manifest (`pipeline.manifest`, which imports Beam, uses these).
 RUNS_DIR = "_runs"
@@ -121,16 +122,6 @@ class Run:
         return Tally.from_counts(self.counts).rejected
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-
-
 _RUN_ID_TIME = re.compile(r"^(\d{8}T\d{6})Z?(?:-|$)")
 
 
@@ -152,7 +143,7 @@ def run_from_manifest(body: dict[str, Any], finished: dt.datetime | None) -> Run
     tally = Tally.from_counts(counts)
     return Run(
         run_id=run_id,
-        started=_parse_time(params.get("ingested_at")) or _time_of_run_id(run_id),
+        started=utc_time(params.get("ingested_at")) or _time_of_run_id(run_id),
         finished=finished,
         read=tally.inputs,
         written=tally.written,

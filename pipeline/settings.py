@@ -159,6 +159,11 @@ class RunSettings:
             max_internal_errors=opts.max_internal_errors,
         )
 
+    def graph_args(self) -> dict[str, Any]:
+        """What a batch run's graph and a stream's (`pipeline.build`) both take from the settings, as keyword
+        arguments: one place to pass a new setting to both."""
+        return {"output": self.output, "ctx": self.ctx, "settings": self.stages, "fetch": self.fetch}
+
     def manifest_params(self, runner: str) -> dict[str, Any]:
         """The settings a batch run records in its manifest (`_runs/<run_id>.json`, `params`)."""
         params: dict[str, Any] = {

@@ -24,6 +24,7 @@ import logging
 import signal
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
@@ -33,7 +34,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from pipeline import manifest, runners
 from pipeline.build import build_stream
 from pipeline.compact import dataset_lock
-from pipeline.job import internal_errors, print_internal_errors
+from pipeline.job import internal_error_count, too_many_internal_errors
 from pipeline.options import add_option
 from pipeline.settings import RunSettings
 from transforms.poll import stop_marker, stop_requested
@@ -142,10 +143,7 @@ def run_stream(argv: Sequence[str]) -> int:
     # Runners that honour the impulse's watermark (Dataflow, Flink) run one pipeline for the whole stream.
     segmented = runner in _DIRECT_RUNNERS
     # Internal errors are bugs: past --max-internal-errors the stream stops after the window that found them.
-    windows = f"part-{ctx.run_id}-w*.parquet"
-    errors, first, counted = 0, None, set[str]()
-    problems: list[str] = []
-    verified: set[str] = set()
+    windows = WindowChecks(output, ctx.run_id)
     try:
         with _StopOnSignal(marker), dataset_lock(output, exclusive=False):
             while not stop_requested(marker) and time.time() < stop:
@@ -154,45 +152,53 @@ def run_stream(argv: Sequence[str]) -> int:
                 with beam.Pipeline(options=options) as p:
                     build_stream(
                         p,
+                        **settings.graph_args(),
                         sources=web.sources,
-                        output=output,
-                        ctx=ctx,
-                        fetch=settings.fetch,
                         poll_interval=timing.poll_interval,
                         window=timing.window,
                         start=begin,
                         stop=end,
-                        settings=settings.stages,
                     )
-                found, earliest, read = internal_errors(output, windows, frozenset(counted))
-                errors, first, counted = errors + found, first or earliest, counted | read
-                problems += verify_windows(output, ctx.run_id, verified)
-                if errors > settings.max_internal_errors or problems:
+                windows.check_new()
+                if windows.internal_errors > settings.max_internal_errors or windows.problems:
                     break
     finally:
         if FileSystems.exists(marker):
             FileSystems.delete([marker])
     logger.info("stream %s stopped after %.1f s", ctx.run_id, time.time() - start)
     print(f"newsbeam stream {ctx.run_id} stopped after {time.time() - start:.1f} s; output {output}")
-    problems += verify_windows(output, ctx.run_id, verified)  # the last window of a runner that never paused
-    for problem in problems:
+    windows.check_new()  # the last window of a runner that never paused
+    for problem in windows.problems:
         logger.error("verification failed: %s", problem)
         print(f"verification failed: {problem}")
-    if errors > settings.max_internal_errors:
-        print_internal_errors(output, windows, errors, settings.max_internal_errors, first)
-    return 1 if problems or errors > settings.max_internal_errors else 0
+    pattern = f"part-{ctx.run_id}-w*.parquet"
+    too_many = too_many_internal_errors(output, pattern, windows.internal_errors, settings.max_internal_errors)
+    return 1 if windows.problems or too_many else 0
 
 
-def verify_windows(output: str, run_id: str, verified: set[str]) -> list[str]:
-    """Check each new window manifest of the stream `run_id` as a batch run's is checked (files on disk,
-    read = written + rejected + duplicates); `verified` remembers the windows already checked."""
-    pattern = manifest.manifest_path(output, f"{run_id}-w*")
-    problems = []
-    for meta in sorted(FileSystems.match([pattern])[0].metadata_list, key=lambda m: m.path):
-        window = FileSystems.split(meta.path)[1].removesuffix(".json")
-        if window in verified:
-            continue
-        verified.add(window)
-        report = manifest.verify(output, window)
-        problems += [f"window {window}: {problem}" for problem in report.problems]
-    return problems
+@dataclass
+class WindowChecks:
+    """What the stream `run_id` has learned from its windows' manifests: each is checked once, as a batch
+    run's is (files on disk, read = written + rejected + duplicates), and counts its internal errors, so the
+    rejected rows are only read for the traceback printed at the end."""
+
+    output: str
+    run_id: str
+    verified: set[str] = field(default_factory=set)  # the windows checked
+    problems: list[str] = field(default_factory=list)
+    internal_errors: int = 0
+
+    def check_new(self) -> list[str]:
+        """Check the windows not checked yet; returns their problems (also added to `problems`)."""
+        pattern = manifest.manifest_path(self.output, f"{self.run_id}-w*")
+        problems = []
+        for meta in sorted(FileSystems.match([pattern])[0].metadata_list, key=lambda m: m.path):
+            window = FileSystems.split(meta.path)[1].removesuffix(".json")
+            if window in self.verified:
+                continue
+            self.verified.add(window)
+            report = manifest.verify(self.output, window)
+            problems += [f"window {window}: {problem}" for problem in report.problems]
+            self.internal_errors += internal_error_count(report)
+        self.problems += problems
+        return problems

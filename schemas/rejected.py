@@ -8,7 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from schemas.article import SCHEMA_VERSION, SCHEMA_VERSION_KEY
+from schemas.article import SCHEMA_VERSION
+from schemas.columns import RUN_ID, SOURCE, versioned_schema
 
 # Rejected rows live in this folder of a dataset, as `part-<run_id>-<stage>.parquet`.
 REJECTED_DIR = "_rejected"
@@ -16,17 +17,15 @@ REJECTED_DIR = "_rejected"
 # Stages that can reject an input; `stage` is always one of these.
 STAGES = ("read", "fetch", "extract", "clean", "tag", "dedupe", "write")
 
-REJECTED_SCHEMA = pa.schema(
-    [
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("stage", pa.string(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("detail", pa.string()),
-        pa.field("url", pa.string()),
-        pa.field("rejected_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
-    ],
-    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()},
+REJECTED_SCHEMA = versioned_schema(
+    SCHEMA_VERSION,
+    SOURCE,
+    pa.field("stage", pa.string(), nullable=False),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("detail", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("rejected_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    RUN_ID,
 )
 
 

@@ -9,62 +9,54 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from schemas.article import SCHEMA_VERSION_KEY
-
-_UTC_US = pa.timestamp("us", tz="UTC")
+from schemas.columns import RUN_ID, SETTINGS, UTC_US, VERSION, versioned_schema
 
 INDEX_TABLE = "article_index"
 # 2: `settings` and `version` (what the row was made under; null in version 1 parts: unknown).
 INDEX_VERSION = "2"
 # One row per article revision written: what dedupe and stories compare later runs' articles with.
-INDEX_SCHEMA = pa.schema(
-    [
-        pa.field("article_id", pa.string(), nullable=False),
-        pa.field("revision", pa.int32(), nullable=False),
-        pa.field("content_hash", pa.string(), nullable=False),
-        pa.field("story_id", pa.string()),
-        pa.field("duplicate_of", pa.string()),
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("published_at", _UTC_US),
-        pa.field("date_confidence", pa.float32(), nullable=False),
-        pa.field("ingested_at", _UTC_US, nullable=False),
-        pa.field("minhash", pa.binary(), nullable=False),
-        pa.field("terms", pa.list_(pa.string()), nullable=False),
-        pa.field("weights", pa.list_(pa.float32()), nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
-        # `transforms.unchanged.settings_key` of the run that wrote it: an exact copy is a duplicate of it only
-        # under the same settings; under others the same article is written again as its next revision.
-        pa.field("settings", pa.string()),
-        pa.field("version", pa.string()),  # of newsbeam
-    ],
-    metadata={SCHEMA_VERSION_KEY: INDEX_VERSION.encode()},
+INDEX_SCHEMA = versioned_schema(
+    INDEX_VERSION,
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("revision", pa.int32(), nullable=False),
+    pa.field("content_hash", pa.string(), nullable=False),
+    pa.field("story_id", pa.string()),
+    pa.field("duplicate_of", pa.string()),
+    pa.field("date", pa.date32(), nullable=False),
+    pa.field("published_at", UTC_US),
+    pa.field("date_confidence", pa.float32(), nullable=False),
+    pa.field("ingested_at", UTC_US, nullable=False),
+    pa.field("minhash", pa.binary(), nullable=False),
+    pa.field("terms", pa.list_(pa.string()), nullable=False),
+    pa.field("weights", pa.list_(pa.float32()), nullable=False),
+    RUN_ID,
+    # An exact copy is a duplicate of the row only under the same settings; under others the same article is
+    # written again as its next revision.
+    SETTINGS,
+    VERSION,
 )
 
 SEEN_TABLE = "seen_urls"
 SEEN_VERSION = "1"
 # Every fetched article URL and what became of it: a later run does not fetch it again.
-SEEN_SCHEMA = pa.schema(
-    [
-        pa.field("canonical_url", pa.string(), nullable=False),
-        pa.field("outcome", pa.string(), nullable=False),  # written, duplicate, rejected
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("seen_at", _UTC_US, nullable=False),
-    ],
-    metadata={SCHEMA_VERSION_KEY: SEEN_VERSION.encode()},
+SEEN_SCHEMA = versioned_schema(
+    SEEN_VERSION,
+    pa.field("canonical_url", pa.string(), nullable=False),
+    pa.field("outcome", pa.string(), nullable=False),  # written, duplicate, rejected
+    RUN_ID,
+    pa.field("seen_at", UTC_US, nullable=False),
 )
 
 SOURCES_TABLE = "web_sources"
 SOURCES_VERSION = "1"
 # A feed's or sitemap's last full response: its HTTP validators and what it listed, replayed on a 304.
-SOURCES_SCHEMA = pa.schema(
-    [
-        pa.field("url", pa.string(), nullable=False),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("etag", pa.string()),
-        pa.field("last_modified", pa.string()),
-        pa.field("fetched_at", _UTC_US, nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("entries", pa.string(), nullable=False),  # JSON: {"entries": [...], "children": [...]}
-    ],
-    metadata={SCHEMA_VERSION_KEY: SOURCES_VERSION.encode()},
+SOURCES_SCHEMA = versioned_schema(
+    SOURCES_VERSION,
+    pa.field("url", pa.string(), nullable=False),
+    pa.field("kind", pa.string(), nullable=False),
+    pa.field("etag", pa.string()),
+    pa.field("last_modified", pa.string()),
+    pa.field("fetched_at", UTC_US, nullable=False),
+    RUN_ID,
+    pa.field("entries", pa.string(), nullable=False),  # JSON: {"entries": [...], "children": [...]}
 )

@@ -17,7 +17,7 @@ from importlib import metadata
 
 import pyarrow as pa
 
-from schemas.article import SCHEMA_VERSION_KEY
+from schemas.columns import INPUT_HASH, SETTINGS, SOURCE, VERSION, versioned_schema
 
 
 @functools.cache
@@ -38,48 +38,35 @@ INPUT_HASHES = "input_hashes"
 # 2: `settings` and `version` (version 1 rows held under any settings).
 INPUT_HASHES_VERSION = "2"
 # The hash of an input that became an article (written, or a duplicate of one kept) under `settings`.
-INPUT_HASHES_SCHEMA = pa.schema(
-    [
-        pa.field("input_hash", pa.string(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("settings", pa.string()),
-        pa.field("version", pa.string()),
-    ],
-    metadata={SCHEMA_VERSION_KEY: INPUT_HASHES_VERSION.encode()},
-)
+INPUT_HASHES_SCHEMA = versioned_schema(INPUT_HASHES_VERSION, INPUT_HASH, SOURCE, SETTINGS, VERSION)
 
 FILE_FINGERPRINTS = "file_fingerprints"
 # 2: `rejects` and `settings` (a file that held settled rejected inputs; version 1 files held none).
 # 3: `settings` on every row (not only those with rejects) and `version`.
 FILE_FINGERPRINTS_VERSION = "3"
 # A file whose every input settled: not read again while its path, size and modification time are these.
-FILE_FINGERPRINTS_SCHEMA = pa.schema(
-    [
-        pa.field("path", pa.string(), nullable=False),
-        pa.field("size", pa.int64(), nullable=False),
-        pa.field("mtime", pa.float64(), nullable=False),
-        pa.field("inputs", pa.int64(), nullable=False),  # how many inputs the file held (JSONL records)
-        pa.field("rejects", pa.int64()),  # how many of them were rejected for a settled reason (null: none)
-        # `transforms.unchanged.settings_key` of the run: the record holds under those only.
-        pa.field("settings", pa.string()),
-        pa.field("version", pa.string()),
-    ],
-    metadata={SCHEMA_VERSION_KEY: FILE_FINGERPRINTS_VERSION.encode()},
+FILE_FINGERPRINTS_SCHEMA = versioned_schema(
+    FILE_FINGERPRINTS_VERSION,
+    pa.field("path", pa.string(), nullable=False),
+    pa.field("size", pa.int64(), nullable=False),
+    pa.field("mtime", pa.float64(), nullable=False),
+    pa.field("inputs", pa.int64(), nullable=False),  # how many inputs the file held (JSONL records)
+    pa.field("rejects", pa.int64()),  # how many of them were rejected for a settled reason (null: none)
+    SETTINGS,
+    VERSION,
 )
 
 SETTLED_REJECTS = "settled_rejects"
 # 2: `version`.
 SETTLED_REJECTS_VERSION = "2"
 # The hash of an input rejected for a reason the same settings would give again (no main text, too short...).
-SETTLED_REJECTS_SCHEMA = pa.schema(
-    [
-        pa.field("input_hash", pa.string(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),  # `<stage>/<reason>` of the rejected row(s)
-        pa.field("settings", pa.string(), nullable=False),  # `transforms.unchanged.settings_key` of the run
-        pa.field("version", pa.string()),
-    ],
-    metadata={SCHEMA_VERSION_KEY: SETTLED_REJECTS_VERSION.encode()},
+SETTLED_REJECTS_SCHEMA = versioned_schema(
+    SETTLED_REJECTS_VERSION,
+    INPUT_HASH,
+    SOURCE,
+    pa.field("reason", pa.string(), nullable=False),  # `<stage>/<reason>` of the rejected row(s)
+    SETTINGS.with_nullable(False),  # a settled reject holds under its run's settings, never under none
+    VERSION,
 )
 
 

@@ -247,14 +247,9 @@ def test_source_lists_from_opml_and_yaml(tmp_path: Path) -> None:
 def test_url_list_lines() -> None:
     assert parse_url_line("  # a comment", "l#L1") is None
     assert parse_url_line("   ", "l#L2") is None
+    # The URL as listed, its key without the tracking parameter, and no evidence beyond the line.
     made = parse_url_line("https://x.example/a?utm_source=t  trailing notes", "l#L3")
-    assert isinstance(made, EntryRef)
-    assert (made.url, made.canonical, made.source, made.source_kind) == (
-        "https://x.example/a?utm_source=t",
-        "https://x.example/a",
-        "l#L3",
-        "urls",
-    )
+    assert made == EntryRef("https://x.example/a?utm_source=t", "https://x.example/a", "l#L3", "urls")
     assert parse_url_line("javascript:alert(1)", "l#L4") == ("javascript:alert(1)", "invalid-url")
     assert parse_url_line("not a url", "l#L5") == ("not", "invalid-url")
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
-from pipeline.job import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, internal_errors, use_all_cores_if_large
+from pipeline.job import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, first_internal_error, use_all_cores_if_large
 from pipeline.settings import new_run_id
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
 from tests.support import BUG_ENV, REFERENCE, SEEDS, newsbeam, summary_counts
@@ -148,9 +148,9 @@ def test_internal_errors_up_to_the_limit_pass(buggy_runs: BuggyRuns) -> None:
     assert "internal error" not in result.stderr
 
 
-def test_internal_errors_are_counted_over_the_rejected_files_and_the_earliest_is_shown(tmp_path: Path) -> None:
-    """What `newsbeam stream` counts after each window: only internal errors, only files not counted yet,
-    and the detail of the earliest."""
+def test_the_first_internal_error_is_the_earliest_of_the_matched_files(tmp_path: Path) -> None:
+    """The traceback printed when a run or a stream has too many internal errors: only internal errors, only
+    the files of that run, the earliest by time."""
     base = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
 
     def row(reason: str, detail: str, minute: int) -> dict[str, object]:
@@ -158,6 +158,7 @@ def test_internal_errors_are_counted_over_the_rejected_files_and_the_earliest_is
 
     folder = tmp_path / REJECTED_DIR
     folder.mkdir()
+    assert first_internal_error(str(tmp_path), "part-r-w*.parquet") is None
     write_parquet(str(folder / "part-r-w1-tag.parquet"), REJECTED_SCHEMA, [row("internal-error", "later", 5)])
     write_parquet(
         str(folder / "part-r-w0-tag.parquet"),
@@ -165,7 +166,5 @@ def test_internal_errors_are_counted_over_the_rejected_files_and_the_earliest_is
         [row("too-short", "not a bug", 0), row("internal-error", "earliest", 1)],
     )
     write_parquet(str(folder / "part-other-tag.parquet"), REJECTED_SCHEMA, [row("internal-error", "another run", 0)])
-    count, first, read = internal_errors(str(tmp_path), "part-r-w*.parquet")
-    assert (count, first, len(read)) == (2, "earliest", 2)
-    again = internal_errors(str(tmp_path), "part-r-w*.parquet", frozenset(read))
-    assert again == (0, None, set())
+    assert first_internal_error(str(tmp_path), "part-r-w*.parquet") == "earliest"
+    assert first_internal_error(str(tmp_path), "part-r-w1-*.parquet") == "later"

@@ -9,12 +9,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.query import connect
+from pipeline.stream import run_stream
 from tests.http_fixtures import FixtureServer, GrowingFeed, npr_feed_rewritten
 from tests.support import REFERENCE, ROOT, wait_until
+from transforms import tag
 from transforms.web.feeds import entry_key
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.e2e]
@@ -32,10 +35,8 @@ def server() -> Iterator[Served]:
         yield srv, feed, [entry_key(srv.url(p)) or "" for p in paths]
 
 
-def start_stream(server: FixtureServer, out: Path, max_duration: float) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [
-        "stream",
+def stream_args(server: FixtureServer, out: Path, max_duration: float) -> list[str]:
+    return [
         "--feed",
         server.url("/feed.json"),
         "--output",
@@ -52,8 +53,12 @@ def start_stream(server: FixtureServer, out: Path, max_duration: float) -> subpr
         "--reference-date",
         REFERENCE,
     ]
+
+
+def start_stream(server: FixtureServer, out: Path, max_duration: float) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", *args],
+        [sys.executable, "-m", "pipeline.cli", "stream", *stream_args(server, out, max_duration)],
         cwd=ROOT,
         env=env,
         text=True,
@@ -139,3 +144,30 @@ def test_sigterm_then_restart_loses_and_duplicates_nothing(server: Served, tmp_p
     written = assert_exactly_once(out, urls)
     assert set(first) <= set(written)
     assert set(written) - set(first), "the restart wrote nothing new"
+
+
+def test_internal_errors_stop_the_stream_after_their_window_with_the_first_traceback(
+    server: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stream counts internal errors from each window's manifest; past --max-internal-errors (0) it stops
+    after that window, without waiting for --max-duration, exits 1 and prints the traceback of the earliest."""
+    srv, feed, urls = server
+    buggy_url = srv.url(srv.paths[1])  # type: ignore[attr-defined]
+    build_article = tag.build_article
+
+    def buggy(draft: Any, *args: Any, **kwargs: Any) -> Any:
+        if draft.url == buggy_url:
+            raise RuntimeError(f"planted bug: {draft.url}")
+        return build_article(draft, *args, **kwargs)
+
+    monkeypatch.setattr(tag, "build_article", buggy)  # the stream runs in this process (DirectRunner)
+    out = tmp_path / "ds"
+    feed.publish(3)
+    assert run_stream(stream_args(srv, out, max_duration=120)) == 1
+    written, rejected = outcomes(out)
+    assert rejected == {urls[1]} and set(written) == {urls[0], urls[2]}
+    # One window (2 s) polls the feed at most 3 times; had the stream gone on, it would poll for 120 s.
+    assert len(srv.requests("/feed.json")) <= 3, "the stream went on after the window with the error"
+    stderr = capsys.readouterr().err
+    assert "newsbeam: 1 internal error " in stderr and "--max-internal-errors 0" in stderr
+    assert f"RuntimeError: planted bug: {buggy_url}" in stderr

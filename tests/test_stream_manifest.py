@@ -14,10 +14,14 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline import manifest, runs
 from pipeline.build import build_stream
-from pipeline.stream import verify_windows
+from pipeline.runs import Tally
+from pipeline.stream import WindowChecks
 from schemas.document import RunContext
+from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
 from tests.http_fixtures import FixtureServer, GrowingFeed, npr_feed_rewritten
 from transforms.discover import web_sources_from
+from transforms.sink import WrittenFile
+from transforms.storage.parquet import write_parquet
 from transforms.web.client import FetchConfig
 
 pytestmark = [pytest.mark.timeout(180)]
@@ -72,12 +76,35 @@ def test_each_stream_window_leaves_a_balanced_verified_manifest(tmp_path: Path) 
     assert body["params"]["window_start"] < body["params"]["window_end"]
     assert all(f"part-{windows[0]}-" in Path(f["path"]).name for f in body["files"])
     # The stream's own check agrees, window by window, and checks each window once.
-    verified: set[str] = set()
-    assert verify_windows(str(out), "s1", verified) == []
-    assert verified == set(windows)
+    checks = WindowChecks(str(out), "s1")
+    assert checks.check_new() == []
+    assert checks.verified == set(windows) and checks.internal_errors == 0
+    assert checks.check_new() == []
     # A window whose counts do not add up is a problem the stream reports (and exits non-zero on).
     path = Path(manifest.manifest_path(str(out), windows[0]))
     body["counts"][manifest.INPUTS] += 1
     path.write_text(json.dumps(body), encoding="utf-8")
-    problems = verify_windows(str(out), "s1", set())
+    problems = WindowChecks(str(out), "s1").check_new()
     assert len(problems) == 1 and problems[0].startswith(f"window {windows[0]}: inputs ")
+
+
+def test_window_checks_count_internal_errors_from_the_manifests(tmp_path: Path) -> None:
+    """The stream counts a window's internal errors from its manifest, once per window."""
+    out = str(tmp_path)
+    at = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
+    reasons = ["internal-error", "too-short", "internal-error"]
+    for n, reason in enumerate(reasons):
+        window = f"s2-w{n}"
+        path = str(tmp_path / REJECTED_DIR / f"part-{window}-tag.parquet")
+        (tmp_path / REJECTED_DIR).mkdir(exist_ok=True)
+        write_parquet(path, REJECTED_SCHEMA, [Rejected("s", "tag", reason, "why", None, at, window).to_row()])
+        counts = Tally(inputs=1, rejected={("tag", reason): 1}).to_counts()
+        manifest.write_manifest(window, out, counts, [WrittenFile(path, 1, "rejected")], {})
+    checks = WindowChecks(out, "s2")
+    assert checks.check_new() == []
+    assert (checks.internal_errors, len(checks.verified)) == (reasons.count("internal-error"), len(reasons))
+    checks.check_new()
+    assert checks.internal_errors == reasons.count("internal-error")
+    other = WindowChecks(out, "other")
+    other.check_new()
+    assert (other.verified, other.internal_errors) == (set(), 0)

@@ -27,6 +27,7 @@ from tests.conftest import SHARED_DATA
 from tests.html_samples import news_page
 from transforms.read import ReadLocal, format_of, plan_ranges
 from transforms.web import warc
+from transforms.web.isotime import utc_time
 
 pytestmark = pytest.mark.data
 
@@ -369,3 +370,12 @@ def test_crawl_day_bounds_dates() -> None:
     assert warc.crawl_day({warc.CRAWLED: "2025-12-21T23:30:00-02:00"}) == dt.date(2025, 12, 22)
     assert warc.crawl_day({warc.CRAWLED: "yesterday"}) is None
     assert warc.crawl_day({}) is None
+
+
+def test_utc_time_reads_the_timestamps_records_keep() -> None:
+    """WARC-Date and a manifest's `ingested_at`: `Z`, an offset, or none (UTC); anything else is unknown."""
+    at = dt.datetime(2025, 12, 21, 23, 30, tzinfo=dt.timezone.utc)
+    assert utc_time("2025-12-21T23:30:00Z") == utc_time("2025-12-21T23:30:00") == at
+    assert utc_time("2025-12-21T21:30:00-02:00") == at
+    assert utc_time("2025-12-21T23:30:00+00:00") == at and utc_time("2025-12-21") == at.replace(hour=0, minute=0)
+    assert utc_time("yesterday") is utc_time(None) is utc_time(1766359800) is None

@@ -569,15 +569,10 @@ class PoliteClient:
         response = None
         with _Deadline(config.timeout) as deadline:
             try:
+                # `get` follows redirects and retries itself (retries are off for the whole pool); `_read` streams
+                # the body, which urllib3 decodes (`ACCEPT_ENCODING`) by default.
                 response = self.pool.request(
-                    "GET",
-                    url,
-                    headers=headers,
-                    redirect=False,
-                    retries=False,
-                    preload_content=False,
-                    decode_content=True,
-                    timeout=timeout,
+                    "GET", url, headers=headers, redirect=False, preload_content=False, timeout=timeout
                 )
                 return self._read(url, response, kind, deadline)
             except FetchFailure:

@@ -37,6 +37,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
 
 from transforms.web.charset import web_codec
+from transforms.web.isotime import utc_time
 
 FORMAT = "warc"
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -126,14 +127,8 @@ Outcome = Page | Turned | Revisit | Skipped
 def crawl_day(meta: dict[str, Any]) -> dt.date | None:
     """The UTC day a web archive's page was fetched (`RawDocument.meta`), None for other inputs: nothing on
     the page was published after it."""
-    value = meta.get(CRAWLED)
-    if not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (when.astimezone(dt.timezone.utc) if when.tzinfo else when).date()
+    when = utc_time(meta.get(CRAWLED))
+    return None if when is None else when.astimezone(dt.timezone.utc).date()
 
 
 def _iterator(handle: IO[bytes], headers_only: bool = False) -> ArchiveIterator:
