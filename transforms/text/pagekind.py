@@ -10,7 +10,9 @@ pagination), and its host ("docs.", "forums.", "shop."). A page without a URL (r
 evidence, for or against. `features` turns these into about a hundred named numbers; a multinomial logistic
 regression over the page types of the WCXB dev set (`data/pagekind.json`, trained by
 `bench/train_pagekind.py` with cross-validation) weighs them. The model is small enough to read: each
-weight belongs to a named feature, and a decision's evidence names the features that pushed it most.
+weight belongs to a named feature, and a decision's evidence names the features that pushed it most. The bar
+a page's article probability must clear depends on whether its markup says it is an article (`evidence_level`):
+the trainer picks the two bars together so that at most 2% of articles are turned away in all.
 
 Error pages ("We'll be right back", "Page not found" served with status 200) are told by a rule, not the
 model: an error title or heading over a very short text.
@@ -38,7 +40,13 @@ from transforms.text.page import PageFacts
 
 KINDS = ("article", "product", "service", "forum", "listing", "collection", "documentation", "error")
 MODEL_RESOURCE = "data/pagekind.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# The page's word about itself, and the bar that goes with it: a page whose markup says it is an article
+# (schema.org article type, og:type article, article:published_time) is held to a lower bar than one that
+# says nothing, whose article probability must be higher to pass. The trainer picks both bars together.
+STATED = "stated"
+UNSTATED = "unstated"
+_STATED_FEATURES = ("schema article type", "og:type article", "article:published_time meta")
 
 
 def _names(words: str) -> frozenset[str]:
@@ -120,9 +128,7 @@ _CLASS_PARTS: dict[str, tuple[str, ...]] = {
     "pagination": ("pagination", "pager"),
 }
 _CLASSES = etree.XPath(".//@class", smart_strings=False)
-_TEL_LINKS = etree.XPath("count(.//a[starts-with(@href, 'tel:')])")
-_IN_ARTICLE = etree.XPath("count(.//article//h1)")
-_TIME_IN_ARTICLE = etree.XPath("count(.//article//time)")
+_HREFS = etree.XPath(".//a/@href", smart_strings=False)
 # A link to the next or previous page of a series: documentation chapters, listings' pages.
 _PREVIOUS_NEXT = re.compile(r"^(?:next|previous|prev|« previous|next »|older posts|newer posts)\b", re.IGNORECASE)
 _DATE_IN_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/|$)|(?:19|20)\d\d-[01]\d-[0-3]\d|/(?:19|20)\d{6}/")
@@ -148,16 +154,31 @@ _FORUM_MARKS = (
     "registered user",
     "reputation",
 )
-# Element counts that need a condition, by compiled XPath: libxml2 walks the tree in C. Plain tags are
-# counted in one walk of the tree (`_tree_features`).
-_COUNTS = {
-    name: etree.XPath(f"count({path})")
-    for name, path in {
-        "a": ".//a[@href]",
-        "inputs": ".//input[not(@type='hidden')]|.//textarea",
-        "linked headings": ".//h2[.//a]|.//h3[.//a]|.//h4[.//a]",
-    }.items()
-}
+# The elements whose numbers are features: one walk of the tree that hands only these to Python (libxml2
+# skips the rest), the conditions (hidden inputs, linked headings, headings inside `<article>`) checked on them.
+_COUNTED_TAGS = (
+    "nav",
+    "aside",
+    "form",
+    "select",
+    "dl",
+    "blockquote",
+    "p",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "article",
+    "button",
+    "pre",
+    "code",
+    "table",
+    "time",
+    "img",
+    "option",
+    "input",
+    "textarea",
+)
 # Words and phrases that mark a kind of page, counted in the main text (article, docs) or the whole page
 # (the rest): lower-cased words looked up in a set, phrases counted with `str.count` (regular expressions
 # with many alternatives cost ten times more).
@@ -437,15 +458,27 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
     body = tree.find("body")
     root = body if body is not None else tree
 
-    def count(name: str) -> float:
-        return float(_COUNTS[name](root))
-
-    tags = Counter(element.tag for element in root.iter())
-    tags[root.tag] -= 1  # descendants only
+    tags: Counter[str] = Counter()
+    inputs = linked_headings = 0
+    articles_seen: list[HtmlElement] = []
+    for element in root.iter(*_COUNTED_TAGS):
+        name = element.tag
+        tags[name] += 1
+        if name in ("h2", "h3", "h4"):
+            linked_headings += element.find(".//a") is not None
+        elif name == "article":
+            articles_seen.append(element)
+        elif name == "textarea" or (name == "input" and element.get("type") != "hidden"):
+            inputs += 1
+    # Headings and times inside an `<article>`, counted once under the outermost one.
+    outer = [a for a in articles_seen if next(a.iterancestors("article"), None) is None]
+    h1_in_article = sum(len(a.findall(".//h1")) for a in outer)
+    time_in_article = sum(len(a.findall(".//time")) for a in outer)
 
     def tag(*names: str) -> float:
         return float(sum(tags[name] for name in names))
 
+    hrefs = _HREFS(root)
     words = root.xpath("string(.)").split()
     page_words = max(len(words), 1)
     link_texts = _LINK_TEXT(root)
@@ -461,15 +494,15 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
     headings = tag("h2", "h3", "h4")
     articles = tag("article")
     values = {
-        "tel links (log)": math.log1p(float(_TEL_LINKS(root))),
+        "tel links (log)": math.log1p(sum(1 for h in hrefs if h.startswith("tel:"))),
         "nav elements (log)": math.log1p(tag("nav")),
         "aside elements (log)": math.log1p(tag("aside")),
         "forms (log)": math.log1p(tag("form")),
         "selects (log)": math.log1p(tag("select")),
         "definition lists (log)": math.log1p(tag("dl")),
         "blockquotes (log)": math.log1p(tag("blockquote")),
-        "h1 in article (log)": math.log1p(float(_IN_ARTICLE(root))) if articles else 0.0,
-        "time in article (log)": math.log1p(float(_TIME_IN_ARTICLE(root))) if articles else 0.0,
+        "h1 in article (log)": math.log1p(h1_in_article),
+        "time in article (log)": math.log1p(time_in_article),
         "most repeated class (log)": math.log1p(repeats[0][1]) if repeats else 0.0,
         "previous/next links": float(min(sum(1 for t in link_texts if _PREVIOUS_NEXT.match(t.strip())), 5)),
     }
@@ -477,11 +510,11 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
         values[f"class {name} (log)"] = math.log1p(sum(map(all_classes.count, parts)))
     return values | {
         "page link density": min(link_words / page_words, 1.0),
-        "links per 100 words (log)": math.log1p(count("a") * 100 / page_words),
+        "links per 100 words (log)": math.log1p(len(hrefs) * 100 / page_words),
         "main text share of page": min(main_words / page_words, 1.0),
         "paragraphs (log)": math.log1p(paragraphs),
         "list items per paragraph (log)": math.log1p(tag("li") / (paragraphs + 1)),
-        "form inputs (log)": math.log1p(count("inputs")),
+        "form inputs (log)": math.log1p(inputs),
         "buttons (log)": math.log1p(tag("button")),
         "code blocks (log)": math.log1p(tag("pre", "code")),
         "tables (log)": math.log1p(tag("table")),
@@ -490,7 +523,7 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
         "h2-h4 headings (log)": math.log1p(headings),
         "images (log)": math.log1p(tag("img")),
         "select options (log)": math.log1p(tag("option")),
-        "linked heading share": count("linked headings") / (headings + 1),
+        "linked heading share": linked_headings / (headings + 1),
         "forum words per 100 page words": min(_lexicon("forum", lower, tokens) * per_100, 10),
         "commerce words per 100 page words": min(_lexicon("commerce", lower, tokens) * per_100, 10),
         "service words per 100 page words": min(_lexicon("service", lower, tokens) * per_100, 10),
@@ -544,6 +577,11 @@ def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], ur
     return {name: values.get(name, 0.0) for name in FEATURES}
 
 
+def evidence_level(values: dict[str, float]) -> str:
+    """STATED when the page's markup says it is an article, else UNSTATED (from its `features`)."""
+    return STATED if any(values.get(name, 0.0) > 0 for name in _STATED_FEATURES) else UNSTATED
+
+
 @dataclass(frozen=True)
 class Model:
     """Multinomial logistic regression over standardised `FEATURES`; `labels[0]` is "article"."""
@@ -554,8 +592,12 @@ class Model:
     scale: np.ndarray
     weights: np.ndarray  # (len(labels), len(features))
     bias: np.ndarray  # (len(labels),)
-    threshold: float  # below this article probability a page is turned away
-    vouched_threshold: float  # the lower bar for a page its source vouched for
+    thresholds: dict[str, float]  # by `evidence_level`: below this article probability a page is turned away
+    vouched_threshold: float  # the lower bar for a page its source vouched for, below both thresholds
+
+    def threshold(self, values: dict[str, float]) -> float:
+        """The article probability a page needs to pass, by what its markup states (`evidence_level`)."""
+        return self.thresholds[evidence_level(values)]
 
     def probabilities(self, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """Class probabilities and the standardised feature vector."""
@@ -577,7 +619,7 @@ class Model:
                 for label, row in zip(self.labels, self.weights, strict=True)
             },
             "bias": {label: round(float(b), 6) for label, b in zip(self.labels, self.bias, strict=True)},
-            "threshold": self.threshold,
+            "thresholds": dict(self.thresholds),
             "vouched_threshold": self.vouched_threshold,
         }
 
@@ -594,7 +636,7 @@ class Model:
             scale=np.array(data["scale"], dtype=float),
             weights=np.array([[data["weights"][label][name] for name in names] for label in labels], dtype=float),
             bias=np.array([data["bias"][label] for label in labels], dtype=float),
-            threshold=float(data["threshold"]),
+            thresholds={level: float(data["thresholds"][level]) for level in (STATED, UNSTATED)},
             vouched_threshold=float(data["vouched_threshold"]),
         )
 
@@ -660,7 +702,8 @@ def classify(
     """What kind of page this is, from what it states and how its text is built.
 
     `score` is the model's probability that the page is an article. `kind` is "article" when the score
-    clears the model's threshold, else the likeliest other kind; `evidence` names what weighed most.
+    clears the model's threshold for the page's `evidence_level`, else the likeliest other kind; `evidence`
+    names the bar and what weighed most.
     """
     error = error_evidence(facts, doc)
     if error is not None:
@@ -671,9 +714,12 @@ def classify(
     article = model.labels.index("article")
     score = float(p[article])
     other = max((i for i in range(len(model.labels)) if i != article), key=lambda i: float(p[i]))
-    kind = "article" if score >= model.threshold else model.labels[other]
+    bar = model.threshold(values)
+    kind = "article" if score >= bar else model.labels[other]
     against = model.labels[other]
-    return PageKind(kind, score, f"p(article)={score:.2f}; " + _evidence(model, kind, against, x, values))
+    said = "article markup" if evidence_level(values) == STATED else "no article markup"
+    head = f"p(article)={score:.2f} (bar {bar:.2f}, {said}); "
+    return PageKind(kind, score, head + _evidence(model, kind, against, x, values))
 
 
 def admitted(kind: str, score: float, vouched: bool, model: Model | None = None) -> bool:
