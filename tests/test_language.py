@@ -96,3 +96,35 @@ def test_identifier_is_built_once() -> None:
     first = language._get_identifier()
     detect_language(SAMPLES["de"])
     assert language._get_identifier() is first
+
+
+class _Model:
+    """Stands in for py3langid: answers `label` for a sample of up to `QUICK_CHARS`, with `quick` certainty,
+    and `full` for a longer one; records the length of every sample it is asked about."""
+
+    def __init__(self, quick: tuple[str, float], full: tuple[str, float]) -> None:
+        self.quick, self.full = quick, full
+        self.asked: list[int] = []
+
+    def classify(self, sample: str) -> tuple[str, float]:
+        self.asked.append(len(sample))
+        return self.quick if len(sample) <= language.QUICK_CHARS else self.full
+
+
+def test_a_sure_start_settles_the_language_and_an_unsure_one_reads_the_whole_sample() -> None:
+    sample = language._sample(SAMPLES["de"] * 40)
+    assert len(sample) > language.QUICK_CHARS
+    sure = _Model(("de", language.SURE), ("en", 0.9))
+    assert language._classify(sure, sample) == ("de", language.SURE)
+    assert sure.asked == [len(language._sample(sample, language.QUICK_CHARS))]  # one short look
+    unsure = _Model(("en", 0.9), ("de", 0.8))
+    assert language._classify(unsure, sample) == ("de", 0.8)
+    assert unsure.asked[-1] == len(sample)
+    short = _Model(("fr", 0.5), ("en", 0.99))
+    assert language._classify(short, SAMPLES["fr"]) == ("fr", 0.5)
+    assert short.asked == [len(SAMPLES["fr"])]  # a short text is classified once
+
+
+@pytest.mark.parametrize("code", sorted(SAMPLES))
+def test_long_texts_get_the_language_of_their_start(code: str) -> None:
+    assert detect_language(SAMPLES[code] * 30)[0] == code

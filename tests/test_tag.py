@@ -29,6 +29,7 @@ from transforms.tag import (
     Taggers,
     article_date,
     build_article,
+    date_candidates,
     publisher_name,
 )
 from transforms.text import dates
@@ -97,6 +98,19 @@ def test_html_beats_url_and_text() -> None:
     when = article_date(d, CTX)
     assert (when.source, when.day) == ("text", dt.date(2025, 12, 2))
     assert when.confidence == dates.DATELINE_CONFIDENCE
+
+
+def test_a_page_is_dated_by_its_dateline_only_however_long_its_text() -> None:
+    # A dateline that starts just inside the dateline zone and runs past its end, then a long text full of
+    # dates in passing: the page's text evidence is exactly the dateline, as a scan of the whole text finds it.
+    start = "W" * (dates.DATELINE_CHARS - 5) + ", "
+    text = start + "December 1-2, 2025 — " + "Talks resumed on March 3, 2025. " * 400 + BODY
+    page = Draft(source="p.html", source_format="html", kind="html", text=text)
+    whole = [e for e in dates.text_dates(text, REF) if dates.is_dateline(e)]
+    assert whole and all(e.value.date() in (dt.date(2025, 12, 1), dt.date(2025, 12, 2)) for e in whole)
+    assert date_candidates(page, REF) == whole
+    # In a plain text every date counts, the passing ones too.
+    assert dt.date(2025, 3, 3) in {e.value.date() for e in date_candidates(draft(text), REF)}
 
 
 def test_no_evidence_means_the_ingest_time() -> None:
@@ -301,7 +315,7 @@ def test_ukraine_peace_talks_taxonomy_through_the_cli(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    rows = duckdb.sql(
+    rows = duckdb.execute(
         f"SELECT split_part(source, '/', -1) AS name, topic, topics "
         f"FROM read_parquet('{out}/date=*/topic=*/*.parquet', hive_partitioning = true) ORDER BY name"
     ).fetchall()

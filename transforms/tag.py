@@ -36,6 +36,8 @@ INPUT_DATE_CONFIDENCE = 0.95
 INGESTED_CONFIDENCE = 0.05
 # Fewer words than this is a navigation stub or an empty shell, not an article.
 DEFAULT_MIN_WORDS = 5
+# Characters read past `dates.DATELINE_CHARS` for a page's dateline, so a date that starts in time ends in the slice.
+_DATELINE_MARGIN = 1000
 
 
 def date_candidates(draft: Draft, reference: dt.date) -> list[DateEvidence]:
@@ -48,12 +50,15 @@ def date_candidates(draft: Draft, reference: dt.date) -> list[DateEvidence]:
     from_url = dates.url_date(draft.url, reference)
     if from_url is not None:
         found.append(from_url)
-    in_text = dates.text_dates(draft.text, reference)
     if draft.kind == "html":
         # A page's own date is in its markup; dates in passing in its text are mostly those of the events,
-        # comments and references it shows, so only a dateline counts there.
-        in_text = [e for e in in_text if dates.is_dateline(e)]
-    found.extend(in_text)
+        # comments and references it shows, so only a dateline counts there. A dateline starts within
+        # `DATELINE_CHARS` of the start, so only the start is read (a date written out is far shorter than
+        # the margin): the same datelines, without a scan of the whole text.
+        head = draft.text[: dates.DATELINE_CHARS + _DATELINE_MARGIN]
+        found.extend(e for e in dates.text_dates(head, reference) if dates.is_dateline(e))
+    else:
+        found.extend(dates.text_dates(draft.text, reference))
     return found
 
 

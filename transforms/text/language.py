@@ -7,8 +7,11 @@ first load keeps the decompressed arrays in newsbeam's cache folder (`NEWSBEAM_C
 `$XDG_CACHE_HOME/newsbeam` or `~/.cache/newsbeam`; 68 MB), from which later processes load in 0.15 s.
 
 Only the first ~2,000 characters are classified: language does not change mid-article, and the cost stays
-flat for long texts. When the model is unsure, a language stated by the source (`<html lang>`, a feed's
-language) is the better guess.
+flat for long texts. The first ~1,000 are classified first, and when the model is sure of them (≥ 0.99) that
+answer stands: py3langid walks its sample byte by byte in Python, so this halves the cost for most articles,
+and on the 1,906 real pages of the evaluation data it gave the language of the full sample every time (a
+sample of 1,000 characters alone did not: a German page that opens in English). When the model is unsure, a
+language stated by the source (`<html lang>`, a feed's language) is the better guess.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import numpy as np
 import py3langid as langid
 
 SAMPLE_CHARS = 2000
+QUICK_CHARS = 1000  # classified first; the full sample only when the model is less sure than SURE
+SURE = 0.99
 MIN_LETTERS = 20
 UNSURE_BELOW = 0.5
 
@@ -157,11 +162,22 @@ def _normalise_hint(hint: str | None) -> str | None:
     return primary if primary in _ISO_639_1 else None
 
 
-def _sample(text: str) -> str:
-    if len(text) <= SAMPLE_CHARS:
+def _sample(text: str, chars: int = SAMPLE_CHARS) -> str:
+    if len(text) <= chars:
         return text
-    cut = text.rfind(" ", SAMPLE_CHARS // 2, SAMPLE_CHARS)  # do not split a word
-    return text[: cut if cut > 0 else SAMPLE_CHARS]
+    cut = text.rfind(" ", chars // 2, chars)  # do not split a word
+    return text[: cut if cut > 0 else chars]
+
+
+def _classify(identifier: Any, sample: str) -> tuple[str, float]:
+    """The model's (label, probability) for `sample`, from its first `QUICK_CHARS` when it is sure of them."""
+    quick = _sample(sample, QUICK_CHARS)
+    if len(quick) < len(sample):
+        label, probability = identifier.classify(quick)
+        if probability >= SURE:
+            return label, probability
+    label, probability = identifier.classify(sample)
+    return label, probability
 
 
 def _enough_letters(sample: str) -> bool:
@@ -185,7 +201,7 @@ def detect_language(text: str, hint: str | None = None) -> tuple[str | None, flo
     if not _enough_letters(sample):
         return (hinted, 0.0) if hinted else (None, 0.0)
     identifier = _get_identifier()
-    label, probability = identifier.classify(sample)
+    label, probability = _classify(identifier, sample)
     code = _TO_ISO_639_1.get(label, label)
     probability = float(probability)
     if hinted is not None and (code is None or probability < UNSURE_BELOW) and code != hinted:
