@@ -283,6 +283,79 @@ print(time.perf_counter() - started, time.process_time() - cpu, len(records))
 """
 
 
+# Where a worker's milliseconds go on real pages: each step of the per-page path, timed where the code calls it
+# (a wrapper around the module attribute), its own time only (the steps it calls are counted on their lines).
+PROFILE_PAGES = 400
+PROBES = (
+    ("parse the page (lxml)", "transforms.text.page:parse_html"),
+    ("trafilatura: main text", "trafilatura:bare_extraction"),
+    ("page metadata (trafilatura's readers)", "transforms.text.metadata:page_metadata"),
+    ("page facts (schema.org, meta, headings)", "transforms.text.page:page_facts"),
+    ("htmldate's pick", "transforms.text.dates:htmldate_pick"),
+    ("date chain (newsbeam's checks)", "transforms.text.dates:html_date"),
+    ("article gate", "transforms.text.pagekind:classify"),
+    ("title", "transforms.text.titles:headline"),
+    ("authors", "transforms.text.authors:page_authors"),
+    ("extraction, the rest", "transforms.extract:extract_html"),
+    ("tagging (language, topics, keywords, entities, identity)", "transforms.tag:build_article"),
+    ("signing for dedupe (MinHash, salient terms)", "transforms.text.duplicates:entry_for"),
+)
+PROFILE = """
+import collections, datetime as dt, importlib, json, sys, time
+from schemas.document import RunContext
+probes, n, path = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+spent, stack = collections.Counter(), []
+def timed(label, fn):
+    def wrapper(*args, **kwargs):
+        stack.append(0.0)
+        started = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            total = time.process_time() - started
+            nested = stack.pop()
+            spent[label] += total - nested
+            if stack:
+                stack[-1] += total
+    return wrapper
+for label, target in probes:
+    module, attr = target.split(":")
+    owner = importlib.import_module(module)
+    if hasattr(owner, attr):
+        setattr(owner, attr, timed(label, getattr(owner, attr)))
+from transforms.extract import extract_html
+from transforms.tag import Taggers, build_article
+from transforms.text.duplicates import entry_for
+ref = dt.date.fromisoformat(sys.argv[4])
+ctx = RunContext(run_id="bench", ingested_at=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc), reference_date=ref)
+records = [json.loads(line) for _, line in zip(range(n), open(path, encoding="utf-8"))]
+taggers = Taggers.load(None)
+for rounds in (1, 2):  # the first round pays what a worker pays once (models, word lists)
+    spent.clear()
+    started = time.process_time()
+    for r in records:
+        draft = extract_html(r["html"], r["url"], ref)
+        if draft is not None:
+            entry_for(build_article(draft, taggers, ctx))
+    whole = time.process_time() - started
+print(json.dumps({"pages": len(records), "whole": 1000 * whole / len(records),
+    "steps": {k: 1000 * v / len(records) for k, v in spent.items()}}))
+"""
+
+
+def own_costs(corpus: Path, n: int) -> dict:
+    """Milliseconds of CPU per page of each step a worker runs on the first `n` pages of `corpus`, in one
+    process (see `PROBES`)."""
+    out = subprocess.run(
+        [sys.executable, "-c", PROFILE, json.dumps(PROBES), str(n), str(corpus), REFERENCE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def shared_corpus(out: Path) -> tuple[Path, int]:
     """Every distinct HTML page under ../shared/data (ScrapingHub dev, htmldate's pages, WCXB dev) as one
     JSONL file of `{url, html}` records, decoded as newsbeam decodes them: the corpus of a real mixed crawl."""
@@ -325,14 +398,14 @@ def shared_throughput(repeats: int) -> str:
         load_before = os.getloadavg()[0]
         for i in range(repeats):
             for mode in loops:
-                wall, cpu, pages = subprocess.run(
+                loop_wall, loop_cpu, pages = subprocess.run(
                     [sys.executable, "-c", LOOP, mode, str(corpus)],
                     cwd=ROOT,
                     capture_output=True,
                     text=True,
                     check=True,
                 ).stdout.split()
-                loops[mode].append((int(pages) / float(wall), 1000 * float(cpu) / int(pages)))
+                loops[mode].append((int(pages) / float(loop_wall), 1000 * float(loop_cpu) / int(pages)))
             wall, cpu, stdout = _timed(
                 [
                     sys.executable,
@@ -356,6 +429,7 @@ def shared_throughput(repeats: int) -> str:
                 flush=True,
             )
         load = (load_before + os.getloadavg()[0]) / 2
+        profile = own_costs(corpus, PROFILE_PAGES)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rate = {m: median([r for r, _ in v]) for m, v in loops.items()}
@@ -379,6 +453,17 @@ def shared_throughput(repeats: int) -> str:
         f"{cost['metadata']:.1f} | {nb_rate / rate['metadata']:.2f}x the pages/s; {nb_cost / cost['metadata']:.2f}x "
         "the CPU per page | ≥ 1.6x; CPU ≤ 1.15x |",
         f"| `newsbeam run`, 2 worker processes | {nb_rate:.1f} | {nb_cost:.1f} | | |",
+        "",
+        f"Where newsbeam's CPU per page goes (`own_costs`: the per-page steps in one process, on the first "
+        f"{profile['pages']} pages of the corpus, each step's own time; the runner's share is the run's CPU per "
+        "page less these):",
+        "",
+        "| step | CPU ms/page |",
+        "|---|---|",
+        *(f"| {label} | {ms:.1f} |" for label, ms in profile["steps"].items()),
+        f"| all per-page steps, one process | {profile['whole']:.1f} |",
+        f"| the runner (Beam, workers, reading, dedupe, writing, start-up), by difference | "
+        f"{nb_cost - profile['whole']:.1f} |",
     ]
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ import gzip
 import statistics
 import time
 from collections import Counter
+from typing import Any, cast
 
 from htmldate import find_date
 from quality_util import dev_set, write_block
@@ -62,21 +63,33 @@ def wcxb_articles(show_errors: int) -> list[str]:
     right = dated = given = undated = absent = 0
     by_confidence: dict[float, list[bool]] = {}
     errors = []
+    # Why the errors happen: a dated page missed because its true day is written nowhere in the HTML, or shown
+    # only as an update ("Updated August 14, 2025"); an undated page given a day the page shows only as an
+    # update, or states as its publication (in the markup or its text), or another day.
+    missed: Counter[str] = Counter()
+    wrongly: Counter[str] = Counter()
     for page in pages(["article"]):
         html = page.html_bytes().decode("utf-8", errors="replace")
         best, _ = page_date(html, page.url)
+        truth = dt.date.fromisoformat(page.date) if page.date is not None else None
         # A true day the page's HTML never writes (in no common form, markup included) no rule can find.
-        absent += page.date is not None and not dates.states_day(html, dt.date.fromisoformat(page.date))
+        written = truth is not None and dates.states_day(html, truth)
+        absent += truth is not None and not written
         day = dates.evidence_day(best).isoformat() if best is not None else None
         ok = page.date is not None and day == page.date
         if best is not None:
             by_confidence.setdefault(best.confidence, []).append(ok)
-        if page.date is None:
+        if truth is None:
             undated += 1
             given += best is not None
+            if best is not None:
+                wrongly[_undated_cause(html, dates.evidence_day(best))] += 1
         else:
             dated += 1
             right += ok
+            if not ok:
+                cause = "written nowhere" if not written else "other"
+                missed["shown only as an update" if dates.shown_only_as_update(html, truth) else cause] += 1
         if (page.date is not None and not ok) or (page.date is None and best is not None):
             errors.append((page.url, page.date, best))
     accuracy, share = right / dated, given / undated
@@ -93,12 +106,29 @@ def wcxb_articles(show_errors: int) -> list[str]:
         f"{(dated - absent) / dated:.3f}).",
         "",
         f"- WCXB accuracy by `date_confidence` (a date for an undated page counts as wrong): {_bands(by_confidence)}",
+        f"- WCXB errors by cause: dated pages missed: {_causes(missed)}; undated pages given a date: "
+        f"{_causes(wrongly)}",
     ]
+
+
+def _undated_cause(html: str, day: dt.date) -> str:
+    """Why an undated page got `day`: the page shows it only as an update, states it as its publication, or
+    neither (a day of something else on the page)."""
+    if dates.shown_only_as_update(html, day):
+        return "shown only as an update"
+    if dates.published_in_markup(html, day) or dates.labelled_date(dates.visible_text(html), REFERENCE):
+        return "stated as its publication"
+    return "another day on the page"
+
+
+def _causes(counts: Counter[str]) -> str:
+    return ", ".join(f"{cause} {n}" for cause, n in counts.most_common()) or "none"
 
 
 def main() -> int:
     wrong = "print N wrong or missing dates"
-    show_errors, root, truth = dev_set(__doc__, "--show-errors", wrong, "dates", "htmldate-default")
+    show_errors, root, ground_truth = dev_set(__doc__, "--show-errors", wrong, "dates", "htmldate-default")
+    truth = cast(list[dict[str, Any]], ground_truth)  # htmldate's ground truth is a list of pages
     correct = covered = without_text = 0
     by_source: Counter[str] = Counter()
     right_by_source: Counter[str] = Counter()
@@ -145,9 +175,9 @@ def main() -> int:
         "",
         f"- accuracy by `date_confidence`: {bands}",
     ]
-    for url, expected, best in errors[:show_errors]:
+    for url, wanted, best in errors[:show_errors]:
         got = "-" if best is None else f"{dates.evidence_day(best)} {best.source} {best.confidence} {best.detail!r}"
-        print(f"  want {expected} got {got}  {url}")
+        print(f"  want {wanted} got {got}  {url}")
     lines += ["", *wcxb_articles(show_errors)]
     print("\n".join(lines))
     write_block("dates", lines)

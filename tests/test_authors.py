@@ -257,3 +257,16 @@ def test_page_authors_are_clean_already() -> None:
         names = page_authors(found, page)
         assert names
         assert clean_authors(names, stated=True) == names
+
+
+def test_markup_bylines_are_an_elements_own_by_line() -> None:
+    body = (
+        "<p>By Jane Doe</p>"
+        "<div>\n  by   John Roe</div>"
+        '<div>Written by <a href="/people/ann">Ann Lee</a></div>'
+        '<span>By</span><a href="/people/sam">Sam Poe</a>'
+        "<p>Byron Bay hosts the festival</p>"  # a word starting with "By" is no byline
+        "<p>Stand by me</p>"
+        "<div>Story <b>by</b> Max Mustermann</div>"  # only an element's first own text is read
+    )
+    assert _facts(body=body).bylines == ["By Jane Doe", "by John Roe", "Written by Ann Lee", "Sam Poe"]

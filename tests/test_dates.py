@@ -465,7 +465,7 @@ def test_extract_html_keeps_time_and_offset() -> None:
 _PUBLISHED_META = '<meta property="article:published_time" content="{}">'
 
 
-def _found(pick: str, stated: list[str], html: str) -> DateEvidence:
+def _found(pick: str | None, stated: list[str], html: str) -> DateEvidence:
     """`html_date`'s answer for a page where it must find one."""
     found = dates.html_date(pick, stated, None, REF, html=html)
     assert found is not None
@@ -796,3 +796,118 @@ def test_html_date_a_dateline_right_above_the_headline_when_nothing_else_stands(
     assert found.confidence == dates.HTML_HEADING_CONFIDENCE
     updated = _page(body="<p>Last updated February 4, 2025</p><h1>Cloud computing innovations</h1>")
     assert dates.html_date(None, [], None, REF, html=updated) is None
+
+
+# ---- reading a page once: the cheaper reads find exactly what the plain regex passes find ---------------------
+
+# Days in many forms, a few of them glued to digits, cut by separators or written with a two-digit year: what a
+# long page holds, in miniature.
+WRITTEN = (
+    "Published 12.03.2021, updated 3/12/21 and 2021-03-12. Von Anna 12. März 2021 · 12 mars 2021 · 12th of "
+    "March, 2021 · March 12th, 2021 · Mar. 12 2021 · 1er mars 2021 · 12 de marzo de 2021. Not a day: 112.03.2021, "
+    "12.03.20215, 2021-03-123, 5 March 3, 2021, '21 and 1.3.'21. Totals: 2021 2021-2022 21/21 12/03/2021/4 "
+) * 3
+
+
+def _written_days() -> list[dt.date]:
+    days = [dt.date(2021, 3, 12), dt.date(2021, 12, 3), dt.date(2021, 3, 1), dt.date(2021, 3, 3), dt.date(2021, 5, 3)]
+    return days + [dt.date(2021, 1, 1) + dt.timedelta(days=n) for n in range(0, 365, 7)]
+
+
+@pytest.mark.parametrize("text", [WRITTEN, WRITTEN[7:], WRITTEN[:-30], "2021", "21/21", ""])
+def test_written_spans_are_the_day_patterns_matches(text: str) -> None:
+    for day in _written_days():
+        expected = [m.span() for m in dates._day_written(day).finditer(text)]
+        assert dates._written_spans(text, day) == expected, day
+    assert dates._written_spans(WRITTEN, dt.date(2021, 3, 12))  # the text does write that day
+
+
+def _long_page(comments: str = "") -> str:
+    filler = "".join(f"<p>Paragraph {n} of the report &amp; its notes.</p>" for n in range(60))
+    script = "<script>var s = '<div class=\"comments\">'; var d = '2021-03-12';</script>"
+    return (
+        f"<html><head><title>Report</title><style>p {{ color: red }}</style></head><body><h1>Harbour report</h1>"
+        f"<!-- 2020-01-01 --><p>By Anna, 12.03.2021</p>{script}{filler}{comments}<footer>© 2021</footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "comments",
+    ["", "<div class='comments'><p>Ben wrote 13.03.2021</p></div>", '<section id="respond"><p>Reply</p></section>'],
+)
+def test_page_text_is_the_visible_text_and_its_main_part_as_before(comments: str) -> None:
+    html = _long_page(comments)
+    page = dates._Page(html)
+    assert page.text == dates.visible_text(html)
+    start = dates._COMMENTS_START.search(html)
+    main = page.text if start is None else dates.visible_text(html[: start.start()])
+    assert page.main_end == int(len(main) * dates._SHOWN_SHARE)
+    assert page.text.startswith(main[: page.main_end])
+
+
+def test_page_cut_inside_a_script_reads_the_page_whole() -> None:
+    # The comment section's markup inside a script is no place to cut the page's text in two.
+    html = _long_page().replace("<script>", "<script>document.write('<div class=\"comments\">');", 1)
+    start = dates._COMMENTS_START.search(html)
+    assert start is not None and dates._visible_before(html, 0, start.start()) is None
+    assert dates._Page(html).text == dates.visible_text(html)
+
+
+@pytest.mark.parametrize(("start", "need"), [(0, 50), (0, 300), (40, 300), (200, 5000)])
+def test_visible_head_is_the_start_of_the_visible_text(start: int, need: int) -> None:
+    html = _long_page("<div class='comments'><p>Ben wrote 13.03.2021</p></div>")
+    assert dates._visible_head(html, start, len(html), need) == dates.visible_text(html[start:])[:need]
+
+
+@pytest.mark.parametrize(
+    ("html", "stated"),
+    [
+        ('<meta property="article:published_time" content="2021-03-12T10:00:00Z">', True),
+        ('<script>{"headline": "x", "datePublished": "2021-03-12"}</script>', True),
+        ('<meta name="date" data-x="1" content="2021-03-12">', True),
+        ('<meta property="article:modified_time" content="2021-03-12">', False),
+        ('<a href="/2021-03-12/">2021-03-12</a><meta name="pubdate" content="2020-01-01">', False),
+        ('<meta name="pubdate" content="2020-01-01"> <meta name="date" content="2021-03-12">', True),
+    ],
+)
+def test_states_as_reads_the_statements_the_whole_markup_holds(html: str, stated: bool) -> None:
+    whole = {m.group(1) for m in dates._PUBLISHED_STATEMENT.finditer(html)}
+    assert ("2021-03-12" in whole) is stated
+    assert dates._states_as(dates._PUBLISHED_STATEMENT, html, "2021-03-12") is stated
+
+
+@pytest.mark.parametrize("text", ["POSTED: Dec 12, 2025", "Originally PUBLISHED on 12 December 2025"])
+def test_labelled_date_in_capitals(text: str) -> None:
+    found = dates.labelled_date(text, REF)
+    assert found is not None and dates.evidence_day(found) == dt.date(2025, 12, 12)
+
+
+def test_htmldate_pick_searches_the_text_only_where_the_quick_pass_found_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import htmldate
+
+    from transforms.text import page
+
+    body = "<p>Politik</p><p>14. Februar 2012</p><p>Drucken</p><p>Der Text des Artikels steht hier.</p>"
+    html = f"<html><head><title>Politik</title></head><body><article><h2>Politik</h2>{body}</article></body></html>"
+    tree = page.parse_html(html)
+    assert htmldate.find_date(tree, **dates.htmldate_options(REF)) is None  # only the search reads the text
+    picked = dates.htmldate_pick(tree, None, REF)
+    assert picked is not None and picked.startswith("2012-02-14")
+    # Where the quick pass finds a day, the extensive search does not run.
+    calls: list[bool] = []
+    real = htmldate.find_date
+
+    def find_date(tree: object, **options: object) -> str | None:
+        calls.append(bool(options["extensive_search"]))
+        return real(tree, **options)
+
+    monkeypatch.setattr(htmldate, "find_date", find_date)
+    stated = page.parse_html(
+        '<html><head><meta property="article:published_time" content="2012-02-15"></head>'
+        f"<body><article>{body}</article></body></html>"
+    )
+    assert (dates.htmldate_pick(stated, None, REF) or "").startswith("2012-02-15")
+    assert calls == [False]
+    assert dates.htmldate_pick(tree, None, REF) is not None and calls == [False, False, True]

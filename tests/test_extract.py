@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
+from typing import Any
 
 import apache_beam as beam
+import pytest
+import trafilatura
+import trafilatura.metadata
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from schemas.document import RawDocument
 from tests.beam_util import check
 from tests.html_samples import ARTICLE_PARAGRAPHS, news_page
-from transforms.extract import Extract, extract_html, split_authors
+from tests.http_fixtures import SHARED_DATA, shared
+from transforms.extract import Extract, extract_html, read_page, split_authors, trafilatura_options
+from transforms.text import metadata
 
 REFERENCE = dt.date(2026, 11, 21)
 
@@ -95,3 +102,92 @@ def test_extract_html_drops_forum_labels_and_links_as_authors() -> None:
     draft = extract_html(_stated_page("Council approves harbour budget", head, byline), None, REFERENCE)
     assert draft is not None
     assert draft.authors == []
+
+
+def _real_pages() -> list[tuple[str, str, str | None]]:
+    """(name, html, url) of a spread of real pages: every 15th ScrapingHub news page, every 60th WCXB page
+    (articles, forums, products, listings...)."""
+    found = []
+    scrapinghub = shared(SHARED_DATA / "extraction" / "scrapinghub-dev")
+    truth = json.loads((scrapinghub / "ground-truth.json").read_text(encoding="utf-8"))
+    for key in sorted(truth)[::15]:
+        html = gzip.decompress((scrapinghub / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        found.append((f"scrapinghub {key}", html, truth[key].get("url")))
+    wcxb = shared(SHARED_DATA / "extraction" / "wcxb-dev")
+    for path in sorted((wcxb / "ground-truth").glob("*.json"))[::60]:
+        url = json.loads(path.read_text(encoding="utf-8")).get("url")
+        html = gzip.decompress((wcxb / "html" / f"{path.stem}.html.gz").read_bytes()).decode("utf-8", "replace")
+        found.append((f"wcxb {path.stem}", html, url))
+    return found
+
+
+@pytest.mark.data
+def test_read_page_gives_what_trafilaturas_call_with_metadata_gives_on_real_pages() -> None:
+    # read_page reads the metadata itself, without categories, tags and licence: every field newsbeam reads
+    # (text, title, author, URL, site name, date, page type) stays what trafilatura's own call gives.
+    fields = ("text", *metadata.FIELDS)
+    compared = 0
+    for name, html, url in _real_pages():
+        read = read_page(html, url, REFERENCE)
+        full = trafilatura.bare_extraction(html, url=url, **trafilatura_options(REFERENCE))
+        expected = full if isinstance(full, dict) or full is None else full.as_dict()
+        if expected is not None and not (expected["text"] or "").strip():
+            expected = None
+        if read is None or expected is None:
+            assert read is None and expected is None, name
+            continue
+        assert {k: read.doc[k] for k in fields} == {k: expected[k] for k in fields}, name
+        compared += 1
+    assert compared >= 15
+
+
+def _metadata_page(head: str, body: str = "") -> str:
+    paragraphs = "\n".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS)
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{head}</head>
+<body><main><article><h1>Council approves harbour budget</h1>{body}{paragraphs}</article></main></body></html>"""
+
+
+def _doc(html: str, url: str | None = None) -> dict[str, Any]:
+    read = read_page(html, url, REFERENCE)
+    assert read is not None
+    return read.doc
+
+
+def test_read_page_metadata_follows_trafilaturas_rules() -> None:
+    head = (
+        "<title>Harbour news | harbourgazette.example</title>"
+        '<meta name="author" content="webdesk">'  # one word: a user name more often than not
+        '<meta property="og:type" content="article">'
+        '<link rel="canonical" href="https://harbourgazette.example/2025/12/harbour-budget">'
+    )
+    doc = _doc(_metadata_page(head, '<div class="author-name">Maria Lopez</div>'), "https://m.example/x")
+    assert doc["author"] == "Maria Lopez"  # the markup's byline, searched because the meta tag names nobody
+    assert doc["title"] == "Council approves harbour budget"  # the one <h1>, no title stated in metadata
+    assert doc["sitename"] == "harbourgazette.example"  # from the <title>
+    assert doc["url"] == "https://harbourgazette.example/2025/12/harbour-budget"  # the canonical link
+    assert doc["pagetype"] == "article"
+    stated = _doc(
+        _metadata_page('<meta name="author" content="Jane Doe"><meta name="twitter:site" content="@gazette">')
+    )
+    assert stated["author"] == "Jane Doe"
+    assert stated["sitename"] == "Gazette"  # trafilatura's handle cleaning
+
+
+def test_read_page_skips_the_metadata_newsbeam_never_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("categories, tags and licence are not read")
+
+    monkeypatch.setattr(trafilatura.metadata, "extract_catstags", never)
+    monkeypatch.setattr(trafilatura.metadata, "extract_license", never)
+    doc = _doc(news_page(), "https://gazette.example/2025/harbour")
+    assert doc["title"] == "Council approves harbour budget"
+    assert doc["author"] == "Maria Lopez"
+    assert doc["date"] is not None and doc["date"].startswith("2025-12-19")
+
+
+def test_read_page_reads_no_metadata_for_a_page_without_main_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("a page without main text has no metadata worth reading")
+
+    monkeypatch.setattr(metadata, "page_metadata", never)
+    assert read_page("<html><body><script>var a = 1;</script></body></html>", None, REFERENCE) is None

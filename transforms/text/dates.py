@@ -5,18 +5,19 @@ rule picks the estimate: feed or sitemap entry > HTML metadata > a day in the UR
 (`SOURCE_RANK`), confidence deciding within a source. Evidence after the reference date or before 1990 is
 not believed.
 
-HTML: htmldate (run by trafilatura in extensive mode, preferring the original over the modified date)
-picks a date from the page's metadata, markup and text; schema.org `datePublished` (JSON-LD or microdata)
-is read beside it. `html_date` reconciles the two: a statement with a time of day keeps that time, and a
-day written with the publisher's UTC offset is the publisher's day even when another statement gives the
-same moment in UTC (an article published at 21:00 in New York is dated that day, not the next). No day is
-invented: a day the page does not state as its publication (htmldate's January 1st from a copyright year,
-a modification date) is dropped, and a page with nothing better is dated by its ingest time. A page day
-its URL repeats is surer; one its URL contradicts, less sure. What the reader sees counts: a day only the
-markup (or the comments) states gives way to a dateline under the headline, and a day the page shows only
-as its last update is less sure. A day that nothing vouches for (not stated as the publication in the
-markup, not shown anywhere on the page, not in the URL: a link's or a script's date) is no evidence, nor is a
-day shown only above the headline (a masthead's "today") when the byline under it gives another.
+HTML: htmldate (its quick pass, its extensive search where that finds nothing: `htmldate_pick`;
+preferring the original over the modified date) picks a date from the page's metadata, markup and text;
+schema.org `datePublished` (JSON-LD or microdata) is read beside it. `html_date` reconciles the two: a
+statement with a time of day keeps that time, and a day written with the publisher's UTC offset is the
+publisher's day even when another statement gives the same moment in UTC (an article published at 21:00 in New
+York is dated that day, not the next). No day is invented: a day the page does not state as its publication
+(htmldate's January 1st from a copyright year, a modification date) is dropped, and a page with nothing better
+is dated by its ingest time. A page day its URL repeats is surer; one its URL contradicts, less sure. What the
+reader sees counts: a day only the markup (or the comments) states gives way to a dateline under the headline,
+and a day the page shows only as its last update is less sure. A day that nothing vouches for (not stated as
+the publication in the markup, not shown anywhere on the page, not in the URL: a link's or a script's date) is
+no evidence, nor is a day shown only above the headline (a masthead's "today") when the byline under it gives
+another.
 
 Text is the weakest source: news mentions the dates of the events it reports, which precede publication,
 so among dates mentioned in passing the most recent one is the best guess, unless a dateline at the very
@@ -27,8 +28,10 @@ to partition an archive by day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import replace
+from html import unescape as _unescape
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -346,11 +349,11 @@ HTML_URL_AGREED_CONFIDENCE = 0.95  # the page states the day its URL gives
 HTMLDATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
-def htmldate_options(reference: dt.date) -> dict[str, Any]:
+def htmldate_options(reference: dt.date, extensive: bool = False) -> dict[str, Any]:
     """newsbeam's htmldate settings: the original publication, nothing after the run's reference day, and
-    the time and UTC offset where the page states them."""
+    the time and UTC offset where the page states them; its quick pass unless `extensive`."""
     return {
-        "extensive_search": True,
+        "extensive_search": extensive,
         "original_date": True,
         "max_date": reference.isoformat(),
         "outputformat": HTMLDATE_FORMAT,
@@ -358,11 +361,17 @@ def htmldate_options(reference: dt.date) -> dict[str, Any]:
 
 
 def htmldate_pick(tree: Any, url: str | None, reference: dt.date) -> str | None:
-    """htmldate's pick of a parsed page's publication day (`HTMLDATE_FORMAT` or a bare day); htmldate works
-    on its own copy of the tree."""
+    """htmldate's pick of a parsed page's publication day (`HTMLDATE_FORMAT` or a bare day): its quick pass,
+    and its extensive search (a day written in the text, in any language) only where the quick pass finds
+    nothing. Measured on the 1,159 evaluation pages, the search is needed on 8.5% of them, and this keeps the
+    date figures of the search everywhere (htmldate set 0.925 against 0.924, WCXB unchanged) at 2.8 ms of
+    htmldate per page against 9.1 ms; the quick pass alone loses them (0.905). htmldate works on its own copy
+    of the tree."""
     from htmldate import find_date
 
-    return find_date(tree, url=url, **htmldate_options(reference))
+    return find_date(tree, url=url, **htmldate_options(reference)) or find_date(
+        tree, url=url, **htmldate_options(reference, extensive=True)
+    )
 
 
 _LD_DATE_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"<>]{8,40})"')
@@ -439,31 +448,29 @@ def html_date(
     offset, the publisher's day. A day htmldate read from a URL slug that `url_date` refuses is dropped.
 
     Given the page's `html`, what the page shows its reader counts too: a day the page does not state as
-    its publication is dropped (`weak_htmldate_pick`), and a day labelled as the publication in the page's
+    its publication is dropped (`_weak_htmldate_pick`), and a day labelled as the publication in the page's
     text ("Published March 9, 2026") wins over one found only in its markup (`labelled_date`), as does one
     labelled as the original publication over any other. A day shown only above the headline gives way to
     the byline's under it; an ambiguous "10/12/2023" takes the reading the markup states in ISO form; a day
     htmldate found that nothing vouches for (`published_in_markup`, `shown_anywhere`, the URL) is dropped; and
-    with nothing else, a day written right above the headline is taken (`kicker_dateline`).
+    with nothing else, a day written right above the headline is taken (`_kicker_dateline`).
     """
     if html is None:
-        return _markup_date(htmldate_value, structured, url, reference, html, None)
-    text = visible_text(html)
-    found = _markup_date(htmldate_value, structured, url, reference, html, text)
-    labelled = labelled_date(text, reference)
-    if labelled is not None and (
-        found is None or is_original_label(labelled) or not states_day(text, evidence_day(found))
-    ):
+        return _markup_date(htmldate_value, structured, url, reference, None)
+    page = _Page(html)
+    found = _markup_date(htmldate_value, structured, url, reference, page)
+    labelled = labelled_date(page.text, reference)
+    if labelled is not None and (found is None or is_original_label(labelled) or not page.shows(evidence_day(found))):
         found = labelled
     under: DateEvidence | None = None
     looked_under = False  # the dateline under the headline is read at most once per page
-    if found is not None and _shown_only_above_headline(html, text, evidence_day(found)):
+    if found is not None and page.shown_only_above_headline(evidence_day(found)):
         # A masthead's "today" or a navigation date: the byline under the headline is the page's own day.
         under, looked_under = heading_dateline(html, reference), True
         if under is not None and evidence_day(under) != evidence_day(found):
             return under
-    if found is not None and _shows_own(_main_text(html, text), _day_written(evidence_day(found))):
-        if found.confidence < HTML_AGREED_CONFIDENCE and _shown_only_as_update(text, evidence_day(found)):
+    if found is not None and page.shown_in_main_text(evidence_day(found)):
+        if found.confidence < HTML_AGREED_CONFIDENCE and page.shown_only_as_update(evidence_day(found)):
             # htmldate's pick is the page's last edit ("Updated March 9, 2026"): right on about half the pages.
             return replace(found, confidence=min(found.confidence, HTML_UPDATE_CONFIDENCE))
         return found
@@ -473,15 +480,15 @@ def html_date(
     if shown is not None:
         return shown
     if found is None:
-        return kicker_dateline(html, text, reference)
+        return _kicker_dateline(page, reference)
     if found.confidence < HTML_AGREED_CONFIDENCE:
         day = evidence_day(found)
         from_url = url_date(url, reference)
         vouched = published_in_markup(html, day) or (from_url is not None and evidence_day(from_url) == day)
-        if not vouched and not shown_anywhere(text, day):
+        if not vouched and not page.shown_anywhere(day):
             # htmldate read the day from a link, an image path, a script or a form: nothing says it is this
             # page's publication.
-            return kicker_dateline(html, text, reference)
+            return _kicker_dateline(page, reference)
         return replace(found, confidence=min(found.confidence, HTML_HIDDEN_CONFIDENCE))
     return found
 
@@ -491,24 +498,23 @@ def _markup_date(
     structured: list[str],
     url: str | None,
     reference: dt.date,
-    html: str | None,
-    text: str | None,
+    page: _Page | None,
 ) -> DateEvidence | None:
     """htmldate's pick reconciled with `datePublished` (see `html_date`)."""
     picked = parse_htmldate(htmldate_value, reference)
     if picked is not None and _slug_day(url, evidence_day(picked)) and url_date(url, reference) is None:
         picked = None
     stated = [e for e in (parse_iso(v, reference, "html", HTML_STRUCTURED_CONFIDENCE) for v in structured) if e]
-    if picked is not None and html is not None:
-        picked = _unswapped(picked, html)
-    if picked is not None and html is not None and text is not None and weak_htmldate_pick(picked, html, text):
+    if picked is not None and page is not None:
+        picked = _unswapped(picked, page.html)
+    if picked is not None and page is not None and _weak_htmldate_pick(picked, page):
         # htmldate found nothing better than an invented or modification day: a `datePublished` beside it
         # counts only when the page shows that day too.
-        picked, stated = None, [e for e in stated if states_day(text, evidence_day(e))]
-    if picked is None and not stated and html is not None and text is not None:
+        picked, stated = None, [e for e in stated if page.shows(evidence_day(e))]
+    if picked is None and not stated and page is not None:
         # No pick: a publication day a meta tag states (in either attribute order) and the page shows.
-        for day in meta_published_days(html, reference):
-            if states_day(text, day):
+        for day in meta_published_days(page.html, reference):
+            if page.shows(day):
                 return DateEvidence(_midnight(day), "html", HTML_CONFIDENCE, detail=f"meta published {day}")
     if not stated:
         return _with_local_day(picked, stated) if picked is not None else None
@@ -568,9 +574,13 @@ _PUBLISHED_KEYS = (
     "article:published_time|datePublished|pubdate|publishdate|publish[-_]date|date|dc\\.date|dcterms\\.created"
     "|dc\\.date\\.issued|sailthru\\.date|parsely-pub-date|og:published_time|published_time|dcterms\\.date"
 )
-_STATEMENT = r"""["'](?:{keys})["']\s*(?::|\s[^<>]*?\b(?:content|datetime)\s*=)\s*["']?(\d{{4}}-\d{{2}}-\d{{2}})"""
-_MODIFIED_STATEMENT = re.compile(_STATEMENT.format(keys=_MODIFIED_KEYS), re.IGNORECASE)
-_PUBLISHED_STATEMENT = re.compile(_STATEMENT.format(keys=_PUBLISHED_KEYS), re.IGNORECASE)
+# The lookaheads on a key's first letter change no match; they let the regex engine pass over the many other
+# quoted strings of a page quickly.
+_STATEMENT = (
+    r"""["'](?=[{first}])(?:{keys})["']\s*(?::|\s[^<>]*?\b(?:content|datetime)\s*=)\s*["']?(\d{{4}}-\d{{2}}-\d{{2}})"""
+)
+_MODIFIED_STATEMENT = re.compile(_STATEMENT.format(keys=_MODIFIED_KEYS, first="adolmu"), re.IGNORECASE)
+_PUBLISHED_STATEMENT = re.compile(_STATEMENT.format(keys=_PUBLISHED_KEYS, first="adpso"), re.IGNORECASE)
 # The same statement with its value first: <meta content="2024-10-08T00:00:00-04:00" property="og:published_time">
 _PUBLISHED_VALUE_FIRST = re.compile(
     r"""\bcontent\s*=\s*["'](\d{4}-\d{2}-\d{2})[^"'<>]*["']"""
@@ -579,7 +589,7 @@ _PUBLISHED_VALUE_FIRST = re.compile(
 )
 # Where markup states a publication: a publication key (meta tag, JSON-LD or another JSON blob) or a <time>.
 _PUBLISHED_KEY = re.compile(
-    r"""["'](?:article:published_time|datePublished|dateCreated|pubdate|publish[-_]?date"""
+    r"""["'](?=[acdfopsw])(?:article:published_time|datePublished|dateCreated|pubdate|publish[-_]?date"""
     r"""|published(?:[-_]?(?:at|date|time|on))?|createdAt|created[-_]at|firstPublished\w*|dc\.date(?:\.issued)?"""
     r"""|dcterms\.(?:created|issued|date)|sailthru\.date|parsely-pub-date|og:published_time|w-published-date"""
     r"""|date)["']"""
@@ -593,10 +603,10 @@ def published_in_markup(html: str, day: dt.date) -> bool:
     """Whether the page's markup states `day` as its publication: a value right after a publication key or
     in a `<time>` element, written in ISO or another common form ("Thu, 09/25/2025 - 11:38", "Jan 17, 2025")."""
     iso = day.isoformat()
-    written = _day_written(day)
+    year = iso[2:4]  # every form of the day holds it
     for match in _PUBLISHED_KEY.finditer(html):
         window = html[match.end() : match.end() + _STATEMENT_REACH]
-        if iso in window or written.search(window):
+        if year in window and (iso in window or _day_written(day).search(window)):
             return True
     return False
 
@@ -630,11 +640,52 @@ def _unswapped(picked: DateEvidence, html: str) -> DateEvidence:
 
 def visible_text(html: str) -> str:
     """The page's text as a reader sees it, roughly: markup, scripts, styles and comments removed."""
-    import html as html_module
-
-    return " ".join(html_module.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", html))).split())
+    return _visible(_INVISIBLE.sub(" ", html))
 
 
+def _visible(kept: str) -> str:
+    """`visible_text` of markup whose invisible elements are already blanked out."""
+    return " ".join(_unescape(_TAG.sub(" ", kept)).split())
+
+
+# An invisible element (or comment) that opens and does not close within a piece of markup.
+_INVISIBLE_OPEN = re.compile(r"<(?:script|style|noscript|template|svg)\b|<!--", re.IGNORECASE)
+
+
+def _visible_before(html: str, start: int, cut: int) -> str | None:
+    """`visible_text(html[start:cut])` when the visible text of `html[start:stop]` (any `stop` past `cut`) is
+    that text followed by the visible text of `html[cut:stop]`: the cut falls outside every tag, script and
+    comment, right where a tag starts. None otherwise (then only reading the whole stretch is right)."""
+    kept = _INVISIBLE.sub(" ", html[start:cut])
+    if _INVISIBLE_OPEN.search(kept) is not None or kept.rfind("<") > kept.rfind(">"):
+        return None  # the cut falls inside an element that is not shown, or inside a tag
+    close = html.find(">", cut)
+    if not html.startswith("<", cut) or close < 0 or html.find("<", cut + 1, close) >= 0:
+        return None  # what follows the cut does not start with a whole tag
+    return _visible(kept)
+
+
+def _visible_head(html: str, start: int, stop: int, need: int) -> str:
+    """`visible_text(html[start:stop])[:need]`, reading no further into the page than that takes: a byline
+    area needs a few hundred characters of text, not the rest of the page."""
+    reach = 8 * need
+    while start + reach < stop:
+        cut = html.find("<", start + reach, stop)
+        if cut < 0:
+            break
+        head = _visible_before(html, start, cut)
+        if head is not None and len(head) >= need:
+            return head[:need]
+        reach *= 4
+    return visible_text(html[start:stop])[:need]
+
+
+# The longest day `_day_written` finds in a page's visible text (single spaces): "1er septembre de 2021" and
+# its kin are under 30 characters.
+_WRITTEN_REACH = 40
+
+
+@functools.lru_cache(maxsize=4096)
 def _day_written(day: dt.date) -> re.Pattern[str]:
     """`day` as pages write it: 2021-03-01, 1.3.2021, 03/01/21, 1 March 2021, März 1, 2021, 1er mars 2021."""
     y, m, d = day.year, day.month, day.day
@@ -657,18 +708,65 @@ def states_day(text: str, day: dt.date) -> bool:
     return _day_written(day).search(text) is not None
 
 
+def _written_spans(text: str, day: dt.date) -> list[tuple[int, int]]:
+    """Where `text` (a `visible_text`: single spaces) writes `day`, as `_day_written(day).finditer` finds it.
+
+    Every form holds the year, or its last two digits after "-", "/", "." or "'", so only the few stretches
+    around those are searched: one regex pass over a long text per day costs a millisecond, these a few
+    microseconds. A match is shorter than `_WRITTEN_REACH`, so it starts at most that far before its year.
+    """
+    year = str(day.year)
+    anchors = _places(text, year)
+    anchors += [
+        at
+        for at in _places(text, year[2:])
+        if at > 0 and text[at - 1] in "-/.'" and not text[at + 2 : at + 3].isdigit()
+    ]
+    if not anchors:
+        return []  # the common case for a day a page does not show: no pattern to compile
+    anchors.sort()
+    written = _day_written(day)
+    spans: list[tuple[int, int]] = []
+    pos = index = 0
+    while index < len(anchors):
+        at = anchors[index]
+        match = None if at < pos else written.search(text, max(pos, at - _WRITTEN_REACH), at + 2 * _WRITTEN_REACH)
+        if match is None or match.start() > at:
+            index += 1  # no match holds this year; the next one may
+            continue
+        spans.append(match.span())
+        pos = match.end()
+    return spans
+
+
+def _places(text: str, part: str) -> list[int]:
+    """Every index where `part` occurs in `text`."""
+    found = []
+    at = text.find(part)
+    while at >= 0:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
+
+
 def shown_anywhere(text: str, day: dt.date) -> bool:
     """Whether the page's text shows `day` in any language as its own: as `states_day` finds it, or loosely,
     its day number a few characters before its year ("15 августа 2016") or its year, month and day in that
     order ("2016年8月15日"). A day shown only as a reader's ("ijsbol commented Dec 18, 2025") does not count."""
+    spans = [m.span() for m in _day_written(day).finditer(text)]
+    return _shows_own(text, spans) or _shows_own(text, _loose_spans(text, day))
+
+
+def _loose_spans(text: str, day: dt.date) -> list[tuple[int, int]]:
+    """Where `text` writes `day`'s number a few characters before its year, or its year, month and day."""
     d, m, y = day.day, day.month, day.year
     loose = re.compile(rf"(?<!\d)0?{d}(?!\d)\D{{1,16}}{y}(?!\d)|(?<!\d){y}\D{{1,4}}0?{m}\D{{1,4}}0?{d}(?!\d)")
-    return _shows_own(text, _day_written(day)) or _shows_own(text, loose)
+    return [m.span() for m in loose.finditer(text)]
 
 
-def _shows_own(text: str, written: re.Pattern[str]) -> bool:
-    """Whether `text` holds a match of `written` (a day as pages write it) other than as a reader's comment."""
-    return any(not _COMMENT_LABEL.search(text[max(0, m.start() - 30) : m.start()]) for m in written.finditer(text))
+def _shows_own(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether one of `spans` (a day as `text` writes it) is not a reader's comment's."""
+    return any(not _COMMENT_LABEL.search(text[max(0, start - 30) : start]) for start, _ in spans)
 
 
 # A comment's or reply's byline right before a day: "ijsbol commented Dec 18, 2025", "Anna schrieb am 3. Mai".
@@ -677,9 +775,8 @@ _COMMENT_LABEL = re.compile(
 )
 
 
-def weak_htmldate_pick(picked: DateEvidence, html: str, text: str) -> bool:
-    """Whether htmldate's pick is a day the page (`html`, its `visible_text`) does not state as its
-    publication.
+def _weak_htmldate_pick(picked: DateEvidence, page: _Page) -> bool:
+    """Whether htmldate's pick is a day the page does not state as its publication.
 
     Two kinds: the 1st of a month invented by htmldate's fallbacks (a copyright year, a bare year, a month)
     unless the page writes the day out or states it in its metadata, and a day that only a modification
@@ -688,15 +785,29 @@ def weak_htmldate_pick(picked: DateEvidence, html: str, text: str) -> bool:
     """
     day = evidence_day(picked)
     iso = day.isoformat()
-    if states_day(text, day):
+    if page.shows(day):
         return False
-    published = {m.group(1) for m in _PUBLISHED_STATEMENT.finditer(html)} if iso in html else set()
+    published = _states_as(_PUBLISHED_STATEMENT, page.html, iso)
     if day.day == 1 and not picked.has_time:
-        return iso not in published
-    if iso not in html:
-        return False
-    modified = {m.group(1) for m in _MODIFIED_STATEMENT.finditer(html)}
-    return iso in modified and iso not in published
+        return not published
+    return not published and _states_as(_MODIFIED_STATEMENT, page.html, iso)
+
+
+def _states_as(statement: re.Pattern[str], html: str, iso: str) -> bool:
+    """Whether a `statement` of the markup (`_PUBLISHED_STATEMENT`, `_MODIFIED_STATEMENT`) gives the day `iso`.
+
+    Such a statement holds no `<` or `>`, so only the stretch between two of them around each place the
+    markup writes `iso` is read: a page's markup is long, the places a given day stands in it are few.
+    """
+    at = html.find(iso)
+    while at >= 0:
+        start = max(html.rfind("<", 0, at), html.rfind(">", 0, at)) + 1
+        ends = [e for e in (html.find("<", at), html.find(">", at)) if e >= 0]
+        stop = min(ends) if ends else len(html)
+        if any(m.group(1) == iso for m in statement.finditer(html, start, stop)):
+            return True
+        at = html.find(iso, stop)  # the stretch is read: on to the next one
+    return False
 
 
 # "Published March 9, 2026", "Posted on 2025-12-19", "This article was originally published on 26 Sep 2019"
@@ -712,6 +823,9 @@ def is_original_label(evidence: DateEvidence) -> bool:
 
 def labelled_date(text: str, reference: dt.date) -> DateEvidence | None:
     """The first day with its year written right after a publication label in the page's text."""
+    folded = text.casefold()
+    if "posted" not in folded and ("publ" not in folded or "shed" not in folded):
+        return None  # most pages have no label: substring tests are much cheaper than the regex pass
     for match in _PUBLISHED_LABEL.finditer(text):
         after = text[match.end() : match.end() + _LABEL_REACH]
         for found in text_dates(after, reference):
@@ -791,18 +905,91 @@ _COMMENTS_START = re.compile(
 _SHOWN_SHARE = 0.75
 
 
-def _main_text(html: str, text: str) -> str:
-    """The part of the page's visible text (`text`) where it shows its own date: before its comment section,
-    where one is marked, and above its last quarter (measured: 0.5 to 0.75 gain the same)."""
-    start = _COMMENTS_START.search(html)
-    main = text if start is None else visible_text(html[: start.start()])
-    return main[: int(len(main) * _SHOWN_SHARE)]
+class _Page:
+    """One page as `html_date` reads it, each part once: its visible text, the part of that where it shows
+    its own date (`shown_in_main_text`), where its first headline stands, and where it writes a given day."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        comments = _COMMENTS_START.search(html)
+        # Where the page's comments begin its text is cut in two there (the same text as a whole read of
+        # the page when the cut falls between tags); else read whole, and the part above them on its own.
+        before = None if comments is None else _visible_before(html, 0, comments.start())
+        self._main: str | None = None  # the main text when it is no prefix of `text`
+        if comments is None:
+            self.text = visible_text(html)
+            main_length = len(self.text)
+        elif before is not None:
+            after = visible_text(html[comments.start() :])
+            self.text = f"{before} {after}" if before and after else before or after
+            main_length = len(before)
+        else:
+            self.text = visible_text(html)
+            main = visible_text(html[: comments.start()])
+            main_length = len(main)
+        self.main_end = int(main_length * _SHOWN_SHARE)
+        if comments is not None and before is None:
+            self._main = main[: self.main_end]
+        self._spans: dict[dt.date, list[tuple[int, int]]] = {}
+        self._headline: int | None = None
+
+    def spans(self, day: dt.date) -> list[tuple[int, int]]:
+        """Where the page's text writes `day` (`_day_written`)."""
+        if day not in self._spans:
+            self._spans[day] = _written_spans(self.text, day)
+        return self._spans[day]
+
+    def shows(self, day: dt.date) -> bool:
+        """Whether the page's text writes `day` out in a common format (`states_day`)."""
+        return bool(self.spans(day))
+
+    def shown_anywhere(self, day: dt.date) -> bool:
+        """`shown_anywhere` on the page's text."""
+        return _shows_own(self.text, self.spans(day)) or _shows_own(self.text, _loose_spans(self.text, day))
+
+    def shown_in_main_text(self, day: dt.date) -> bool:
+        """Whether the page shows `day` as its own where it shows its date: before its comment section, where
+        one is marked, and above its last quarter (measured: 0.5 to 0.75 gain the same). A day written only
+        in the last quarter of a page (footers, related links, references) is not shown as its date."""
+        if self._main is not None:
+            return _shows_own(self._main, [m.span() for m in _day_written(day).finditer(self._main)])
+        end = self.main_end
+        spans = [span for span in self.spans(day) if span[1] <= end]
+        # The main text ends where the whole text goes on: a day cut there may still read as one ("1.3.21|5").
+        start = max(spans[-1][1] if spans else 0, end - _WRITTEN_REACH)
+        tail = _day_written(day).search(self.text, start, end) if str(day.year)[2:] in self.text[start:end] else None
+        while tail is not None:
+            spans.append(tail.span())
+            tail = _day_written(day).search(self.text, tail.end(), end)
+        return _shows_own(self.text, spans)
+
+    def shown_only_as_update(self, day: dt.date) -> bool:
+        """Whether every place the page's text writes `day` labels it as an update."""
+        shown = [start for start, _ in self.spans(day)]
+        return bool(shown) and all(_UPDATE_BEFORE.search(self.text[max(0, at - 30) : at]) for at in shown)
+
+    @property
+    def headline_at(self) -> int:
+        """Where the page's first headline starts in its text, or -1 (`_headline_at`)."""
+        if self._headline is None:
+            self._headline = _headline_at(self.html, self.text)
+        return self._headline
+
+    def shown_only_above_headline(self, day: dt.date) -> bool:
+        """Whether the page's text shows `day`, but only above its first headline."""
+        spans = self.spans(day)
+        at = self.headline_at
+        if not spans or at <= spans[0][0]:
+            return False
+        if any(start < at < end for start, end in spans):  # a day across the headline's start: ask the regex
+            return _day_written(day).search(self.text, at) is None
+        return all(start < at for start, _ in spans)
 
 
-def _shown_only_as_update(text: str, day: dt.date) -> bool:
-    """Whether every place the page's `text` writes `day` labels it as an update."""
-    shown = [m.start() for m in _day_written(day).finditer(text)]
-    return bool(shown) and all(_UPDATE_BEFORE.search(text[max(0, at - 30) : at]) for at in shown)
+def shown_only_as_update(html: str, day: dt.date) -> bool:
+    """Whether the page shows `day`, and every place its visible text writes it labels it as an update
+    ("Updated August 14, 2025", "Last updated: Dec 4, 2025")."""
+    return _Page(html).shown_only_as_update(day)
 
 
 def _headline_at(html: str, text: str) -> int:
@@ -815,16 +1002,6 @@ def _headline_at(html: str, text: str) -> int:
     return text.find(headline) if headline else -1
 
 
-def _shown_only_above_headline(html: str, text: str, day: dt.date) -> bool:
-    """Whether the page's text (`visible_text(html)`) shows `day`, but only above its first headline."""
-    written = _day_written(day)
-    first = written.search(text)
-    if first is None:
-        return False
-    at = _headline_at(html, text)
-    return at > first.start() and written.search(text, at) is None
-
-
 def _byline_day(match: re.Match[str], reference: dt.date) -> dt.date | None:
     """The day a `_BYLINE_DAY` match writes, if it is a real day in range."""
     groups = match.groupdict()
@@ -835,13 +1012,13 @@ def _byline_day(match: re.Match[str], reference: dt.date) -> dt.date | None:
     return day if day is not None and _in_range(day, reference) else None
 
 
-def kicker_dateline(html: str, text: str, reference: dt.date) -> DateEvidence | None:
+def _kicker_dateline(page: _Page, reference: dt.date) -> DateEvidence | None:
     """A day with its year written right above the page's headline, where some pages put it instead of
     under it ("Back to all articles February 4, 2025 - 11 minutes" and then the `<h1>`); not an update's."""
-    at = _headline_at(html, text)
+    at = page.headline_at
     if at <= 0:
         return None
-    area = text[max(0, at - _KICKER_REACH) : at]
+    area = page.text[max(0, at - _KICKER_REACH) : at]
     matches = list(_BYLINE_DAY.finditer(area))
     if not matches or _UPDATE_LABEL.search(area[max(0, matches[-1].start() - 25) : matches[-1].start()]):
         return None
@@ -864,7 +1041,7 @@ def heading_dateline(html: str, reference: dt.date) -> DateEvidence | None:
     if end is None:
         return None
     comments = _COMMENTS_START.search(html, end.end())
-    area = visible_text(html[end.end() : comments.start() if comments else len(html)])[:_HEADING_REACH]
+    area = _visible_head(html, end.end(), comments.start() if comments else len(html), _HEADING_REACH)
     match = _BYLINE_DAY.search(area)
     if match is None:
         return None
