@@ -328,7 +328,8 @@ from transforms.tag import Taggers, build_article
 from transforms.text.duplicates import entry_for
 ref = dt.date.fromisoformat(sys.argv[4])
 ctx = RunContext(run_id="bench", ingested_at=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc), reference_date=ref)
-records = [json.loads(line) for _, line in zip(range(n), open(path, encoding="utf-8"))]
+lines = open(path, encoding="utf-8").readlines()
+records = [json.loads(line) for line in lines[:: max(1, len(lines) // n)][:n]]  # spread over the whole corpus
 taggers = Taggers.load(None)
 for rounds in (1, 2):  # the first round pays what a worker pays once (models, word lists)
     spent.clear()
@@ -354,6 +355,22 @@ def own_costs(corpus: Path, n: int) -> dict:
         check=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def profile_lines(profile: dict, run_cost: float) -> list[str]:
+    """The table of `own_costs` beside a whole run's CPU per page (`run_cost`)."""
+    return [
+        f"Where newsbeam's CPU per page goes (`own_costs`: the per-page steps in one process, on {profile['pages']} "
+        "pages spread over the corpus, each step's own time; the runner's share is the run's CPU per page less "
+        "these):",
+        "",
+        "| step | CPU ms/page |",
+        "|---|---|",
+        *(f"| {label} | {ms:.1f} |" for label, ms in profile["steps"].items()),
+        f"| all per-page steps, one process | {profile['whole']:.1f} |",
+        f"| the runner (Beam, workers, reading, dedupe, writing, start-up), by difference | "
+        f"{run_cost - profile['whole']:.1f} |",
+    ]
 
 
 def shared_corpus(out: Path) -> tuple[Path, int]:
@@ -440,7 +457,8 @@ def shared_throughput(repeats: int) -> str:
         "",
         f"Measured {dt.date.today().isoformat()} on {machine()}; load average {load:.1f} during the measurement. "
         f"Command: `.venv/bin/python bench/bench_perf.py --shared --repeats {repeats}`; medians of {repeats}, "
-        "the three taken in turns. Corpus: every distinct HTML page under `../shared/data` (ScrapingHub dev, "
+        "each run taken in turn with the two loops. Corpus: every distinct HTML page under `../shared/data` "
+        "(ScrapingHub dev, "
         f"htmldate's pages, WCXB dev: {n:,} pages of many sites and languages) as one JSONL file of "
         f"{size:.0f} MiB. newsbeam: the whole `newsbeam run` with `{' '.join(WORKERS)}`; CPU is user + system "
         "time of every process of the run (launcher and workers). Loops: one process, the pages in memory.",
@@ -454,16 +472,7 @@ def shared_throughput(repeats: int) -> str:
         "the CPU per page | ≥ 1.6x; CPU ≤ 1.15x |",
         f"| `newsbeam run`, 2 worker processes | {nb_rate:.1f} | {nb_cost:.1f} | | |",
         "",
-        f"Where newsbeam's CPU per page goes (`own_costs`: the per-page steps in one process, on the first "
-        f"{profile['pages']} pages of the corpus, each step's own time; the runner's share is the run's CPU per "
-        "page less these):",
-        "",
-        "| step | CPU ms/page |",
-        "|---|---|",
-        *(f"| {label} | {ms:.1f} |" for label, ms in profile["steps"].items()),
-        f"| all per-page steps, one process | {profile['whole']:.1f} |",
-        f"| the runner (Beam, workers, reading, dedupe, writing, start-up), by difference | "
-        f"{nb_cost - profile['whole']:.1f} |",
+        *profile_lines(profile, nb_cost),
     ]
     return "\n".join(lines)
 
