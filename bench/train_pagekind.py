@@ -50,7 +50,7 @@ MODEL_PATH = ROOT / "transforms" / "data" / "pagekind.json"
 EXTRACTION_SOURCES = [
     ROOT / "transforms" / f for f in ("extract.py", "text/page.py", "text/dates.py", "text/metadata.py")
 ]
-DOC_KEYS = ("text", "title", "author", "date", "pagetype", "sitename", "categories", "tags", "url")
+DOC_KEYS = ("text", "title", "author", "date", "pagetype", "sitename", "url")  # what `pagekind` reads
 
 
 @dataclass

@@ -163,7 +163,10 @@ def test_the_bar_depends_on_what_the_markup_states() -> None:
     model = pagekind.shipped_model()
     bars = {pagekind.STATED: 0.2, pagekind.UNSTATED: 0.6}
     strict = pagekind.Model(model.labels, model.features, model.mean, model.scale, model.weights, model.bias, bars, 0.1)
-    assert strict.threshold(values) == 0.2 and strict.threshold(values_shop) == 0.6
+    story_kind = pagekind.classify(story, page.page_facts(story), {"text": "The council voted."}, None, strict)
+    shop_kind = pagekind.classify(shop, page.page_facts(shop), {"text": "Add to cart"}, None, strict)
+    assert "(bar 0.20, article markup)" in story_kind.evidence
+    assert "(bar 0.60, no article markup)" in shop_kind.evidence
 
 
 def test_the_trainer_picks_both_bars_within_the_article_budget() -> None:

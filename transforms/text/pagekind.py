@@ -595,10 +595,6 @@ class Model:
     thresholds: dict[str, float]  # by `evidence_level`: below this article probability a page is turned away
     vouched_threshold: float  # the lower bar for a page its source vouched for, below both thresholds
 
-    def threshold(self, values: dict[str, float]) -> float:
-        """The article probability a page needs to pass, by what its markup states (`evidence_level`)."""
-        return self.thresholds[evidence_level(values)]
-
     def probabilities(self, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """Class probabilities and the standardised feature vector."""
         x = (np.array([values.get(name, 0.0) for name in self.features]) - self.mean) / self.scale
@@ -714,10 +710,11 @@ def classify(
     article = model.labels.index("article")
     score = float(p[article])
     other = max((i for i in range(len(model.labels)) if i != article), key=lambda i: float(p[i]))
-    bar = model.threshold(values)
+    level = evidence_level(values)
+    bar = model.thresholds[level]
     kind = "article" if score >= bar else model.labels[other]
     against = model.labels[other]
-    said = "article markup" if evidence_level(values) == STATED else "no article markup"
+    said = "article markup" if level == STATED else "no article markup"
     head = f"p(article)={score:.2f} (bar {bar:.2f}, {said}); "
     return PageKind(kind, score, head + _evidence(model, kind, against, x, values))
 
