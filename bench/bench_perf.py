@@ -106,7 +106,7 @@ import datetime as dt, json, sys, time
 import trafilatura
 from transforms.text.duplicates import entry_for
 from schemas.document import RunContext
-from transforms.extract import extract_html, trafilatura_options
+from transforms.extract import TurnedAway, extract_page, trafilatura_options
 from transforms.tag import Taggers, build_article
 ref = dt.date.fromisoformat({REFERENCE!r})
 ctx = RunContext(run_id="bench", ingested_at=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc), reference_date=ref)
@@ -115,7 +115,7 @@ taggers, options = Taggers.load(None), trafilatura_options(ref)
 def bare_call(r):
     trafilatura.bare_extraction(r["html"], url=r["url"], **options)
 def newsbeam_call(r):
-    return extract_html(r["html"], r["url"], ref)
+    return extract_page(r["html"], r["url"], ref, keep_non_articles=False)  # as a worker: gate first
 for timed in (False, True):
     # Paired, page by page, the two calls in turns: the machine's drift falls on both alike.
     bare = extract = 0.0
@@ -129,7 +129,7 @@ for timed in (False, True):
                 bare += spent
             else:
                 extract += spent
-                drafts += [out] if out else []
+                drafts += [out] if out and not isinstance(out, TurnedAway) else []
     tag = sign = 0.0
     for d in drafts:
         s0 = time.perf_counter()
@@ -296,13 +296,13 @@ PROBES = (
     ("article gate", "transforms.text.pagekind:classify"),
     ("title", "transforms.text.titles:headline"),
     ("authors", "transforms.text.authors:page_authors"),
-    ("extraction, the rest", "transforms.extract:extract_html"),
+    ("extraction, the rest", "transforms.extract:extract_page"),
     ("tagging (language, topics, keywords, entities, identity)", "transforms.tag:build_article"),
     ("signing for dedupe (MinHash, salient terms)", "transforms.text.duplicates:entry_for"),
 )
 PROFILE = """
 import collections, datetime as dt, importlib, json, sys, time
-from schemas.document import RunContext
+from schemas.document import Draft, RunContext
 probes, n, path = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 spent, stack = collections.Counter(), []
 def timed(label, fn):
@@ -323,7 +323,7 @@ for label, target in probes:
     owner = importlib.import_module(module)
     if hasattr(owner, attr):
         setattr(owner, attr, timed(label, getattr(owner, attr)))
-from transforms.extract import extract_html
+from transforms.extract import extract_page
 from transforms.tag import Taggers, build_article
 from transforms.text.duplicates import entry_for
 ref = dt.date.fromisoformat(sys.argv[4])
@@ -335,8 +335,9 @@ for rounds in (1, 2):  # the first round pays what a worker pays once (models, w
     spent.clear()
     started = time.process_time()
     for r in records:
-        draft = extract_html(r["html"], r["url"], ref)
-        if draft is not None:
+        # a worker's path: a page the gate turns away stops there, only a draft is tagged and signed
+        draft = extract_page(r["html"], r["url"], ref, keep_non_articles=False)
+        if isinstance(draft, Draft):
             entry_for(build_article(draft, taggers, ctx))
     whole = time.process_time() - started
 print(json.dumps({"pages": len(records), "whole": 1000 * whole / len(records),

@@ -5,8 +5,8 @@ with cross-validation.
 
 One command end to end (about 3 minutes of CPU with a fresh cache, 1 with a valid one); it prints its run time.
 
-Each page goes through newsbeam's own extraction path (`extract.read_page`: the parsed tree, trafilatura's
-main text, the page's metadata and facts), then `pagekind.features`. The model is a multinomial
+Each page goes through what a run reads before its gate decides (`extract.gate_read`: the parsed tree,
+trafilatura's main text in its fast mode, the page's facts), then `pagekind.features`. The model is a multinomial
 logistic regression over the seven WCXB page types, L2-regularised, fitted by full-batch gradient descent
 from zero (deterministic: no random start, no sampling).
 
@@ -18,13 +18,12 @@ pair that turns away the most non-articles while turning away at most `--article
 `vouched_threshold` is the highest that turns away at most `--vouched-article-loss` of the articles (and
 no higher than either). The shipped model is then fitted on all pages. trafilatura's output per page is
 cached (`--cache`) so that trying features costs seconds; the cache is rebuilt when the extraction code
-(`EXTRACTION_SOURCES`) or trafilatura's or htmldate's version changes.
+(`EXTRACTION_SOURCES`) or trafilatura's version changes.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
 import json
 import pickle
@@ -40,17 +39,14 @@ import numpy as np
 import wcxb
 from quality_util import ROOT, data_dir, write_block
 
-from transforms.extract import read_page
+from transforms.extract import gate_read
 from transforms.text import page, pagekind
 
 LABELS = ("article", "product", "service", "forum", "listing", "collection", "documentation")
-REFERENCE = dt.date(2026, 1, 1)  # fixed, so htmldate's upper bound (and the cache) does not move
 MODEL_PATH = ROOT / "transforms" / "data" / "pagekind.json"
-# The code `extract.read_page` runs: when one of these changes, trafilatura's cached results are stale.
-EXTRACTION_SOURCES = [
-    ROOT / "transforms" / f for f in ("extract.py", "text/page.py", "text/dates.py", "text/metadata.py")
-]
-DOC_KEYS = ("text", "title", "author", "date", "pagetype", "sitename", "url")  # what `pagekind` reads
+# The code `extract.gate_read` runs: when one of these changes, trafilatura's cached results are stale.
+EXTRACTION_SOURCES = [ROOT / "transforms" / f for f in ("extract.py", "text/page.py")]
+DOC_KEYS = ("text",)  # what `pagekind` reads of trafilatura's result (the rest it reads from the page's facts)
 
 
 @dataclass
@@ -63,8 +59,8 @@ class Sample:
 
 
 def extraction(html: str, url: str | None) -> tuple[Any, dict[str, Any]]:
-    """The parsed tree and trafilatura's result as newsbeam's extraction produces them (`read_page`)."""
-    read = read_page(html, url, REFERENCE)
+    """The parsed tree and trafilatura's result as a run's gate sees them (`gate_read`)."""
+    read = gate_read(html, url)
     if read is None:
         return page.parse_html(html), {}
     return read.tree, {key: read.doc.get(key) for key in DOC_KEYS}
@@ -72,10 +68,9 @@ def extraction(html: str, url: str | None) -> tuple[Any, dict[str, Any]]:
 
 def extraction_key() -> str:
     """What trafilatura's cached results depend on: newsbeam's extraction code and the libraries' versions."""
-    import htmldate
     import trafilatura
 
-    digest = hashlib.sha256(f"{trafilatura.__version__} {htmldate.__version__}".encode())
+    digest = hashlib.sha256(trafilatura.__version__.encode())
     for path in EXTRACTION_SOURCES:
         if path.exists():
             digest.update(path.name.encode() + path.read_bytes())

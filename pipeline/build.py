@@ -204,28 +204,12 @@ def build_stream(
     ledger = landed.outcomes | "Ledger" >> Ledger(
         [entries, poll_rejected], [poll_counts, deduped.counts, indexed, seen]
     )
-    recorded = _stream_params(sources, output, ctx, settings, poll_interval, window)
-    _ = (ledger, landed.files) | "WriteManifest" >> WriteManifest(output, run_id, recorded, windowed=True)
-
-
-def _stream_params(
-    sources: Sequence[SourceRef],
-    output: str,
-    ctx: RunContext,
-    settings: StageSettings,
-    poll_interval: float,
-    window: float,
-) -> dict[str, Any]:
-    """What a stream window's manifest records about the stream (the window's own bounds are added to it)."""
-    return {
+    # What a stream window's manifest records about the stream (the window's own bounds are added to it).
+    recorded = {
         "stream": ctx.run_id,
         "sources": sorted({s.url for s in sources}),
-        "output": output,
-        "reference_date": ctx.reference_date.isoformat(),
-        "ingested_at": ctx.ingested_at.isoformat(),
         "poll_interval": poll_interval,
         "window": window,
-        "taxonomy": settings.taxonomy,
-        "keep_non_articles": settings.keep_non_articles,
-        **settings.dedupe_options(),
+        **settings.recorded(output, ctx),
     }
+    _ = (ledger, landed.files) | "WriteManifest" >> WriteManifest(output, run_id, recorded, windowed=True)

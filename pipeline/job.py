@@ -134,6 +134,7 @@ def run(argv: Sequence[str]) -> int:
     options = PipelineOptions(list(argv))
     skip_type_check(options, argv)
     runners.remember_dofn_specs()  # a quarter of a small run's CPU was Beam asking the same DoFns again
+    runners.remember_option_views()  # and 0.3 s was Beam parsing the command line again for each transform
     settings = RunSettings.from_options(options)
     ctx, inputs, output, web = settings.ctx, settings.inputs, settings.output, settings.web
     files, size = _check_inputs(inputs)

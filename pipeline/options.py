@@ -9,7 +9,9 @@ on workers) then need no translation. The defaults are the libraries' own consta
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import builtins
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -70,167 +72,165 @@ def add_option(group: Any, name: str, **kwargs: Any) -> argparse.Action:
     return action
 
 
+@dataclass(frozen=True)
+class Option:
+    """One newsbeam option as data, so that an options class is its list and each is added the same way
+    (`add_option`: both spellings).
+
+    A `help` that does not state the default itself ends with `Default: <default>` (a float as `%g`) where
+    there is one: the default, usually a library's constant, is then written once."""
+
+    name: str
+    help: str
+    type: Callable[[str], Any] | None = None
+    default: Any = None
+    action: str | builtins.type[argparse.Action] | None = None  # `type` is the field above
+    nargs: str | None = None
+
+    def add_to(self, group: Any) -> argparse.Action:
+        text = self.help
+        if self.default is not None and "Default:" not in text:
+            shown = f"{self.default:g}" if isinstance(self.default, float) else self.default
+            text = f"{text} Default: {shown}"
+        given = {"type": self.type, "default": self.default, "action": self.action, "nargs": self.nargs}
+        return add_option(group, self.name, help=text, **{k: v for k, v in given.items() if v is not None})
+
+
+def option_groups(*groups: tuple[str, Sequence[Option]]) -> Any:
+    """The `_add_argparse_args` of an options class declared as data: each `--help` group's title and options
+    (a classmethod, typed Any: mypy compares a classmethod object with Beam's method signature and refuses it).
+
+    The class must still derive from `PipelineOptions` directly, not from a common base of newsbeam's own:
+    Beam's `get_all_options` (what reaches the workers) asks only direct subclasses for their options."""
+
+    def add_argparse_args(cls: type, parser: argparse.ArgumentParser) -> None:
+        for title, options in groups:
+            group = parser.add_argument_group(title)
+            for option in options:
+                option.add_to(group)
+
+    return classmethod(add_argparse_args)
+
+
+_RUN = (
+    Option(
+        "input",
+        f"Files, globs or directories to read (.txt, .html/.htm, .jsonl); repeatable. "
+        f"Default: {DEFAULT_INPUT} (none when a web source is given)",
+        action="extend",
+        nargs="+",
+    ),
+    Option("output", "Dataset folder (local path or any Beam filesystem URL).", default=DEFAULT_OUTPUT),
+    Option(
+        "reference-date",
+        "YYYY-MM-DD that dates without a year are resolved against, and after which no date is believed. "
+        "Default: today (UTC).",
+    ),
+    Option(
+        "taxonomy",
+        "YAML topic taxonomy: a list of topics replaces the built-in IPTC Media Topics top level; "
+        "a mapping {extends: iptc, topics: [...]} adds to it (format: transforms/data/iptc_topics.yaml).",
+    ),
+    Option(
+        "max-bytes",
+        "Largest document accepted, in bytes (for a fetched page, feed or sitemap: after decompression); "
+        "larger ones are rejected.",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+    ),
+    Option(
+        "min-words",
+        "Articles with fewer words after cleaning are rejected as too short.",
+        type=int,
+        default=DEFAULT_MIN_WORDS,
+    ),
+    Option(
+        "keep-non-articles",
+        "Write pages that are not articles (product, service, forum, listing, collection, documentation "
+        "and error pages) too, their kind in the `page_kind` column. Default: they become rejected rows "
+        "(stage extract, reason not-an-article).",
+        action=Switch,
+    ),
+    Option(
+        "reprocess",
+        "Process every input again, even those an earlier run with the same settings settled; their "
+        "articles are written as new revisions. Default: only inputs that are new, changed, or settled "
+        "under another newsbeam version or other settings are processed.",
+        action=Switch,
+    ),
+    Option(
+        "max-internal-errors",
+        "Internal errors (rejected rows with reason internal-error: a bug, not a bad input) a run "
+        "tolerates; with more it exits 1 and prints the first traceback. The rows are written either way.",
+        type=int,
+        default=0,
+    ),
+    Option("run-id", "Identifier stamped on every row and file of the run. Default: UTC time plus a random suffix."),
+)
+_STORIES = (
+    Option(
+        "near-duplicate-threshold",
+        "Estimated Jaccard similarity of word 3-shingles from which an article is flagged as a near-"
+        "duplicate (`duplicate_of`) of an earlier one.",
+        type=float,
+        default=DEFAULT_NEAR_DUPLICATE_THRESHOLD,
+    ),
+    Option(
+        "story-threshold",
+        "Mean salient-term cosine similarity from which articles form one story.",
+        type=float,
+        default=DEFAULT_STORY_THRESHOLD,
+    ),
+    Option(
+        "story-window-days",
+        "Articles whose publication dates are further apart are never in one story; earlier articles "
+        "this close to a run's dates are looked up.",
+        type=int,
+        default=DEFAULT_WINDOW_DAYS,
+    ),
+)
+_WEB = (
+    Option("feed", "URL of an RSS, Atom or JSON Feed (an OPML list works too); repeatable.", action="append"),
+    Option(
+        "feeds",
+        "File listing feeds and sitemaps: OPML (as feed readers export it) or YAML (a list of URLs, or "
+        "feeds: and sitemaps: lists); repeatable.",
+        action="append",
+    ),
+    Option(
+        "sitemap",
+        "URL of a sitemap or sitemap index (gzipped or not, Google News sitemaps included); repeatable.",
+        action="append",
+    ),
+    Option("urls", "File with one article URL per line (# comments); repeatable.", action="append"),
+    Option(
+        "allow-private-hosts",
+        "Allow requests to loopback, private, link-local and other non-public addresses (tests, "
+        "intranets). Default: refused, checked after DNS resolution and after every redirect.",
+        action=Switch,
+    ),
+    Option("user-agent", "User-Agent of every request, also matched against robots.txt.", default=DEFAULT_USER_AGENT),
+    Option(
+        "per-host-delay",
+        "Seconds between the end of one request to a host and the start of the next (a robots.txt "
+        "Crawl-delay can raise it).",
+        type=float,
+        default=DEFAULT_PER_HOST_DELAY,
+    ),
+    Option(
+        "timeout",
+        f"Seconds one request may take in all (connect at most {FetchConfig.connect_timeout:g} of them, "
+        f"each silence on the socket at most {FetchConfig.read_timeout:g}); a slower response is retried, "
+        "then rejected.",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+    ),
+)
+
+
 class NewsbeamOptions(PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("newsbeam")
-        add_option(
-            group,
-            "input",
-            action="extend",
-            nargs="+",
-            default=None,
-            help=f"Files, globs or directories to read (.txt, .html/.htm, .jsonl); repeatable. "
-            f"Default: {DEFAULT_INPUT} (none when a web source is given)",
-        )
-        add_option(
-            group,
-            "output",
-            default=DEFAULT_OUTPUT,
-            help=f"Dataset folder (local path or any Beam filesystem URL). Default: {DEFAULT_OUTPUT}",
-        )
-        add_option(
-            group,
-            "reference-date",
-            default=None,
-            help="YYYY-MM-DD that dates without a year are resolved against, and after which no date "
-            "is believed. Default: today (UTC).",
-        )
-        add_option(
-            group,
-            "taxonomy",
-            default=None,
-            help="YAML topic taxonomy: a list of topics replaces the built-in IPTC Media Topics top level; "
-            "a mapping {extends: iptc, topics: [...]} adds to it (format: transforms/data/iptc_topics.yaml).",
-        )
-        add_option(
-            group,
-            "max-bytes",
-            type=int,
-            default=DEFAULT_MAX_BYTES,
-            help="Largest document accepted, in bytes (for a fetched page, feed or sitemap: after decompression); "
-            f"larger ones are rejected. Default: {DEFAULT_MAX_BYTES}",
-        )
-        add_option(
-            group,
-            "min-words",
-            type=int,
-            default=DEFAULT_MIN_WORDS,
-            help=f"Articles with fewer words after cleaning are rejected as too short. Default: {DEFAULT_MIN_WORDS}",
-        )
-        add_option(
-            group,
-            "keep-non-articles",
-            action=Switch,
-            help="Write pages that are not articles (product, service, forum, listing, collection, documentation "
-            "and error pages) too, their kind in the `page_kind` column. Default: they become rejected rows "
-            "(stage extract, reason not-an-article).",
-        )
-        add_option(
-            group,
-            "reprocess",
-            action=Switch,
-            help="Process every input again, even those an earlier run with the same settings settled; their "
-            "articles are written as new revisions. Default: only inputs that are new, changed, or settled "
-            "under another newsbeam version or other settings are processed.",
-        )
-        add_option(
-            group,
-            "max-internal-errors",
-            type=int,
-            default=0,
-            help="Internal errors (rejected rows with reason internal-error: a bug, not a bad input) a run "
-            "tolerates; with more it exits 1 and prints the first traceback. The rows are written either way. "
-            "Default: 0",
-        )
-        add_option(
-            group,
-            "run-id",
-            default=None,
-            help="Identifier stamped on every row and file of the run. Default: UTC time plus a random suffix.",
-        )
-        stories = parser.add_argument_group("newsbeam duplicates and stories")
-        add_option(
-            stories,
-            "near-duplicate-threshold",
-            type=float,
-            default=DEFAULT_NEAR_DUPLICATE_THRESHOLD,
-            help="Estimated Jaccard similarity of word 3-shingles from which an article is flagged as a near-"
-            f"duplicate (`duplicate_of`) of an earlier one. Default: {DEFAULT_NEAR_DUPLICATE_THRESHOLD}",
-        )
-        add_option(
-            stories,
-            "story-threshold",
-            type=float,
-            default=DEFAULT_STORY_THRESHOLD,
-            help="Mean salient-term cosine similarity from which articles form one story. "
-            f"Default: {DEFAULT_STORY_THRESHOLD}",
-        )
-        add_option(
-            stories,
-            "story-window-days",
-            type=int,
-            default=DEFAULT_WINDOW_DAYS,
-            help="Articles whose publication dates are further apart are never in one story; earlier articles "
-            f"this close to a run's dates are looked up. Default: {DEFAULT_WINDOW_DAYS}",
-        )
-        web = parser.add_argument_group("newsbeam web sources")
-        add_option(
-            web,
-            "feed",
-            action="append",
-            default=None,
-            help="URL of an RSS, Atom or JSON Feed (an OPML list works too); repeatable.",
-        )
-        add_option(
-            web,
-            "feeds",
-            action="append",
-            default=None,
-            help="File listing feeds and sitemaps: OPML (as feed readers export it) or YAML (a list of URLs, or "
-            "feeds: and sitemaps: lists); repeatable.",
-        )
-        add_option(
-            web,
-            "sitemap",
-            action="append",
-            default=None,
-            help="URL of a sitemap or sitemap index (gzipped or not, Google News sitemaps included); repeatable.",
-        )
-        add_option(
-            web,
-            "urls",
-            action="append",
-            default=None,
-            help="File with one article URL per line (# comments); repeatable.",
-        )
-        add_option(
-            web,
-            "allow-private-hosts",
-            action=Switch,
-            help="Allow requests to loopback, private, link-local and other non-public addresses (tests, "
-            "intranets). Default: refused, checked after DNS resolution and after every redirect.",
-        )
-        add_option(
-            web,
-            "user-agent",
-            default=DEFAULT_USER_AGENT,
-            help=f"User-Agent of every request, also matched against robots.txt. Default: {DEFAULT_USER_AGENT}",
-        )
-        add_option(
-            web,
-            "per-host-delay",
-            type=float,
-            default=DEFAULT_PER_HOST_DELAY,
-            help="Seconds between the end of one request to a host and the start of the next (a robots.txt "
-            f"Crawl-delay can raise it). Default: {DEFAULT_PER_HOST_DELAY:g}",
-        )
-        add_option(
-            web,
-            "timeout",
-            type=float,
-            default=DEFAULT_TIMEOUT,
-            help=f"Seconds one request may take in all (connect at most {FetchConfig.connect_timeout:g} of them, "
-            f"each silence on the socket at most {FetchConfig.read_timeout:g}); a slower response is retried, "
-            f"then rejected. Default: {DEFAULT_TIMEOUT:g}",
-        )
+    """The options of `newsbeam run` and `newsbeam stream` (and of the Flex Template), in three groups."""
+
+    _add_argparse_args = option_groups(
+        ("newsbeam", _RUN), ("newsbeam duplicates and stories", _STORIES), ("newsbeam web sources", _WEB)
+    )

@@ -68,6 +68,18 @@ class StageSettings:
             "story_window_days": self.story_window_days,
         }
 
+    def recorded(self, output: str, ctx: RunContext) -> dict[str, Any]:
+        """What a manifest records of the settings that shape an article, for a batch run and a stream window
+        alike (each adds what is its own: inputs and runner, or sources and polling)."""
+        return {
+            "output": output,
+            "reference_date": ctx.reference_date.isoformat(),
+            "ingested_at": ctx.ingested_at.isoformat(),
+            "taxonomy": self.taxonomy,
+            "keep_non_articles": self.keep_non_articles,
+            **self.dedupe_options(),
+        }
+
 
 DEFAULT_SETTINGS = StageSettings()
 
@@ -168,13 +180,8 @@ class RunSettings:
         """The settings a batch run records in its manifest (`_runs/<run_id>.json`, `params`)."""
         params: dict[str, Any] = {
             "inputs": list(self.inputs),
-            "output": self.output,
-            "reference_date": self.ctx.reference_date.isoformat(),
-            "ingested_at": self.ctx.ingested_at.isoformat(),
             "runner": runner,
-            "taxonomy": self.stages.taxonomy,
-            "keep_non_articles": self.stages.keep_non_articles,
-            **self.stages.dedupe_options(),
+            **self.stages.recorded(self.output, self.ctx),
         }
         if self.web:
             params["web"] = {

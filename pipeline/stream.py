@@ -19,7 +19,6 @@ time, so every open window fires, is written and recorded, and the pipeline fini
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
 import time
@@ -35,7 +34,7 @@ from pipeline import manifest, runners
 from pipeline.build import build_stream
 from pipeline.compact import dataset_lock
 from pipeline.job import internal_error_count, too_many_internal_errors
-from pipeline.options import add_option
+from pipeline.options import Option, option_groups
 from pipeline.settings import RunSettings
 from transforms.poll import stop_marker, stop_requested
 
@@ -51,33 +50,32 @@ DEFAULT_WINDOW = 600.0  # seconds
 class StreamOptions(PipelineOptions):
     """`newsbeam stream`'s own options (the batch `run`, and its Flex Template, do not have them)."""
 
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        stream = parser.add_argument_group("newsbeam stream")
-        add_option(
-            stream,
-            "poll-interval",
-            type=float,
-            default=DEFAULT_POLL_INTERVAL,
-            help="`newsbeam stream`: seconds between two polls of every feed (conditional GET). "
-            f"Default: {DEFAULT_POLL_INTERVAL:g}",
+    _add_argparse_args = option_groups(
+        (
+            "newsbeam stream",
+            (
+                Option(
+                    "poll-interval",
+                    "`newsbeam stream`: seconds between two polls of every feed (conditional GET).",
+                    type=float,
+                    default=DEFAULT_POLL_INTERVAL,
+                ),
+                Option(
+                    "window",
+                    "`newsbeam stream`: seconds of polls whose new articles are written together, at most one "
+                    "file per partition per window.",
+                    type=float,
+                    default=DEFAULT_WINDOW,
+                ),
+                Option(
+                    "max-duration",
+                    "`newsbeam stream`: stop (flushing the open window) after this many seconds. Default: run "
+                    "until SIGINT or SIGTERM",
+                    type=float,
+                ),
+            ),
         )
-        add_option(
-            stream,
-            "window",
-            type=float,
-            default=DEFAULT_WINDOW,
-            help="`newsbeam stream`: seconds of polls whose new articles are written together, at most one file "
-            f"per partition per window. Default: {DEFAULT_WINDOW:g}",
-        )
-        add_option(
-            stream,
-            "max-duration",
-            type=float,
-            default=None,
-            help="`newsbeam stream`: stop (flushing the open window) after this many seconds. Default: run until "
-            "SIGINT or SIGTERM",
-        )
+    )
 
 
 class _StopOnSignal:
@@ -113,6 +111,7 @@ def run_stream(argv: Sequence[str]) -> int:
     options = PipelineOptions(list(argv))
     options.view_as(StandardOptions).streaming = True
     runners.remember_dofn_specs()  # as for a batch run: Beam asks the same DoFns for their specs again and again
+    runners.remember_option_views()  # and parses the command line again for each transform
     timing = options.view_as(StreamOptions)
     if timing.poll_interval <= 0 or timing.window <= 0:
         raise SystemExit("newsbeam: --poll-interval and --window must be positive")

@@ -9,23 +9,28 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from schemas.article import ARTICLE_SCHEMA
 from schemas.columns import RUN_ID, SETTINGS, UTC_US, VERSION, versioned_schema
 
 INDEX_TABLE = "article_index"
 # 2: `settings` and `version` (what the row was made under; null in version 1 parts: unknown).
 INDEX_VERSION = "2"
+# The article row's columns an index row repeats, as the article files have them.
+_ARTICLE_COLUMNS = (
+    "article_id",
+    "revision",
+    "content_hash",
+    "story_id",
+    "duplicate_of",
+    "date",
+    "published_at",
+    "date_confidence",
+    "ingested_at",
+)
 # One row per article revision written: what dedupe and stories compare later runs' articles with.
 INDEX_SCHEMA = versioned_schema(
     INDEX_VERSION,
-    pa.field("article_id", pa.string(), nullable=False),
-    pa.field("revision", pa.int32(), nullable=False),
-    pa.field("content_hash", pa.string(), nullable=False),
-    pa.field("story_id", pa.string()),
-    pa.field("duplicate_of", pa.string()),
-    pa.field("date", pa.date32(), nullable=False),
-    pa.field("published_at", UTC_US),
-    pa.field("date_confidence", pa.float32(), nullable=False),
-    pa.field("ingested_at", UTC_US, nullable=False),
+    *map(ARTICLE_SCHEMA.field, _ARTICLE_COLUMNS),
     pa.field("minhash", pa.binary(), nullable=False),
     pa.field("terms", pa.list_(pa.string()), nullable=False),
     pa.field("weights", pa.list_(pa.float32()), nullable=False),

@@ -472,9 +472,10 @@ def _found(pick: str | None, stated: list[str], html: str) -> DateEvidence:
     return found
 
 
-def _expect(body: str, pick: str, day: dt.date, confidence: float | None = None) -> None:
-    """htmldate picked `pick` on a page whose article holds `body`: newsbeam's answer is `day` (and `confidence`)."""
-    found = _found(pick, [], _page(body=body))
+def _expect(body: str, pick: str | None, day: dt.date, confidence: float | None = None, **page: str) -> None:
+    """htmldate picked `pick` on a page whose article holds `body` (`page`: its `head` or `footer`): newsbeam's
+    answer is `day` (and `confidence`)."""
+    found = _found(pick, [], _page(body=body, **page))
     assert dates.evidence_day(found) == day
     assert confidence is None or found.confidence == confidence
 
@@ -505,15 +506,12 @@ def test_html_date_drops_the_first_of_a_month_from_a_month_alone() -> None:
     "written", ["1 January 2025", "January 1, 2025", "2025-01-01", "01.01.2025", "1. Januar 2025", "1er janvier 2025"]
 )
 def test_html_date_keeps_a_first_of_the_month_the_page_writes_out(written: str) -> None:
-    html = _page(body=f"<p class='date'>{written}</p>", footer="© 2025")
-    found = _found("2025-01-01T00:00:00", [], html)
-    assert dates.evidence_day(found) == dt.date(2025, 1, 1)
+    _expect(f"<p class='date'>{written}</p>", "2025-01-01T00:00:00", dt.date(2025, 1, 1), footer="© 2025")
 
 
 def test_html_date_keeps_a_first_of_the_month_stated_in_metadata() -> None:
-    html = _page(head='<meta property="article:published_time" content="2025-03-01">')
-    found = _found("2025-03-01T00:00:00", [], html)
-    assert dates.evidence_day(found) == dt.date(2025, 3, 1)
+    head = '<meta property="article:published_time" content="2025-03-01">'
+    _expect("", "2025-03-01T00:00:00", dt.date(2025, 3, 1), head=head)
 
 
 def test_html_date_drops_a_day_only_a_modification_statement_gives() -> None:
@@ -627,33 +625,25 @@ def test_html_date_a_labelled_day_wins_over_one_the_page_does_not_show() -> None
 def test_html_date_prefers_the_dateline_under_the_headline_to_a_day_only_the_markup_states(
     byline: str, day: dt.date
 ) -> None:
-    html = _page(body=f"<h1>Harbour reopens</h1><p>{byline}</p><p>The harbour reopened.</p>")
-    found = _found("2021-01-20T09:00:00+0000", [], html)
-    assert dates.evidence_day(found) == day
-    assert found.confidence == dates.HTML_HEADING_CONFIDENCE
+    body = f"<h1>Harbour reopens</h1><p>{byline}</p><p>The harbour reopened.</p>"
+    _expect(body, "2021-01-20T09:00:00+0000", day, dates.HTML_HEADING_CONFIDENCE)
 
 
 def test_html_date_a_markup_day_the_page_shows_beats_the_dateline_under_the_headline() -> None:
-    html = _page(body="<h1>Harbour reopens</h1><p>12.03.2021</p><p>Posted on 20 January 2021 by Anna</p>")
-    found = _found("2021-01-20T09:00:00+0000", [], html)
-    assert dates.evidence_day(found) == dt.date(2021, 1, 20)
+    body = "<h1>Harbour reopens</h1><p>12.03.2021</p><p>Posted on 20 January 2021 by Anna</p>"
+    _expect(body, "2021-01-20T09:00:00+0000", dt.date(2021, 1, 20))
 
 
 def test_html_date_a_page_without_markup_date_takes_the_dateline_under_the_headline() -> None:
-    html = _page(body="<h1>Harbour reopens</h1><p>Interview: Jo Smith 31.03.2020</p>")
-    found = _found(None, [], html)
-    assert dates.evidence_day(found) == dt.date(2020, 3, 31)
+    _expect("<h1>Harbour reopens</h1><p>Interview: Jo Smith 31.03.2020</p>", None, dt.date(2020, 3, 31))
 
 
 @pytest.mark.parametrize("label", ["Updated", "Last updated:", "Aktualisiert am", "Stand:"])
 def test_html_date_an_update_under_the_headline_is_no_publication(label: str) -> None:
-    html = _page(
-        head=_PUBLISHED_META.format("2021-01-20T09:00:00+00:00"),
-        body=f"<h1>Harbour reopens</h1><p>{label} 12.03.2021</p>",
-    )
-    found = _found("2021-01-20T09:00:00+0000", [], html)
-    assert dates.evidence_day(found) == dt.date(2021, 1, 20)
-    assert found.confidence == dates.HTML_HIDDEN_CONFIDENCE  # the page never shows the markup's day
+    head = _PUBLISHED_META.format("2021-01-20T09:00:00+00:00")
+    body = f"<h1>Harbour reopens</h1><p>{label} 12.03.2021</p>"
+    # The page never shows the markup's day.
+    _expect(body, "2021-01-20T09:00:00+0000", dt.date(2021, 1, 20), dates.HTML_HIDDEN_CONFIDENCE, head=head)
 
 
 def test_html_date_a_date_in_the_headline_is_no_dateline() -> None:
@@ -667,13 +657,9 @@ def test_html_date_a_date_in_the_headline_is_no_dateline() -> None:
 
 
 def test_html_date_a_day_shown_only_in_the_comments_is_not_shown_by_the_page() -> None:
-    comments = '<div id="comments"><p>Reader, 22.09.2020</p></div>'
-    html = _page(body=f"<h1>Tomatoes</h1><p>Anna, 20.09.2020</p><p>Cut them.</p>{comments}")
-    found = _found("2020-09-22T12:45:17+0200", [], html)
-    assert dates.evidence_day(found) == dt.date(2020, 9, 20)
-    without = _page(body=f"<h1>Tomatoes</h1><p>Cut them.</p>{comments}")
-    kept = _found("2020-09-22T12:45:17+0200", [], without)
-    assert kept.confidence == dates.HTML_HIDDEN_CONFIDENCE
+    comments, pick = '<div id="comments"><p>Reader, 22.09.2020</p></div>', "2020-09-22T12:45:17+0200"
+    _expect(f"<h1>Tomatoes</h1><p>Anna, 20.09.2020</p><p>Cut them.</p>{comments}", pick, dt.date(2020, 9, 20))
+    _expect(f"<h1>Tomatoes</h1><p>Cut them.</p>{comments}", pick, dt.date(2020, 9, 22), dates.HTML_HIDDEN_CONFIDENCE)
 
 
 def test_html_date_a_day_both_markup_statements_agree_on_keeps_its_confidence_when_hidden() -> None:
@@ -691,9 +677,8 @@ def test_html_date_a_day_shown_only_as_the_last_update_is_less_sure() -> None:
 
 def test_html_date_a_day_written_only_at_the_foot_of_the_page_gives_way_to_the_dateline() -> None:
     footer = "<p>Related: Harbour fees, 21. Januar 2022</p>"
-    html = _page(body="<h1>Harbour reopens</h1><p>Von Anna Muster, 1. Februar 2022</p>", footer=footer)
-    found = _found("2022-01-21T00:00:00", [], html)
-    assert dates.evidence_day(found) == dt.date(2022, 2, 1)
+    body = "<h1>Harbour reopens</h1><p>Von Anna Muster, 1. Februar 2022</p>"
+    _expect(body, "2022-01-21T00:00:00", dt.date(2022, 2, 1), footer=footer)
 
 
 # ---- days nothing vouches for, mastheads, ambiguous and original days ---------------------------------------
@@ -729,14 +714,11 @@ def test_published_in_markup_reads_keys_and_time_elements_in_any_common_form() -
 
 
 def test_html_date_a_masthead_today_gives_way_to_the_byline_under_the_headline() -> None:
-    masthead = "<header><p>Friday, December 19, 2025</p></header>"
-    html = _page(body=f"{masthead}<h1>Tax 101</h1><p>By The Currency editors 12.12.2025</p>")
-    found = _found("2025-12-19T00:00:00", [], html)
-    assert dates.evidence_day(found) == dt.date(2025, 12, 12)
+    masthead, pick = "<header><p>Friday, December 19, 2025</p></header>", "2025-12-19T00:00:00"
+    _expect(f"{masthead}<h1>Tax 101</h1><p>By The Currency editors 12.12.2025</p>", pick, dt.date(2025, 12, 12))
     # The same day shown under the headline too is the page's own.
-    both = _page(body=f"{masthead}<h1>Tax 101</h1><p>By The Currency editors December 19, 2025</p>")
-    kept = _found("2025-12-19T00:00:00", [], both)
-    assert dates.evidence_day(kept) == dt.date(2025, 12, 19)
+    both = f"{masthead}<h1>Tax 101</h1><p>By The Currency editors December 19, 2025</p>"
+    _expect(both, pick, dt.date(2025, 12, 19))
 
 
 def test_html_date_an_ambiguous_day_takes_the_reading_the_markup_states() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,47 +30,30 @@ def seed(prefix: str) -> str:
 # ---- the rules, one at a time -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        pytest.param(
-            "Delegates from the European Union met NATO officials in Geneva and flew on to Buenos Aires.",
-            {("European Union", ORG), ("NATO", ORG), ("Geneva", LOC), ("Buenos Aires", LOC)},
-            id="known places and organisations",
-        ),
-        pytest.param(
-            "The talks were led by US President Donald Trump and envoy Steve Witkoff on Sunday.",
-            {("US", LOC), ("Donald Trump", PER), ("Steve Witkoff", PER)},
-            id="a title splits a run and marks a person",
-        ),
-        pytest.param(
-            "The plan is a nonstarter, said Georgi Bovt, an analyst. Later Kirsty Wark told viewers the same.",
-            {("Georgi Bovt", PER), ("Kirsty Wark", PER)},
-            id="a verb of saying marks a person",
-        ),
-        pytest.param(
-            "A statement from Keir Starmer followed on Monday.",
-            {("Keir Starmer", PER)},
-            id="a given name marks a person",
-        ),
-        pytest.param(
-            "Shares in Acme Holdings fell after the Ministry of Finance and the Bank of England spoke.",
-            {("Acme Holdings", ORG), ("Ministry of Finance", ORG), ("Bank of England", ORG)},
-            id="organisation words",
-        ),
-        pytest.param(
-            "Protesters gathered on Maidan Square while investigators from NABU searched offices.",
-            {("Maidan Square", LOC), ("NABU", ORG)},
-            id="place words and acronyms",
-        ),
-        pytest.param(
-            "Ukraine's army repelled a US-backed plan's critics, and Kyiv’s mayor agreed.",
-            {("Ukraine", LOC), ("US", LOC), ("Kyiv", LOC)},
-            id="possessives and hyphenated tails",
-        ),
-    ],
-)
-def test_rule_finds_exactly(ner: EntityRecognizer, text: str, expected: set[tuple[str, str]]) -> None:
+# Each entity marked where it stands, `[name|LABEL]`: the name is written once, in its sentence.
+MARKED = re.compile(r"\[(?P<name>[^|\]]+)\|(?P<label>PER|ORG|LOC)\]")
+RULES = {
+    "known places and organisations": "Delegates from the [European Union|ORG] met [NATO|ORG] officials in "
+    "[Geneva|LOC] and flew on to [Buenos Aires|LOC].",
+    "a title splits a run and marks a person": "The talks were led by [US|LOC] President [Donald Trump|PER] and "
+    "envoy [Steve Witkoff|PER] on Sunday.",
+    "a verb of saying marks a person": "The plan is a nonstarter, said [Georgi Bovt|PER], an analyst. Later "
+    "[Kirsty Wark|PER] told viewers the same.",
+    "a given name marks a person": "A statement from [Keir Starmer|PER] followed on Monday.",
+    "organisation words": "Shares in [Acme Holdings|ORG] fell after the [Ministry of Finance|ORG] and the "
+    "[Bank of England|ORG] spoke.",
+    "place words and acronyms": "Protesters gathered on [Maidan Square|LOC] while investigators from [NABU|ORG] "
+    "searched offices.",
+    "possessives and hyphenated tails": "[Ukraine|LOC]'s army repelled a [US|LOC]-backed plan's critics, and "
+    "[Kyiv|LOC]’s mayor agreed.",
+}
+
+
+@pytest.mark.parametrize("marked", RULES.values(), ids=RULES.keys())
+def test_rule_finds_exactly(ner: EntityRecognizer, marked: str) -> None:
+    text = MARKED.sub(r"\g<name>", marked)
+    expected = {(m["name"], m["label"]) for m in MARKED.finditer(marked)}
+    assert expected and "[" not in text, "every entity is marked as [name|LABEL]"
     assert found(ner, text) == expected
 
 

@@ -15,17 +15,21 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from schemas.document import RawDocument
 from tests.beam_util import check
-from tests.html_samples import ARTICLE_PARAGRAPHS, news_page
+from tests.html_samples import ARTICLE_PARAGRAPHS, news_page, product_page
 from tests.http_fixtures import SHARED_DATA, shared
+from transforms import extract
 from transforms.extract import (
     FULL_EXTRACTION_BELOW,
     Extract,
+    TurnedAway,
     extract_html,
+    extract_page,
+    gate_read,
     read_page,
     split_authors,
     trafilatura_options,
 )
-from transforms.text import metadata
+from transforms.text import authors, dates, metadata, pagekind, titles
 
 REFERENCE = dt.date(2026, 11, 21)
 
@@ -130,7 +134,7 @@ def _real_pages() -> list[tuple[str, str, str | None]]:
 
 def _text(html: str, url: str | None, **options: Any) -> str:
     result = trafilatura.bare_extraction(html, url=url, include_comments=False, include_tables=True, **options)
-    return "" if result is None else (result.as_dict()["text"] or "")
+    return extract._main_text(result).get("text") or ""
 
 
 @pytest.mark.data
@@ -209,3 +213,98 @@ def test_read_page_reads_no_metadata_for_a_page_without_main_text(monkeypatch: p
 
     monkeypatch.setattr(metadata, "page_metadata", never)
     assert read_page("<html><body><script>var a = 1;</script></body></html>", None, REFERENCE) is None
+
+
+PRODUCT_URL = "https://shop.example/products/trail-runner-3"
+
+
+def _count_extractions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """trafilatura's main-text calls from here on, as their `fast` flags."""
+    calls: list[bool] = []
+    real = trafilatura.bare_extraction
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("fast")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", counted)
+    return calls
+
+
+def test_a_page_the_gate_turns_away_pays_only_for_what_the_gate_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_extractions(monkeypatch)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("only a page that is written needs this")
+
+    for owner, name in ((metadata, "page_metadata"), (dates, "html_date"), (titles, "headline"),
+                        (authors, "page_authors")):  # fmt: skip
+        monkeypatch.setattr(owner, name, never)
+    away = extract_page(product_page(), PRODUCT_URL, REFERENCE, keep_non_articles=False)
+    assert isinstance(away, TurnedAway)
+    assert away.kind == "product" and "p(article)=" in away.evidence
+    assert calls == [True]  # the fast text only, though it is short
+    # its rejected row names the kind, the bar and the evidence
+    detail = extract.gate_detail(away.kind, away.evidence, vouched=False)
+    assert detail.startswith("product page: p(article)=") and "no article markup" in detail
+
+
+def test_a_kept_non_article_has_everything_an_article_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_extractions(monkeypatch)
+    kept = extract_page(product_page(), PRODUCT_URL, REFERENCE, keep_non_articles=True)
+    assert kept is not None and not isinstance(kept, TurnedAway)
+    assert kept.page_kind == "product" and kept.article_score < 0.5
+    assert kept.title and "Trail Runner 3" in kept.title
+    assert calls == [True, False]  # the fast text was short: the full extraction for the page that is kept
+    read = read_page(product_page(), PRODUCT_URL, REFERENCE)
+    assert read is not None and kept.text == read.doc["text"].strip()
+
+
+def test_an_article_is_read_in_full_after_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    draft = extract_page(news_page(), "https://gazette.example/2025/harbour", REFERENCE, keep_non_articles=False)
+    assert draft is not None and not isinstance(draft, TurnedAway)
+    assert draft.page_kind == "article"
+    assert draft.title == "Council approves harbour budget" and draft.authors == ["Maria Lopez"]
+    assert [d.value.date() for d in draft.dates] == [dt.date(2025, 12, 19)]
+    assert draft == extract_html(news_page(), "https://gazette.example/2025/harbour", REFERENCE)
+
+
+@pytest.mark.parametrize(("vouched", "written"), [(False, False), (True, True)])
+def test_a_vouched_page_keeps_its_lower_bar(monkeypatch: pytest.MonkeyPatch, vouched: bool, written: bool) -> None:
+    model = pagekind.shipped_model()
+    between = (model.vouched_threshold + min(model.thresholds.values())) / 2
+    monkeypatch.setattr(pagekind, "classify", lambda *args: pagekind.PageKind("listing", between, "evidence"))
+    result = extract_page(news_page(), None, REFERENCE, vouched=vouched, keep_non_articles=False)
+    if written:
+        assert result is not None and not isinstance(result, TurnedAway)
+        assert result.page_kind == "article" and result.article_score == between
+    else:
+        assert result == TurnedAway("listing", between, "evidence")
+
+
+def test_the_gate_reads_the_fast_text_and_no_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metadata, "page_metadata", lambda *args: pytest.fail("the gate reads no metadata"))
+    read = gate_read(news_page(), None)
+    assert read is not None and not read.full
+    assert read.doc["text"] == _text(news_page(), None, fast=True)
+    assert gate_read("<html><body><script>var a = 1;</script></body></html>", None) is None
+
+
+def test_the_extract_step_turns_away_a_product_page_unless_kept() -> None:
+    """The DoFn's own handling, page by page: a rejected row naming kind and evidence, or with
+    `keep_non_articles` a draft of the page's kind."""
+    news = RawDocument("page.html", "html", "html", news_page(), url="https://gazette.example/a")
+    shop = RawDocument("shop.html", "html", "html", product_page(), url=PRODUCT_URL)
+    step, keeping = extract._ExtractFn("r", REFERENCE), extract._ExtractFn("r", REFERENCE, keep_non_articles=True)
+    [tagged] = step.handle(shop)
+    row = tagged.value
+    assert (row.source, row.stage, row.reason) == ("shop.html", "extract", "not-an-article")
+    assert row.detail.startswith("product page: p(article)=")
+    [kept] = keeping.handle(shop)
+    assert (kept.source, kept.page_kind) == ("shop.html", "product") and kept.title
+    [written] = step.handle(news)
+    assert (written.source, written.page_kind, written.title) == (
+        "page.html",
+        "article",
+        "Council approves harbour budget",
+    )

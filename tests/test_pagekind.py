@@ -330,3 +330,53 @@ def test_extract_stage_rejects_non_articles_or_keeps_them_on_request() -> None:
             check(drafts, drafts_of(keep), "Drafts")
             if not keep:
                 check(rejected, check_rejected, "Rejected")
+
+
+# --- evidence the gate reads before the metadata -------------------------------------------------------------
+
+
+def _facts(head: str, body: str = "") -> page.PageFacts:
+    return page.page_facts(page.parse_html(f"<html><head>{head}</head><body>{body}<p>Text.</p></body></html>"))
+
+
+def test_a_stated_author_is_read_from_the_markup() -> None:
+    """trafilatura's author search runs only for pages the gate lets in, so the gate reads the markup's own
+    statements: a meta author of two words or more, a schema.org author, a byline."""
+    assert pagekind.states_author(_facts('<meta name="author" content="Maria Lopez">'))
+    assert not pagekind.states_author(_facts('<meta name="author" content="webdesk">'))  # a user name
+    ld = json.dumps({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Nayane"}})
+    assert pagekind.states_author(_facts(f'<script type="application/ld+json">{ld}</script>'))
+    assert pagekind.states_author(_facts("", '<p class="x">By Maria Lopez</p>'))
+    assert not pagekind.states_author(_facts('<meta name="description" content="Shoes for trail runners">'))
+
+
+def test_a_stated_date_is_read_from_the_markup() -> None:
+    """htmldate runs only for pages the gate lets in: the gate reads the date meta tags and schema.org dates."""
+    assert pagekind.states_date(_facts('<meta property="article:published_time" content="2025-12-19T08:30:00Z">'))
+    assert pagekind.states_date(_facts('<meta itemprop="datePublished" content="2025-12-19">'))
+    ld = json.dumps({"@type": "BlogPosting", "dateModified": "2025-12-19"})
+    assert pagekind.states_date(_facts(f'<script type="application/ld+json">{ld}</script>'))
+    assert not pagekind.states_date(_facts('<meta name="updated" content="never">'))  # no date in it
+    assert not pagekind.states_date(_facts('<meta property="og:type" content="website">'))
+    tree = page.parse_html(news_page())
+    values = pagekind.features(tree, page.page_facts(tree), {"text": "The council voted."}, None)
+    assert values["stated author"] == values["stated date"] == 1.0
+
+
+def test_listing_evidence_dates_headline_links_and_questions() -> None:
+    """A listing's teasers: many written dates and long linked headlines; a FAQ's questions. A story has
+    one date and no headline links."""
+    teasers = "".join(
+        f'<li><a href="/2025/{i}">Council approves a new harbour budget after long debate {i}</a>'
+        f"\n<span>May {i}, 2025</span></li>\n"
+        for i in range(1, 9)
+    )
+    tree = page.parse_html(f"<html><body><ul>{teasers}</ul></body></html>")
+    text = "Is it free?\nHow long does it take?\nWhat do I need?"
+    listing = pagekind.features(tree, page.page_facts(tree), {"text": text}, None)
+    assert listing["page dates (log)"] == pytest.approx(math.log1p(8))
+    assert listing["headline links (log)"] == pytest.approx(math.log1p(8))
+    assert listing["question marks per line"] == 1.0
+    story = page.parse_html(news_page())
+    values = pagekind.features(story, page.page_facts(story), {"text": "The council voted."}, None)
+    assert values["headline links (log)"] <= math.log1p(1) and values["question marks per line"] == 0.0

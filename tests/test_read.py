@@ -141,6 +141,16 @@ def test_helpers() -> None:
     assert expand_inputs(["/definitely/not/a/dir/x.txt"]) == ["/definitely/not/a/dir/x.txt"]
 
 
+@pytest.mark.parametrize("controls", [0, 9, 10, 11, 50, 200])
+@pytest.mark.parametrize("control", [1, 8, 14, 27, 31])
+def test_sniff_binary_counts_control_bytes_but_not_whitespace(controls: int, control: int) -> None:
+    """More than one byte in ten a control byte (tab, line ends, vertical tab and form feed are not) is binary."""
+    text = bytes([control]) * controls + b"a" * (100 - controls)
+    assert sniff_binary(text) == ("binary" if controls > 10 else None)
+    assert sniff_binary(b"\t\n\x0b\x0c\r" * 40 + text[:10]) is None
+    assert sniff_binary(b"a" * 8192 + bytes([control]) * 9000) is None  # only the first 8 KiB are looked at
+
+
 def test_read_with_assert_that(tmp_path: Path) -> None:
     (tmp_path / "one.txt").write_text("one", encoding="utf-8")
     (tmp_path / "two.txt").write_text("two", encoding="utf-8")

@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions
 
 from pipeline.cli import _print_help
 from pipeline.job import run
-from pipeline.options import NewsbeamOptions, Switch, add_option
+from pipeline.options import NewsbeamOptions, Option, Switch, add_option
 from pipeline.runners import DaskSetupOptions
 from pipeline.settings import DEFAULT_SETTINGS, RunSettings, StageSettings, dataset_root
 from pipeline.stream import StreamOptions, run_stream
@@ -223,3 +223,25 @@ def test_the_command_exits_with_mains_code_and_flushed_output(
     )
     assert result.returncode == code, result.stderr
     assert says in getattr(result, stream)
+
+
+@pytest.mark.parametrize(
+    ("option", "shown"),
+    [
+        (
+            Option("poll-every", "Seconds between polls.", type=float, default=300.0),
+            "Seconds between polls. Default: 300",
+        ),
+        (Option("label", "A label.", default="news"), "A label. Default: news"),
+        (Option("label", "A label. Default: none given.", default="news"), "A label. Default: none given."),
+        (Option("label", "A label."), "A label."),
+    ],
+)
+def test_an_option_declared_as_data_says_its_default_once(option: Option, shown: str) -> None:
+    group = argparse.ArgumentParser().add_argument_group("g")
+    action = option.add_to(group)
+    assert action.help == shown
+    assert action.default == option.default
+    assert (
+        action.option_strings == ["--" + option.name, "--" + option.name.replace("-", "_")][: 1 + ("-" in option.name)]
+    )

@@ -94,6 +94,29 @@ def test_remembered_dofn_specs_are_beams(dofn: beam.DoFn, monkeypatch: pytest.Mo
     assert userstate.is_stateful_dofn(dofn) == isinstance(dofn, _Counting)
 
 
+def test_remembered_option_views_are_beams(monkeypatch: pytest.MonkeyPatch) -> None:
+    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TypeOptions
+
+    beams = getattr(PipelineOptions.view_as, "__wrapped__", PipelineOptions.view_as)
+    monkeypatch.setattr(PipelineOptions, "view_as", beams)  # Beam's own again after the test
+    assert runners.remember_option_views() is True
+    assert runners.remember_option_views() is False  # installed once
+    options = PipelineOptions(["--direct_num_workers", "3", "--runner", "DirectRunner"])
+    other = PipelineOptions(["--direct_num_workers", "5"])
+    assert options.view_as(DirectOptions) is options.view_as(DirectOptions)  # built once
+    assert options.view_as(DirectOptions).direct_num_workers == 3
+    assert other.view_as(DirectOptions).direct_num_workers == 5  # per options object
+    assert options.view_as(StandardOptions).runner == beams(options, StandardOptions).runner == "DirectRunner"
+    # A value set through one view is seen through every view, remembered or new, as with Beam's own.
+    options.view_as(TypeOptions).pipeline_type_check = False
+    assert options.view_as(TypeOptions).pipeline_type_check is False
+    assert beams(options, TypeOptions).pipeline_type_check is False
+    beams(options, DirectOptions).direct_num_workers = 7
+    assert options.view_as(DirectOptions).direct_num_workers == 7
+    assert options.get_all_options()["direct_num_workers"] == 7
+    assert other.view_as(DirectOptions).direct_num_workers == 5
+
+
 TEXTS = [
     "Russia plans to push for revisions to the latest peace plan aimed at ending the war.",
     "Die Bundesregierung hat am Mittwoch ein neues Gesetz zur Förderung erneuerbarer Energien beschlossen.",

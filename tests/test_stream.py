@@ -3,23 +3,27 @@ stoppable impulse."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
+import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.transforms.window import FixedWindows, GlobalWindow, IntervalWindow, TimestampedValue
 
 from schemas.article import Article
+from schemas.state import INDEX_SCHEMA, INDEX_TABLE, SEEN_SCHEMA, SEEN_TABLE
 from tests.factories import make_article
 from transforms import dedupe
-from transforms.poll import Ticks
+from transforms.poll import Ticks, seen_at_start
 from transforms.sink import StampWindow, WritePartitions
 from transforms.state import window_run_id
-from transforms.storage.index import read_index
+from transforms.storage import tables
+from transforms.storage.index import read_index, unindexed_article_files
 
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau"
 
@@ -115,6 +119,22 @@ def test_a_restarted_stream_skips_what_earlier_windows_wrote_and_repairs_a_missi
     # The lost index rows were rebuilt from the article file and written as a repair part.
     parts = sorted(p.name for p in (out / "_state" / "article_index").glob("*.parquet"))
     assert parts == ["part-run-w19700101T000000Z-repair.parquet", "part-run-w19700101T000140Z-00000.parquet"]
+
+
+def test_a_restart_reads_the_urls_of_unrecorded_and_merged_files_and_repairs_only_unindexed_runs(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "ds"
+    partition = out / "date=2026-11-20" / "topic=politics"
+    partition.mkdir(parents=True)
+    # Window w1 recorded its URLs and its index part, w2 neither; `newsbeam compact` merged a third file.
+    for name, source in (("part-s-w1-00000", "u1"), ("part-s-w2-00000", "u2"), ("compact-c1-00000", "u3")):
+        pq.write_table(pa.table({"source": [source]}), partition / f"{name}.parquet")
+    seen = {"canonical_url": "u0", "outcome": "written", "run_id": "s-w1", "seen_at": dt.datetime.now(dt.timezone.utc)}
+    tables.write_table(str(out), SEEN_TABLE, SEEN_SCHEMA, [seen], "s-w1")
+    tables.write_table(str(out), INDEX_TABLE, INDEX_SCHEMA, [], "s-w1")
+    assert seen_at_start(str(out)) == {"u0", "u2", "u3"}  # w1's file is not read again: its URLs are recorded
+    assert [Path(p).name for p in unindexed_article_files(str(out))] == ["part-s-w2-00000.parquet"]
 
 
 def _stop_after(tick: Any, marker: str, n: int) -> Any:

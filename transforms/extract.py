@@ -63,17 +63,23 @@ class PageRead(NamedTuple):
 
     tree: Any  # lxml HtmlElement, never changed by the extraction
     facts: page.PageFacts
-    doc: dict[str, Any]  # trafilatura's main text and metadata (title, author, date, sitename, ...)
+    doc: dict[str, Any]  # trafilatura's main text, and once `complete` its metadata (title, author, date, ...)
+    full: bool = False  # whether the text is trafilatura's full extraction (not its fast mode)
 
 
-def read_page(html: str, url: str | None, reference: dt.date) -> PageRead | None:
-    """The page parsed once and extracted; None when trafilatura finds no main text. The article gate's
-    trainer reads pages through this too, so it learns from exactly what a run sees.
+class TurnedAway(NamedTuple):
+    """A page the article gate turned away, and why: what a rejected row says of it."""
 
-    trafilatura extracts the main text only (in its fast mode, again in full where that text is short); the
-    metadata it would add (`trafilatura_options`) is read from
-    the same tree by `metadata.page_metadata`, without the categories, tags and licence newsbeam never uses,
-    and only for a page that has a main text.
+    kind: str
+    score: float
+    evidence: str
+
+
+def gate_read(html: str, url: str | None) -> PageRead | None:
+    """What the article gate weighs, and no more: the parsed page, its facts and trafilatura's main text in
+    its fast mode (in full only where the fast mode finds none, to tell a page without main text); None when
+    there is no main text. Runs and the gate's trainer read pages through this, so the gate learns from
+    exactly what a run sees; what only written pages need (`complete`) waits until the gate has let a page in.
     """
     import trafilatura
 
@@ -81,30 +87,61 @@ def read_page(html: str, url: str | None, reference: dt.date) -> PageRead | None
     if tree is None:
         return None
     doc = _main_text(trafilatura.bare_extraction(tree, url=url, with_metadata=False, fast=True, **_TEXT_OPTIONS))
-    if len((doc.get("text") or "").strip()) < FULL_EXTRACTION_BELOW:
-        doc = _main_text(trafilatura.bare_extraction(tree, url=url, with_metadata=False, **_TEXT_OPTIONS))
+    full = False
+    if not (doc.get("text") or "").strip():
+        doc, full = _main_text(trafilatura.bare_extraction(tree, url=url, with_metadata=False, **_TEXT_OPTIONS)), True
     if not (doc.get("text") or "").strip():
         return None
-    doc.update(metadata.page_metadata(tree, url, reference))
-    return PageRead(tree, page.page_facts(tree), doc)
+    return PageRead(tree, page.page_facts(tree), doc, full)
 
 
-def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None:
-    """Main text and metadata of one page; None when trafilatura finds no main text.
+def complete(read: PageRead, url: str | None, reference: dt.date) -> PageRead:
+    """A page the gate let in (or a run keeps) read in full: the main text again in full where the fast text
+    is short (`FULL_EXTRACTION_BELOW`), and the metadata (`metadata.page_metadata`: title, author, date...)."""
+    import trafilatura
 
-    The page is parsed once: trafilatura works on a copy of the tree, and what the page states about
-    itself (`page.page_facts`: schema.org, meta tags, headings) is read from the same tree for the title,
-    the authors and the article gate.
+    doc = read.doc
+    if not read.full and len((doc.get("text") or "").strip()) < FULL_EXTRACTION_BELOW:
+        full = _main_text(trafilatura.bare_extraction(read.tree, url=url, with_metadata=False, **_TEXT_OPTIONS))
+        doc = full if (full.get("text") or "").strip() else doc
+    doc = {**doc, **metadata.page_metadata(read.tree, url, reference)}
+    return read._replace(doc=doc, full=True)
+
+
+def read_page(html: str, url: str | None, reference: dt.date) -> PageRead | None:
+    """The page parsed once and extracted in full (`gate_read`, then `complete`); None when trafilatura finds
+    no main text.
+
+    trafilatura extracts the main text only (in its fast mode, again in full where that text is short); the
+    metadata it would add (`trafilatura_options`) is read from the same tree by `metadata.page_metadata`,
+    without the categories, tags and licence newsbeam never uses, and only for a page that has a main text.
     """
-    read = read_page(html, url, reference)
+    read = gate_read(html, url)
+    return None if read is None else complete(read, url, reference)
+
+
+def extract_page(
+    html: str, url: str | None, reference: dt.date, vouched: bool = False, keep_non_articles: bool = True
+) -> Draft | TurnedAway | None:
+    """One page as a run extracts it: a Draft, a `TurnedAway` page, or None when it has no main text.
+
+    The article gate decides first, on `gate_read`; a page it turns away costs no more unless the run keeps
+    non-articles. The rest (the full text where the fast one is short, metadata, date chain, title,
+    authors) is for pages that are written. A page the gate lets through, or that its source vouched for
+    and that clears the lower bar (`pagekind.admitted`), is an "article"; a kept non-article has its kind.
+    """
+    read = gate_read(html, url)
     if read is None:
         return None
-    tree, facts, doc = read
+    kind = pagekind.classify(read.tree, read.facts, read.doc, url or metadata.stated_url(read.tree, read.facts))
+    passed = pagekind.admitted(kind.kind, kind.score, vouched)
+    if not passed and not keep_non_articles:
+        return TurnedAway(kind.kind, kind.score, kind.evidence)
+    facts, doc = read.facts, complete(read, url, reference).doc
     text = (doc.get("text") or "").strip()
     page_url = url or doc.get("url")
     # htmldate's pick reconciled with schema.org datePublished (read from the markup, no second parse).
     published = dates.html_date(doc.get("date"), dates.structured_dates(html), page_url, reference, html=html)
-    kind = pagekind.classify(tree, facts, doc, page_url)
     return Draft(
         source="",
         source_format="html",
@@ -116,16 +153,25 @@ def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None
         publisher=doc.get("sitename") or None,
         language_hint=doc.get("language") or None,
         dates=[published] if published is not None else [],
-        page_kind=kind.kind,
+        page_kind="article" if passed else kind.kind,
         page_evidence=kind.evidence,
         article_score=kind.score,
     )
 
 
-def gate_detail(draft: Draft, vouched: bool) -> str:
+def extract_html(html: str, url: str | None, reference: dt.date) -> Draft | None:
+    """Main text and metadata of one page, whatever the gate says of it (its `page_kind`, "article" or the
+    likeliest other kind; no source vouches); None when trafilatura finds no main text. What benchmarks
+    and tests score: the path of a run that keeps non-articles."""
+    draft = extract_page(html, url, reference)
+    assert not isinstance(draft, TurnedAway)  # kept: never turned away
+    return draft
+
+
+def gate_detail(page_kind: str, evidence: str, vouched: bool) -> str:
     """A rejected row's detail for a page the article gate turned away: its kind and the evidence."""
     bar = " (its source vouched for it: the lower bar applied)" if vouched else ""
-    return f"{draft.page_kind} page{bar}: {draft.page_evidence}"
+    return f"{page_kind} page{bar}: {evidence}"
 
 
 class _ExtractFn(DeadLetterFn):
@@ -162,20 +208,21 @@ class _ExtractFn(DeadLetterFn):
             return
         self.html_pages.inc()
         crawled = warc.crawl_day(doc.meta)  # a web archive's page: no date after its fetch
-        draft = extract_html(doc.content, doc.url, dates.latest_day(self.reference_date, crawled))
+        reference = dates.latest_day(self.reference_date, crawled)
+        draft = extract_page(doc.content, doc.url, reference, doc.vouched, self.keep_non_articles)
         if draft is None:
             yield reject(doc.source, STAGE, "no-main-text", "trafilatura found no main text", self.run_id, doc.url)
             return
+        if isinstance(draft, TurnedAway):
+            self.non_articles.inc()
+            detail = gate_detail(draft.kind, draft.evidence, doc.vouched)
+            yield reject(doc.source, STAGE, NOT_AN_ARTICLE, detail, self.run_id, doc.url)
+            return
+        if draft.page_kind != "article":
+            self.non_articles.inc()  # kept (`keep_non_articles`), with its kind
         draft.source = doc.source
         draft.source_format = doc.source_format
         draft.not_after = crawled
-        if pagekind.admitted(draft.page_kind, draft.article_score, doc.vouched):
-            draft.page_kind = "article"
-        else:
-            self.non_articles.inc()
-            if not self.keep_non_articles:
-                yield reject(doc.source, STAGE, NOT_AN_ARTICLE, gate_detail(draft, doc.vouched), self.run_id, doc.url)
-                return
         draft.published = doc.published
         draft.published_source = doc.published_source
         # What the input itself said (feed entry, JSONL record) beats what the page guesses.

@@ -30,13 +30,12 @@ from apache_beam.transforms.periodicsequence import ImpulseSeqGenDoFn, ImpulseSe
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.utils import timestamp
 
-from schemas.article import ARTICLES_GLOB
 from schemas.state import SEEN_SCHEMA, SEEN_TABLE
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._stage import Stage
 from transforms.discover import STAGE
 from transforms.storage import tables
-from transforms.storage.index import run_of
+from transforms.storage.index import article_files_missing_from
 from transforms.storage.parquet import read_parquet
 from transforms.web.client import SOURCE, FetchConfig, FetchFailure, Validators, acquire_client, release_client
 from transforms.web.feeds import EntryRef, SourceError, SourceRef, parse_source
@@ -111,21 +110,13 @@ class Ticks(Stage):
         )
 
 
-def window_runs_with_urls(output: str) -> set[str]:
-    """Window ids (`<run_id>-w…`) whose entry URLs are in `_state/seen_urls`."""
-    metas = FileSystems.match([tables.table_glob(output, SEEN_TABLE)])[0].metadata_list
-    return {run for m in metas if (run := run_of(m.path))}
-
-
 def seen_at_start(output: str) -> set[str]:
     """Canonical URLs already settled: `_state/seen_urls`, plus the sources of article files whose window
-    died before recording them (state is derived from the files, never ahead of them)."""
+    died before recording them (state is derived from the files, never ahead of them), and of the files
+    `newsbeam compact` merged, which may hold such a window."""
     seen = {row["canonical_url"] for row in tables.read_table(output, SEEN_TABLE, _SEEN_URL_SCHEMA).to_pylist()}
-    recorded = window_runs_with_urls(output)
-    for meta in FileSystems.match([FileSystems.join(output, ARTICLES_GLOB)])[0].metadata_list:
-        if run_of(meta.path) in recorded:
-            continue
-        with FileSystems.open(meta.path) as handle:
+    for path in article_files_missing_from(output, SEEN_TABLE, merged=True):
+        with FileSystems.open(path) as handle:
             seen.update(v for v in read_parquet(handle, ["source"]).column("source").to_pylist() if v)
     return seen
 

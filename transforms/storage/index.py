@@ -140,18 +140,27 @@ def rebuild_rows(path: str, settings: str | None = None, version: str | None = N
     return out
 
 
-def unindexed_article_files(output: str) -> list[str]:
-    """The article files of runs (or stream windows) that left no index part."""
-    indexed = {
-        run
-        for m in FileSystems.match([tables.table_glob(output, INDEX_TABLE)])[0].metadata_list
-        if (run := run_of(m.path))
-    }
+def runs_in_table(output: str, table: str) -> set[str]:
+    """The runs (or stream windows) that wrote a part of the state table `table`."""
+    metas = FileSystems.match([tables.table_glob(output, table)])[0].metadata_list
+    return {run for m in metas if (run := run_of(m.path))}
+
+
+def article_files_missing_from(output: str, table: str, *, merged: bool) -> list[str]:
+    """The article files of runs (or stream windows) that wrote no part of the state table `table`: what a
+    crash between the files and the state left unrecorded. With `merged`, also the files `newsbeam compact`
+    merged, whose names say no run (so whether their runs were recorded is not known)."""
+    recorded = runs_in_table(output, table)
     return [
         meta.path
         for meta in FileSystems.match([article_files_pattern(output)])[0].metadata_list
-        if (run := run_of(meta.path)) is not None and run not in indexed
+        if (run := run_of(meta.path)) not in recorded and (merged or run is not None)
     ]
+
+
+def unindexed_article_files(output: str) -> list[str]:
+    """The article files of runs (or stream windows) that left no index part (merged files left out)."""
+    return article_files_missing_from(output, INDEX_TABLE, merged=False)
 
 
 def write_index(output: str, rows: Iterable[dict[str, Any]], run_id: str, shard: str) -> int:

@@ -145,16 +145,17 @@ def _is_language_switcher(probe: str) -> bool:
 # Photo credits and captions
 # --------------------------------------------------------------------------------------------------------
 
+# A caption's label with its colon: "Photo:", "(Image credit:", "Main image:".
 _CAPTION_LABEL = (
-    r"(?:photo(?:graph)?s?|images?|fotos?|pictures?|pic|illustration|video|credits?|"
-    r"(?:cover|main|top|header|featured)\s+(?:image|photo))"
+    r"\(?\s*(?:photo(?:graph)?s?|images?|fotos?|pictures?|pic|illustration|video|credits?|"
+    r"(?:cover|main|top|header|featured)\s+(?:image|photo))(?:\s+(?:credits?|courtesy|source))?\s*[:：]"
 )
+# "Photo by", "Photo courtesy of".
+_CAPTION_BY = r"\(?\s*(?:photo|image|picture)s?\s+(?:by|courtesy(?:\s+of)?)"
 # "Photo: ...", "Image: AFP", "Photo credit: ...", "(Photo: Reuters)".
-_CAPTION_LABEL_RE = re.compile(
-    rf"^\(?\s*{_CAPTION_LABEL}(?:\s+(?:credits?|courtesy|source))?\s*[:：]\s*\S", re.IGNORECASE
-)
+_CAPTION_LABEL_RE = re.compile(rf"^{_CAPTION_LABEL}\s*\S", re.IGNORECASE)
 # "Photo by Jane Doe/Reuters", "Photo courtesy of the ministry".
-_CAPTION_BY_RE = re.compile(r"^\(?\s*(?:photo|image|picture)s?\s+(?:by|courtesy(?:\s+of)?)\s+(?P<who>\S)", re.I)
+_CAPTION_BY_RE = re.compile(rf"^{_CAPTION_BY}\s+(?P<who>\S)", re.IGNORECASE)
 # A whole line in parentheses that is a credit.
 _CAPTION_PAREN_RE = re.compile(r"^\(\s*(?:photo|image|foto|picture|credit)s?\b[^()]*\)$", re.IGNORECASE)
 # A short line closed by an agency/photo credit in parentheses: "Putin in Moscow (Getty Images)".
@@ -167,9 +168,7 @@ _CAPTION_TRAILING_CREDIT_RE = re.compile(
 _CAPTION_CREDIT_ONLY_RE = re.compile(r"^(?:[\w.'-]+\s+){0,4}?(?:via\s+)?getty\s+images$", re.IGNORECASE)
 # What may follow a repeated headline on the same line for it to be a caption, not a sentence.
 _CAPTION_AFTER_HEADLINE_RE = re.compile(
-    rf"^[\s|·•:-]*(?:\(?\s*{_CAPTION_LABEL}(?:\s+(?:credits?|courtesy|source))?\s*[:：]|"
-    r"\(?\s*(?:photo|image|picture)s?\s+(?:by|courtesy)\b|"
-    r"\([^()]*(?:getty\s+images|ap\s+photo|reuters|afp|epa)[^()]*\)\s*$)",
+    rf"^[\s|·•:-]*(?:{_CAPTION_LABEL}|{_CAPTION_BY}\b|\([^()]*(?:getty\s+images|ap\s+photo|reuters|afp|epa)[^()]*\)\s*$)",
     re.IGNORECASE,
 )
 _CAPTION_MAX_WORDS = 30

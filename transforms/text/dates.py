@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from html import unescape as _unescape
 from typing import Any
@@ -465,7 +466,7 @@ def html_date(
     looked_under = False  # the dateline under the headline is read at most once per page
     if found is not None and page.shown_only_above_headline(evidence_day(found)):
         # A masthead's "today" or a navigation date: the byline under the headline is the page's own day.
-        under, looked_under = heading_dateline(html, reference), True
+        under, looked_under = _heading_dateline(html, reference, page.comments_from), True
         if under is not None and evidence_day(under) != evidence_day(found):
             return under
     if found is not None and page.shown_in_main_text(evidence_day(found)):
@@ -475,7 +476,7 @@ def html_date(
         return found
     # The day is in the markup only: a dateline under the headline, where the page shows its reader the
     # day, is the better witness; without one the markup's day stands, and htmldate's pick alone is less sure.
-    shown = under if looked_under else heading_dateline(html, reference)
+    shown = under if looked_under else _heading_dateline(html, reference, page.comments_from)
     if shown is not None:
         return shown
     if found is None:
@@ -546,7 +547,12 @@ def _markup_date(
 # 2021-03-01, a copyright notice ("© 2026") or a bare year becomes 2026-01-01. Such a pick is the 1st of a
 # month without a time of day; it is believed only when htmldate finds it without that search too, or when the
 # page's text writes the day out.
-_INVISIBLE = re.compile(r"<(script|style|noscript|template|svg)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
+# An element's body is read up to the first tag that closes it (a comment's up to its first "-->"), as a lazy
+# `.*?` would, but by possessive runs between "<" (or "-") marks: a third of the cost on long scripts.
+_INVISIBLE = re.compile(
+    r"<(?:(script|style|noscript|template|svg)\b[^<]*+(?:<(?!/\1\s*>)[^<]*+)*+</\1\s*>|!--[^-]*+(?:-(?!->)[^-]*+)*+-->)",
+    re.IGNORECASE,
+)
 _TAG = re.compile(r"<[^>]*>")
 # Month names of the languages newsbeam's evaluation pages are written in (English, German, French).
 _MONTH_NAMES = tuple(
@@ -581,18 +587,19 @@ _STATEMENT = (
 _MODIFIED_STATEMENT = re.compile(_STATEMENT.format(keys=_MODIFIED_KEYS, first="adolmu"), re.IGNORECASE)
 _PUBLISHED_STATEMENT = re.compile(_STATEMENT.format(keys=_PUBLISHED_KEYS, first="adpso"), re.IGNORECASE)
 # The same statement with its value first: <meta content="2024-10-08T00:00:00-04:00" property="og:published_time">
+# ("content" at a word start, any case: an opening class of uncased letters lets the engine skip to each "c".)
 _PUBLISHED_VALUE_FIRST = re.compile(
-    r"""\bcontent\s*=\s*["'](\d{4}-\d{2}-\d{2})[^"'<>]*["']"""
-    rf"""\s+(?:property|name|itemprop)\s*=\s*["'](?:{_PUBLISHED_KEYS})["']""",
-    re.IGNORECASE,
+    r"""[cC](?<!\w[cC])(?i:ontent\s*=\s*["'](\d{4}-\d{2}-\d{2})[^"'<>]*["']"""
+    rf"""\s+(?:property|name|itemprop)\s*=\s*["'](?:{_PUBLISHED_KEYS})["'])""",
 )
 # Where markup states a publication: a publication key (meta tag, JSON-LD or another JSON blob) or a <time>.
+# (One opening class for both branches, checked behind, lets the engine skip to candidate characters.)
 _PUBLISHED_KEY = re.compile(
-    r"""["'](?=[acdfopsw])(?:article:published_time|datePublished|dateCreated|pubdate|publish[-_]?date"""
+    r"""["'<](?:(?<=["'])(?=[acdfopsw])(?:article:published_time|datePublished|dateCreated|pubdate|publish[-_]?date"""
     r"""|published(?:[-_]?(?:at|date|time|on))?|createdAt|created[-_]at|firstPublished\w*|dc\.date(?:\.issued)?"""
     r"""|dcterms\.(?:created|issued|date)|sailthru\.date|parsely-pub-date|og:published_time|w-published-date"""
     r"""|date)["']"""
-    r"""|<time\b""",
+    r"""|(?<=<)time\b)""",
     re.IGNORECASE,
 )
 _STATEMENT_REACH = 90  # characters after a key where its value stands
@@ -610,11 +617,26 @@ def published_in_markup(html: str, day: dt.date) -> bool:
     return False
 
 
+# A day in ISO form as the markup writes it, found by its "-MM-DD" (a literal "-" lets the engine skip ahead).
+_ISO_DAY_WRITTEN = re.compile(r"-\d\d-\d\d(?<=\d{4}-\d\d-\d\d)")
+
+
 def meta_published_days(html: str, reference: dt.date) -> list[dt.date]:
-    """The days the page's meta tags state as its publication, in document order."""
+    """The days the page's meta tags state as its publication, in document order.
+
+    A statement holds no `<` or `>` and ends in a day in ISO form, so only the stretches between them that
+    write such a day are read (`_tag_free_stretch`): the same statements as a pass over the whole markup, at a
+    quarter of the cost.
+    """
+    stretches: list[tuple[int, int]] = []
+    stop = 0
+    for written in _ISO_DAY_WRITTEN.finditer(html):
+        if written.start() >= stop:
+            start, stop = _tag_free_stretch(html, written.start())
+            stretches.append((start, stop))
     found: list[dt.date] = []
     for pattern in (_PUBLISHED_STATEMENT, _PUBLISHED_VALUE_FIRST):
-        for match in pattern.finditer(html):
+        for match in (m for start, stop in stretches for m in pattern.finditer(html, start, stop)):
             try:
                 day = dt.date.fromisoformat(match.group(1))
             except ValueError:
@@ -800,9 +822,7 @@ def _states_as(statement: re.Pattern[str], html: str, iso: str) -> bool:
     """
     at = html.find(iso)
     while at >= 0:
-        start = max(html.rfind("<", 0, at), html.rfind(">", 0, at)) + 1
-        ends = [e for e in (html.find("<", at), html.find(">", at)) if e >= 0]
-        stop = min(ends) if ends else len(html)
+        start, stop = _tag_free_stretch(html, at)
         if any(m.group(1) == iso for m in statement.finditer(html, start, stop)):
             return True
         at = html.find(iso, stop)  # the stretch is read: on to the next one
@@ -878,17 +898,12 @@ _BYLINE_DAY = re.compile(
 )
 # A dateline labelled as a later edit ("Updated", "Aktualisiert am", "Stand:", "mis à jour le") is no
 # publication date.
-_UPDATE_LABEL = re.compile(
-    r"(?:updated|aktualisiert|stand|mis\s+à\s+jour|actualizado|last\s+(?:active|edited|modified|reviewed)"
-    r"|reviewed|revised)\W*(?:on|am|le|el)?\W*$",
-    re.IGNORECASE,
-)
+_UPDATED = r"updated|aktualisiert|stand|mis\s+à\s+jour|actualizado|reviewed|revised"
+_EDITED = r"active|edited|modified|reviewed"  # "Last edited" in a label
+_UPDATE_DAY_FOLLOWS = r"(?:on|am|le|el)?\W*$"
+_UPDATE_LABEL = re.compile(rf"(?:{_UPDATED}|last\s+(?:{_EDITED}))\W*{_UPDATE_DAY_FOLLOWS}", re.IGNORECASE)
 # The same label where more words may stand between it and the day ("Zuletzt geändert am", "Last updated on").
-_UPDATE_BEFORE = re.compile(
-    r"(?:updated|aktualisiert|stand|mis\s+à\s+jour|actualizado|modified|geändert|edited|active|reviewed|revised)"
-    r"\W*(?:\w+\W+)?(?:on|am|le|el)?\W*$",
-    re.IGNORECASE,
-)
+_UPDATE_BEFORE = re.compile(rf"(?:{_UPDATED}|{_EDITED}|geändert)\W*(?:\w+\W+)?{_UPDATE_DAY_FOLLOWS}", re.IGNORECASE)
 _H1_END = re.compile(r"</h1\s*>", re.IGNORECASE)
 
 
@@ -931,6 +946,17 @@ class _Page:
             self._main = main[: self.main_end]
         self._spans: dict[dt.date, list[tuple[int, int]]] = {}
         self._headline: int | None = None
+        self._comments_at = None if comments is None else comments.start()
+
+    def comments_from(self, at: int) -> int:
+        """Where the page's comments begin at or after `at` (the page's length without them): the first
+        search's answer when it lies past `at`, so the byline area needs no second pass over the markup."""
+        if self._comments_at is None:
+            return len(self.html)
+        if self._comments_at >= at:
+            return self._comments_at
+        found = _COMMENTS_START.search(self.html, at)
+        return found.start() if found else len(self.html)
 
     def spans(self, day: dt.date) -> list[tuple[int, int]]:
         """Where the page's text writes `day` (`_day_written`)."""
@@ -1036,11 +1062,21 @@ def heading_dateline(html: str, reference: dt.date) -> DateEvidence | None:
     taken, nor one in the comments or after a reader's byline ("… commented"). Dates in the headline itself
     are part of the title, not its dateline.
     """
+    return _heading_dateline(html, reference, lambda at: _comments_start(html, at))
+
+
+def _comments_start(html: str, at: int) -> int:
+    """Where the page's comments begin at or after `at` (the page's length without them)."""
+    found = _COMMENTS_START.search(html, at)
+    return found.start() if found else len(html)
+
+
+def _heading_dateline(html: str, reference: dt.date, comments_from: Callable[[int], int]) -> DateEvidence | None:
+    """`heading_dateline`, given where the comments begin after a place (`_Page.comments_from`)."""
     end = _H1_END.search(html)
     if end is None:
         return None
-    comments = _COMMENTS_START.search(html, end.end())
-    area = _visible_head(html, end.end(), comments.start() if comments else len(html), _HEADING_REACH)
+    area = _visible_head(html, end.end(), comments_from(end.end()), _HEADING_REACH)
     match = _BYLINE_DAY.search(area)
     if match is None:
         return None
@@ -1099,3 +1135,11 @@ def _reconciled_with_url(best: DateEvidence, from_url: list[DateEvidence]) -> Da
     if any(evidence_day(u) == evidence_day(best) for u in from_url):
         return replace(best, confidence=max(best.confidence, HTML_URL_AGREED_CONFIDENCE))
     return replace(best, confidence=min(best.confidence, HTML_DISPUTED_CONFIDENCE))
+
+
+def _tag_free_stretch(html: str, at: int) -> tuple[int, int]:
+    """(start, stop) of the stretch of `html` around `at` that holds no `<` or `>`: a statement of the markup
+    lies within one, and a regex pass over that stretch alone finds it as a pass over the whole page would."""
+    start = max(html.rfind("<", 0, at), html.rfind(">", 0, at)) + 1
+    ends = [e for e in (html.find("<", at), html.find(">", at)) if e >= 0]
+    return start, min(ends) if ends else len(html)

@@ -224,6 +224,8 @@ class EntityRecognizer:
     def _organisation_run(self, tokens: list[str], start: int, end: int) -> _Mention | None:
         """The run (after any leading title) as one ORG when an organisation word shapes it: "Ministry of
         Finance", "Moscow State University", "Zaporizhzhia Nuclear Power Plant"."""
+        if end - start < 2:
+            return None  # one word names no organisation by its shape (most runs)
         i = start
         title = self._title_at(tokens, i, end)
         if title is not None:
@@ -240,26 +242,36 @@ class EntityRecognizer:
             return _Mention(words, ORG, i)
         return None
 
+    # The three look-ups below run for most capitalised words, which begin (or end) no known phrase: for those
+    # they return at the first dict look-up, before any range is built.
+
     def _known_at(self, tokens: list[str], i: int, end: int) -> tuple[int, str] | None:
+        longest = self._longest.get(tokens[i])
+        if longest is None:
+            return None
         names = self.gazetteer.names
-        for size in range(min(self._longest.get(tokens[i], 0), end - i), 0, -1):
+        for size in range(min(longest, end - i), 0, -1):
             label = names.get(tuple(tokens[i : i + size]))
             if label is not None:
                 return size, label
         return None
 
     def _title_at(self, tokens: list[str], i: int, end: int) -> int | None:
+        longest = self._title_longest.get(tokens[i])
+        if longest is None:
+            return None
         titles = self.gazetteer.titles
-        for size in range(min(self._title_longest.get(tokens[i], 0), end - i), 0, -1):
+        for size in range(min(longest, end - i), 0, -1):
             if tuple(tokens[i : i + size]) in titles and i + size < end:  # a title must precede a name
                 return size
         return None
 
     def _title_ending_at(self, tokens: list[str], start: int) -> int | None:
-        if start == 0:
+        longest = self._title_longest_ending.get(tokens[start - 1]) if start else None
+        if longest is None:
             return None
         titles = self.gazetteer.titles
-        for size in range(min(self._title_longest_ending.get(tokens[start - 1], 0), start), 0, -1):
+        for size in range(min(longest, start), 0, -1):
             if tuple(tokens[start - size : start]) in titles:
                 return size
         return None

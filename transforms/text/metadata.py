@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 from typing import Any
 
+from courlan import is_valid_url
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
@@ -27,6 +28,7 @@ from trafilatura.metadata import (
 from trafilatura.settings import Document
 
 from transforms.text import dates
+from transforms.text.page import PageFacts
 
 # The fields `page_metadata` fills, as named in trafilatura's result (`Document.as_dict()`).
 FIELDS = ("title", "author", "url", "description", "sitename", "date", "image", "pagetype")
@@ -60,3 +62,12 @@ def page_metadata(tree: Any, url: str | None, reference: dt.date) -> dict[str, A
         found.sitename = host[1]
     found.clean_and_trim()
     return {field: getattr(found, field) for field in FIELDS}
+
+
+def stated_url(tree: Any, facts: PageFacts) -> str | None:
+    """The URL a page that came without one states, as `page_metadata` reads it (og:url, else the canonical
+    link), for less: the article gate weighs a URL before the metadata is read."""
+    og_url = facts.first_meta("og:url")
+    if og_url and is_valid_url(og_url):
+        return og_url
+    return extract_url(tree)

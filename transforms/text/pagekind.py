@@ -1,18 +1,20 @@
 """The article gate: is a web page an article (news, blog post, report, review, editorial) or something
 else (product, service or pricing page, forum thread, listing, collection, documentation, error page)?
 
-A page carries its own evidence: what it says it is (schema.org `@type`, `og:type`, `article:*` meta tags),
-the shape of its URL (a date and a long slug against `/products/`, `/docs/`, `/forum/`...), a stated date
-and author, the structure of its main text (paragraphs of prose against short lines, prices, questions), of the
-whole page (link density, forms, code blocks, repeated `<article>` teasers, menus and sidebars, links to the
-next page) and of its template (class names of product cards, prices, carts, tables of contents,
-pagination), and its host ("docs.", "forums.", "shop."). A page without a URL (read from a file) has no URL
-evidence, for or against. `features` turns these into about a hundred named numbers; a multinomial logistic
-regression over the page types of the WCXB dev set (`data/pagekind.json`, trained by
-`bench/train_pagekind.py` with cross-validation) weighs them. The model is small enough to read: each
-weight belongs to a named feature, and a decision's evidence names the features that pushed it most. The bar
-a page's article probability must clear depends on whether its markup says it is an article (`evidence_level`):
-the trainer picks the two bars together so that at most 2% of articles are turned away in all.
+A page carries its own evidence: what it says it is (schema.org `@type`, `og:type`, `article:*` meta tags), the
+shape of its URL (a date and a long slug against `/products/`, `/docs/`, `/forum/`...), a date and author stated in
+its markup (read from `PageFacts`, so that trafilatura's author search and htmldate run only for pages the gate lets
+in), dates written out and long linked headlines (a listing's teasers), the structure of its main text as
+trafilatura's fast mode reads it (paragraphs of prose against short lines, prices, questions; the gate decides
+before any full extraction), of the whole page (link density, forms, code blocks, repeated `<article>` teasers,
+menus and sidebars, links to the next page) and of its template (class names of product cards, prices, carts, tables
+of contents, pagination), and its host ("docs.", "forums.", "shop."). A page without a URL (read from a file) has no
+URL evidence, for or against. `features` turns these into about a hundred named numbers; a multinomial logistic
+regression over the page types of the WCXB dev set (`data/pagekind.json`, trained by `bench/train_pagekind.py` with
+cross-validation) weighs them. The model is small enough to read: each weight belongs to a named feature, and a
+decision's evidence names the features that pushed it most. The bar a page's article probability must clear depends
+on whether its markup says it is an article (`evidence_level`): the trainer picks the two bars together so that at
+most 2% of articles are turned away in all.
 
 Error pages ("We'll be right back", "Page not found" served with status 200) are told by a rule, not the
 model: an error title or heading over a very short text.
@@ -135,12 +137,26 @@ _DATE_IN_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/|$)|(?:19|20)\
 _SPLIT_WORDS = re.compile(r"[-_]+")
 _NUMERIC = re.compile(r"^[\d.]+$|^[a-z]*\d{5,}[a-z]*$")
 _PRICE = re.compile(r"[$€£¥₹]\s?\d|\d(?:[.,]\d\d)?\s?(?:€|EUR|USD|GBP)\b")
-_WORD = re.compile(r"\w+")
 # The text features read this much of the main text, the page features this many words of the whole page:
 # enough to tell, and a flat cost on long pages.
 TEXT_CHARS = 10_000
 PAGE_WORDS = 1_500
 _LINK_TEXT = etree.XPath(".//a[@href]//text()", smart_strings=False)
+_LINKS = etree.XPath(".//a[@href]", smart_strings=False)
+# A listing's teasers and a service page's calls to action are links; a teaser's headline is a long one.
+HEADLINE_LINK_WORDS = 6
+MAX_LINKS = 2_000
+# Dates written out in the page ("May 4, 2025", "4 May 2025", "2025-05-04"): one on an article, many on a
+# listing or a forum thread, none on most service pages. Counted in the first `DATED_CHARS` of the page's text,
+# from its years: a regular expression that tries every position of the page costs seven times more.
+_YEAR = re.compile(r"(?:19|20)\d\d\b")
+_DAY_MONTH_BEFORE = re.compile(
+    r"(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? "
+    r"|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* )\Z",
+    re.IGNORECASE,
+)
+_MONTH_DAY_AFTER = re.compile(r"-\d\d-\d\d\b")
+DATED_CHARS = 50_000
 # What a forum prints around each post, counted in the whole page's text.
 _FORUM_MARKS = (
     "member since",
@@ -365,6 +381,9 @@ FEATURES: tuple[str, ...] = (
     "og:type stated",
     "meta author",
     "markup bylines (log)",
+    "question marks per line",
+    "page dates (log)",
+    "headline links (log)",
 )
 
 
@@ -412,6 +431,18 @@ def _url_features(url: str | None) -> dict[str, float]:
     return values
 
 
+def _written_dates(text: str) -> int:
+    """How many dates the text writes out (see `_YEAR`)."""
+    found = 0
+    for year in _YEAR.finditer(text):
+        start, end = year.span()
+        iso = (start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")) and bool(
+            _MONTH_DAY_AFTER.match(text, end)
+        )
+        found += iso or bool(_DAY_MONTH_BEFORE.search(text, max(0, start - 24), start))
+    return found
+
+
 def _lexicon(kind: str, lower: str, words: Counter[str]) -> int:
     names, phrases = _LEXICON[kind]
     return sum(words[name] for name in names) + sum(lower.count(phrase) for phrase in phrases)
@@ -442,6 +473,7 @@ def _text_features(text: str) -> dict[str, float]:
         "line ends sentence share": sum(1 for line in lines if _SENTENCE_END.search(line)) / n,
         "prices per 100 lines": min(len(_PRICE.findall(text)) * 100 / n, 100) / 25,
         "question line share": sum(1 for line in lines if line.endswith("?")) / n,
+        "question marks per line": min(text.count("?") / n, 3),
         "digit share": sum(map(text.count, "0123456789")) / max(len(text), 1) * 10,
         "article words per 100 words": min(_lexicon("article", lower, tokens) * per_100, 10),
         "docs words per 100 words": min(_lexicon("docs", lower, tokens) * per_100, 10),
@@ -479,7 +511,11 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
         return float(sum(tags[name] for name in names))
 
     hrefs = _HREFS(root)
-    words = root.xpath("string(.)").split()
+    page_text = root.xpath("string(.)")
+    words = page_text.split()
+    headline_links = sum(
+        1 for link in _LINKS(root)[:MAX_LINKS] if len(link.text_content().split()) >= HEADLINE_LINK_WORDS
+    )
     page_words = max(len(words), 1)
     link_texts = _LINK_TEXT(root)
     link_words = len(" ".join(link_texts).split())
@@ -529,7 +565,33 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
         "service words per 100 page words": min(_lexicon("service", lower, tokens) * per_100, 10),
         "read more links (log)": math.log1p(lower.count("read more") + lower.count("continue reading")),
         "forum post marks (log)": math.log1p(sum(map(lower.count, _FORUM_MARKS))),
+        "page dates (log)": math.log1p(_written_dates(page_text[:DATED_CHARS])),
+        "headline links (log)": math.log1p(headline_links),
     }
+
+
+# Where a page states its author or date in its markup: the cheap part of what trafilatura's author search and
+# htmldate read, so that the gate weighs it before (and without) that metadata is read.
+_AUTHOR_META = ("author", "article:author", "dc.creator", "dcterms.creator", "byl", "parsely-author", "sailthru.author")
+_DATE_META = re.compile(r"date|published|modified|updated|(?:^|[:_.-])time$|^pubdate$")
+_DATE_KEYS = ("datePublished", "dateCreated", "dateModified", "uploadDate")
+_HAS_DIGITS = re.compile(r"\d\d")
+
+
+def states_author(facts: PageFacts) -> bool:
+    """Whether the markup names an author: a meta tag of two words or more (a one-word one is a user name more
+    often than not), a schema.org `author`, or a byline (`PageFacts.bylines`)."""
+    if any(" " in value.strip() for key in _AUTHOR_META for value in facts.meta.get(key, ())):
+        return True
+    return bool(facts.bylines) or any(obj.get("author") for obj in facts.jsonld)
+
+
+def states_date(facts: PageFacts) -> bool:
+    """Whether the markup states a date: a date meta tag (article:published_time, dc.date, og:updated_time,
+    itemprop datePublished...) or a schema.org date."""
+    if any(_DATE_META.search(key) and any(map(_HAS_DIGITS.search, values)) for key, values in facts.meta.items()):
+        return True
+    return any(isinstance(obj.get(key), str) for obj in facts.jsonld for key in _DATE_KEYS)
 
 
 def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], url: str | None) -> dict[str, float]:
@@ -561,8 +623,8 @@ def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], ur
         "og:type website": float(og_type == "website"),
         "article:published_time meta": float(bool(facts.first_meta("article:published_time"))),
         "article:author/section meta": float(bool(facts.first_meta("article:author", "article:section"))),
-        "stated author": float(bool(doc.get("author"))),
-        "stated date": float(bool(doc.get("date"))),
+        "stated author": float(states_author(facts)),
+        "stated date": float(states_date(facts)),
         "h1 count": float(min(len(facts.h1), 3)),
         "title words": min(len(title.split()), 20) / 5,
         "title article words": float(bool(_TITLE_ARTICLE.search(title))),
