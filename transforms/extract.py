@@ -100,12 +100,12 @@ def complete(read: PageRead, url: str | None, reference: dt.date) -> PageRead:
     is short (`FULL_EXTRACTION_BELOW`), and the metadata (`metadata.page_metadata`: title, author, date...)."""
     import trafilatura
 
-    doc = read.doc
-    if not read.full and len((doc.get("text") or "").strip()) < FULL_EXTRACTION_BELOW:
-        full = _main_text(trafilatura.bare_extraction(read.tree, url=url, with_metadata=False, **_TEXT_OPTIONS))
-        doc = full if (full.get("text") or "").strip() else doc
-    doc = {**doc, **metadata.page_metadata(read.tree, url, reference)}
-    return read._replace(doc=doc, full=True)
+    doc, full = read.doc, read.full
+    if not full and len((doc.get("text") or "").strip()) < FULL_EXTRACTION_BELOW:
+        again = _main_text(trafilatura.bare_extraction(read.tree, url=url, with_metadata=False, **_TEXT_OPTIONS))
+        if (again.get("text") or "").strip():  # else the fast text stands
+            doc, full = again, True
+    return read._replace(doc={**doc, **metadata.page_metadata(read.tree, url, reference)}, full=full)
 
 
 def read_page(html: str, url: str | None, reference: dt.date) -> PageRead | None:

@@ -955,8 +955,7 @@ class _Page:
             return len(self.html)
         if self._comments_at >= at:
             return self._comments_at
-        found = _COMMENTS_START.search(self.html, at)
-        return found.start() if found else len(self.html)
+        return _comments_start(self.html, at)
 
     def spans(self, day: dt.date) -> list[tuple[int, int]]:
         """Where the page's text writes `day` (`_day_written`)."""
