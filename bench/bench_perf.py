@@ -288,7 +288,7 @@ print(time.perf_counter() - started, time.process_time() - cpu, len(records))
 PROFILE_PAGES = 400
 PROBES = (
     ("parse the page (lxml)", "transforms.text.page:parse_html"),
-    ("trafilatura: main text", "trafilatura:bare_extraction"),
+    ("trafilatura: main text", "transforms.text.maintext:Extraction._run"),  # fast, and full where short
     ("page metadata (trafilatura's readers)", "transforms.text.metadata:page_metadata"),
     ("page facts (schema.org, meta, headings)", "transforms.text.page:page_facts"),
     ("htmldate's pick", "transforms.text.dates:htmldate_pick"),
@@ -321,6 +321,9 @@ def timed(label, fn):
 for label, target in probes:
     module, attr = target.split(":")
     owner = importlib.import_module(module)
+    *within, attr = attr.split(".")  # a method: "Class.method"
+    for name in within:
+        owner = getattr(owner, name)
     if hasattr(owner, attr):
         setattr(owner, attr, timed(label, getattr(owner, attr)))
 from transforms.extract import extract_page

@@ -135,6 +135,7 @@ def run(argv: Sequence[str]) -> int:
     skip_type_check(options, argv)
     runners.remember_dofn_specs()  # a quarter of a small run's CPU was Beam asking the same DoFns again
     runners.remember_option_views()  # and 0.3 s was Beam parsing the command line again for each transform
+    runners.stop_workers_together()  # and ~0.4 s per worker process went to them exiting one after another
     settings = RunSettings.from_options(options)
     ctx, inputs, output, web = settings.ctx, settings.inputs, settings.output, settings.web
     files, size = _check_inputs(inputs)
@@ -173,7 +174,9 @@ def run(argv: Sequence[str]) -> int:
             manifest.write_manifest(ctx.run_id, output, counts, [], params)
     else:
         # A compaction of a local dataset waits for the run to finish writing, and the run for it.
-        with setup, dataset_lock(output, exclusive=False), beam.Pipeline(options=options) as p:
+        # The worker processes start now, side by side with building the graph (`runners.workers_started_early`).
+        early = runners.workers_started_early(options)
+        with setup, early, dataset_lock(output, exclusive=False), beam.Pipeline(options=options) as p:
             build_batch(
                 p,
                 inputs=read_inputs,

@@ -668,8 +668,9 @@ def test_html_date_a_day_both_markup_statements_agree_on_keeps_its_confidence_wh
     assert found.confidence == dates.HTML_AGREED_CONFIDENCE
 
 
-def test_html_date_a_day_shown_only_as_the_last_update_is_less_sure() -> None:
-    updated = "<h1>Harbour reopens</h1><p>By Jo Smith. Last updated on March 9, 2026</p>"
+@pytest.mark.parametrize("label", ["Last updated on", "Editor's note: we updated this article on"])
+def test_html_date_a_day_shown_only_as_the_last_update_is_less_sure(label: str) -> None:
+    updated = f"<h1>Harbour reopens</h1><p>By Jo Smith. {label} March 9, 2026</p>"
     _expect(updated, "2026-03-09T00:00:00", dt.date(2026, 3, 9), dates.HTML_UPDATE_CONFIDENCE)
     shown = "<h1>Harbour reopens</h1><p>By Jo Smith, March 9, 2026</p>"
     _expect(shown, "2026-03-09T00:00:00", dt.date(2026, 3, 9), dates.HTML_CONFIDENCE)

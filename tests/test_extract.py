@@ -29,7 +29,7 @@ from transforms.extract import (
     split_authors,
     trafilatura_options,
 )
-from transforms.text import authors, dates, metadata, pagekind, titles
+from transforms.text import authors, dates, maintext, metadata, pagekind, titles
 
 REFERENCE = dt.date(2026, 11, 21)
 
@@ -134,7 +134,7 @@ def _real_pages() -> list[tuple[str, str, str | None]]:
 
 def _text(html: str, url: str | None, **options: Any) -> str:
     result = trafilatura.bare_extraction(html, url=url, include_comments=False, include_tables=True, **options)
-    return extract._main_text(result).get("text") or ""
+    return maintext.result_dict(result).get("text") or ""
 
 
 @pytest.mark.data
@@ -221,13 +221,13 @@ PRODUCT_URL = "https://shop.example/products/trail-runner-3"
 def _count_extractions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """trafilatura's main-text calls from here on, as their `fast` flags."""
     calls: list[bool] = []
-    real = trafilatura.bare_extraction
+    real = maintext.Extraction._run
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(bool(kwargs.get("fast")))
-        return real(*args, **kwargs)
+    def counted(self: maintext.Extraction, fast: bool) -> Any:
+        calls.append(fast)
+        return real(self, fast)
 
-    monkeypatch.setattr(trafilatura, "bare_extraction", counted)
+    monkeypatch.setattr(maintext.Extraction, "_run", counted)
     return calls
 
 
@@ -308,3 +308,21 @@ def test_the_extract_step_turns_away_a_product_page_unless_kept() -> None:
         "article",
         "Council approves harbour budget",
     )
+
+
+def test_the_full_text_resumes_from_the_gates_fast_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    prunes: list[object] = []
+    real = maintext.prune_unwanted_nodes
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        prunes.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(maintext, "prune_unwanted_nodes", counted)
+    read = gate_read(product_page(), PRODUCT_URL)
+    assert read is not None and read.extraction is not None and not read.full
+    pruned = len(prunes)
+    done = extract.complete(read, PRODUCT_URL, REFERENCE)
+    assert done.full and len(prunes) == pruned  # the full text from the raw tree the fast one pruned
+    assert done.extraction is None  # not kept with the page once it is read
+    assert done.doc["text"] == _text(product_page(), PRODUCT_URL)  # trafilatura's full extraction

@@ -8,12 +8,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import pytest
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
-from pipeline.job import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, first_internal_error, use_all_cores_if_large
+from pipeline import runners
+from pipeline.job import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, first_internal_error, run, use_all_cores_if_large
 from pipeline.settings import new_run_id
 from schemas.rejected import REJECTED_DIR, REJECTED_SCHEMA, Rejected
 from tests.support import BUG_ENV, REFERENCE, SEEDS, newsbeam, summary_counts
@@ -168,3 +170,73 @@ def test_the_first_internal_error_is_the_earliest_of_the_matched_files(tmp_path:
     write_parquet(str(folder / "part-other-tag.parquet"), REJECTED_SCHEMA, [row("internal-error", "another run", 0)])
     assert first_internal_error(str(tmp_path), "part-r-w*.parquet") == "earliest"
     assert first_internal_error(str(tmp_path), "part-r-w1-*.parquet") == "later"
+
+
+class _Recorded(subprocess.Popen):
+    """Every process started while a test records them."""
+
+    started: ClassVar[list[subprocess.Popen[bytes]]] = []
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-overload]
+        _Recorded.started.append(self)
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    _Recorded.started = []
+    monkeypatch.setattr(subprocess, "Popen", _Recorded)
+    return _Recorded.started
+
+
+MULTI = ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"]
+
+
+@pytest.mark.e2e
+def test_a_multi_processing_run_works_on_the_workers_started_early(
+    recorded: list[subprocess.Popen[bytes]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Beam starts no worker process of its own: the two started before the graph was built run the stages,
+    the run verifies, and both workers have exited cleanly when it returns."""
+    argv = ["--input", str(SEEDS), "--output", str(tmp_path / "out"), "--reference-date", REFERENCE, *MULTI]
+    assert run(argv) == 0
+    assert summary_counts(capsys.readouterr().out, verified=True) == {
+        "read": 5,
+        "written": 5,
+        "duplicates": 0,
+        "rejected": 0,
+    }
+    assert len(recorded) == 2
+    assert all(list(p.args)[:2] == [sys.executable, "-c"] for p in recorded), [p.args for p in recorded]  # type: ignore[arg-type]
+    assert [p.returncode for p in recorded] == [0, 0]
+
+
+def test_workers_no_run_took_are_ended(recorded: list[subprocess.Popen[bytes]]) -> None:
+    with runners.workers_started_early(PipelineOptions(MULTI)) as started:
+        assert started == 2 and all(p.poll() is None for p in recorded)
+    assert len(recorded) == 2 and all(p.poll() is not None for p in recorded)
+    # In-process running modes and other runners start none.
+    for argv in ([], ["--direct_running_mode", "multi_threading"], ["--runner", "dask", *MULTI]):
+        with runners.workers_started_early(PipelineOptions(argv)) as started:
+            assert started == 0
+    assert len(recorded) == 2
+
+
+def test_a_worker_started_under_another_environment_is_not_used(
+    recorded: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beam's worker gets the launcher's environment as it is when Beam starts it; a worker started before
+    the environment changed (other than by what Beam adds) is ended and Beam's own command runs instead."""
+    with runners.workers_started_early(PipelineOptions(MULTI)):
+        early = list(recorded)
+        monkeypatch.setenv("NEWSBEAM_TEST_CHANGED", "1")
+        monkeypatch.setattr(subprocess, "Popen", lambda *args, **kwargs: ("started by Beam", args))
+        command = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
+        got = runners._early_workers.Popen(command, shell=True, env=dict(os.environ, WORKER_ID="worker_1"))
+        assert got == ("started by Beam", (command,))
+        assert all(p.poll() is not None for p in early)  # ended: they were started under the old environment
+
+
+def test_runner_patches_install_once() -> None:
+    runners.stop_workers_together()
+    assert runners.stop_workers_together() is False

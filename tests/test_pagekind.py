@@ -169,6 +169,23 @@ def test_the_bar_depends_on_what_the_markup_states() -> None:
     assert "(bar 0.60, no article markup)" in shop_kind.evidence
 
 
+def test_the_article_score_weighs_the_article_against_its_likeliest_rival() -> None:
+    """A page whose probability is spread over several non-article kinds is no likelier an article for that:
+    the score compares the article with the strongest other kind alone, and the trainer scores the same way."""
+    model = pagekind.shipped_model()
+    spread = np.array([0.3, 0.1, 0.15, 0.15, 0.15, 0.1, 0.05])
+    torn = np.array([0.3, 0.0, 0.0, 0.35, 0.35, 0.0, 0.0])
+    score, rival = model.article_score(spread)
+    assert score == pytest.approx(0.3 / 0.45) and model.labels[rival] in ("service", "forum", "listing")
+    torn_score = model.article_score(torn)[0]
+    assert torn_score == pytest.approx(0.3 / 0.65) and torn_score < score  # same p(article), stronger rival
+    train = _trainer()
+    assert train.article_scores(np.array([spread, torn])) == pytest.approx([0.3 / 0.45, 0.3 / 0.65])
+    shop = page.parse_html(product_page())
+    kind = pagekind.classify(shop, page.page_facts(shop), {"text": "Add to cart"}, None, model)
+    assert f"against {kind.kind} (bar" in kind.evidence
+
+
 def test_the_trainer_picks_both_bars_within_the_article_budget() -> None:
     """Unmarked articles score lower than marked ones: the pair of bars turns away more non-articles than
     one bar would, and never more articles than the budget allows."""

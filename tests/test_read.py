@@ -10,9 +10,11 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.beam_util import check
-from transforms.read import ReadLocal, expand_inputs, parse_jsonl_record
+from transforms.read import ReadLocal, _blank, expand_inputs, parse_jsonl_record
 from transforms.web.charset import declared_charset, decode, sniff_binary
 
 
@@ -291,3 +293,11 @@ def test_mojibake_already_in_a_page_is_repaired() -> None:
     correct = "<p>Le Sénat a voté « l'égalité\xa0» ; Łódź, Ä… nicht, NESCAFÉ®, ß\xadvoll</p>"
     assert decode(correct.encode()) == (correct, "utf-8")
     assert not any("\x80" <= c <= "\x9f" for c in decode("a\x81b\x8dc".encode())[0])
+
+
+@given(
+    st.binary(max_size=12)
+    | st.lists(st.sampled_from([b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\xa0", b"x"])).map(b"".join)
+)
+def test_a_blank_line_is_what_strips_to_nothing(data: bytes) -> None:
+    assert _blank(data) == (not data.strip())

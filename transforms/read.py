@@ -67,6 +67,11 @@ def _str_or_none(value: Any) -> str | None:
     return value.strip() or None
 
 
+def _blank(data: bytes) -> bool:
+    """Whether `data` is empty or ASCII whitespace only, as `not data.strip()` without copying a long line."""
+    return not data or data.isspace()
+
+
 def parse_jsonl_record(line: str, source: str) -> RawDocument:
     """One JSONL line into a RawDocument; ValueError with a reason code as its first arg when unusable."""
     try:
@@ -222,7 +227,7 @@ class _ReadRangeFn(DeadLetterFn):
     def _decode(
         self, data: bytes, source: str, html: bool = False, declared: str | None = None
     ) -> tuple[str, str] | beam.pvalue.TaggedOutput:
-        if not data.strip():
+        if _blank(data):
             return reject(source, STAGE, "empty", f"{len(data)} bytes, no content", self.run_id)
         binary = sniff_binary(data)
         if binary:
@@ -273,7 +278,7 @@ class _ReadRangeFn(DeadLetterFn):
                 if position >= part.end:
                     break
                 position += len(raw_line)
-                if not raw_line.strip():
+                if _blank(raw_line):
                     continue  # blank lines separate nothing in JSONL; they are not inputs
                 records += 1
                 source = f"{part.path}#L{number}"

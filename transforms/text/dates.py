@@ -6,7 +6,8 @@ rule picks the estimate: feed or sitemap entry > HTML metadata > a day in the UR
 not believed.
 
 HTML: htmldate (with its extensive search, preferring the original over the modified date) picks a date from
-the page's metadata, markup and text; schema.org `datePublished` (JSON-LD or microdata) is read beside it.
+the page's metadata, markup and text (dateparser, which that search asks last, only in the languages a string
+can be written in: `scope_htmldate_dateparser`); schema.org `datePublished` (JSON-LD or microdata) is read beside it.
 `html_date` reconciles the two: a statement with a time of day keeps that time, and a day written with the
 publisher's UTC offset is the publisher's day even when another statement gives the same moment in UTC (an
 article published at 21:00 in New York is dated that day, not the next). No day is invented: a day the page
@@ -29,7 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable
+import threading
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from html import unescape as _unescape
 from typing import Any
@@ -368,10 +371,137 @@ def htmldate_options(reference: dt.date) -> dict[str, Any]:
 
 def htmldate_pick(tree: Any, url: str | None, reference: dt.date) -> str | None:
     """htmldate's pick of a parsed page's publication day (`HTMLDATE_FORMAT` or a bare day); htmldate works on
-    its own copy of the tree."""
+    its own copy of the tree. dateparser, which its extensive search asks last, is asked only in the languages
+    the string can be written in (`scope_htmldate_dateparser`)."""
     from htmldate import find_date
 
+    scope_htmldate_dateparser()
     return find_date(tree, url=url, **htmldate_options(reference))
+
+
+# ---- htmldate's dateparser, asked only in the languages a string can be in ----------------------------------
+
+# htmldate's extensive search hands a string its own rules cannot read to `dateparser.DateDataParser(languages=
+# None)`, which then tries every one of its 205 languages: in a fresh process the first string no language
+# reads costs 1.3 to 1.8 s of CPU (each language's patterns compiled), every later one 15-100 ms. Such a string is
+# mostly no date at all ("Top 5 HR Software in 2026", "Through Dec 20, 2026"). Strictly parsed, a string can
+# be read only in a language that knows every word of it (time zone names aside), so newsbeam asks dateparser
+# in those languages alone, English first as dateparser's own order has it; the answer is the same as
+# dateparser's among all languages (`tests/test_dateparser_scope.py` checks both on real and multilingual
+# strings), at a fraction of the cost. htmldate has no setting for this: its one parser comes from
+# `htmldate.extractors.get_external_parser`, which `scope_htmldate_dateparser` replaces, once per process.
+_DATEPARSER_NON_WORDS = frozenset({"name", "date_order", "sentence_splitter_group"})
+_LETTERS = re.compile(r"[^\W\d_]+")
+_scope_lock = threading.Lock()
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: dateparser's own normalisation of the strings it reads (NORMALIZE)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+def _strings_in(value: Any) -> Iterator[str]:
+    """Every string of a dateparser language's data: its words, and the keys of its relative and simplifying
+    expressions."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings_in(item)
+
+
+@functools.lru_cache(maxsize=1)
+def _dateparser_vocabulary() -> tuple[dict[str, frozenset[str]], frozenset[str], dict[str, int], tuple[str, ...]]:
+    """(the languages that know each folded word, the time zone names every language reads, dateparser's order
+    of languages, the first language of each date order), from dateparser's data: 0.1 s once, where compiling
+    every language costs well over a second."""
+    from dateparser.data import language_order
+    from dateparser.languages.loader import default_loader
+    from dateparser.timezones import timezone_info_list
+
+    known: dict[str, set[str]] = {}
+    by_order: dict[str, str] = {}
+    for locale in default_loader.get_locales():
+        by_order.setdefault(locale.info.get("date_order", ""), locale.shortname)
+        for key, value in locale.info.items():
+            if key not in _DATEPARSER_NON_WORDS:
+                for text in _strings_in(value):
+                    for word in _LETTERS.findall(_fold(text)):
+                        known.setdefault(word, set()).add(locale.shortname)
+    zones = frozenset(_fold(name) for info in timezone_info_list for name, _ in info["timezones"])
+    order = {language: rank for rank, language in enumerate(language_order)}
+    readers = tuple(sorted(by_order.values(), key=lambda language: order.get(language, len(order))))
+    return {word: frozenset(languages) for word, languages in known.items()}, zones, order, readers
+
+
+def dateparser_languages(text: str) -> tuple[str, ...] | None:
+    """The languages dateparser may read `text` in: English and every language that knows all of its words (in
+    dateparser's order); English alone when some word is known to none (then no language reads it). Without
+    letters, None: dateparser's own choice, which tries one language per date order; with time zone names only,
+    those same languages."""
+    words = _LETTERS.findall(_fold(text))
+    if not words:
+        return None
+    known, zones, order, readers = _dateparser_vocabulary()
+    words = [word for word in words if word not in zones]
+    if not words:
+        return readers
+    found = set(known.get(words[0], ()))
+    for word in words:
+        languages = known.get(word)
+        if languages is None:
+            return ("en",)
+        found &= languages
+    return tuple(sorted(found | {"en"}, key=lambda language: order.get(language, len(order))))
+
+
+class _ScopedDateParser:
+    """Stands for htmldate's `DateDataParser(languages=None)`: the same settings, each string asked in
+    `dateparser_languages` only."""
+
+    def __init__(self, everywhere: Any) -> None:
+        self.everywhere = everywhere  # htmldate's own parser: its settings, and strings without letters
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (one instance per process, kept for its life)
+    def _parser(self, languages: tuple[str, ...]) -> Any:
+        from dateparser import DateDataParser
+
+        # htmldate's settings, as dateparser holds them (a `Settings` its constructor takes as it is).
+        return DateDataParser(languages=list(languages), settings=self.everywhere._settings)
+
+    def get_date_data(self, date_string: str) -> Any:
+        """dateparser's `DateDataParser.get_date_data`, in the languages the string can be written in."""
+        languages = dateparser_languages(date_string)
+        parser = self.everywhere if languages is None else self._parser(languages)
+        return parser.get_date_data(date_string)
+
+
+def scope_htmldate_dateparser() -> bool:
+    """Make htmldate ask dateparser in a string's languages only (`_ScopedDateParser`); once per process, safe
+    from several threads. False when htmldate no longer gets its parser from `get_external_parser` (then it
+    asks every language, as it did before: slower, the same dates)."""
+    from htmldate import extractors
+
+    current = getattr(extractors, "get_external_parser", None)
+    if current is None:
+        return False
+    if isinstance(getattr(current, "scoped", None), _ScopedDateParser):
+        return True
+    with _scope_lock:
+        current = extractors.get_external_parser
+        if not isinstance(getattr(current, "scoped", None), _ScopedDateParser):
+            scoped = _ScopedDateParser(current())
+
+            def get_external_parser() -> _ScopedDateParser:
+                return scoped
+
+            get_external_parser.scoped = scoped  # type: ignore[attr-defined]
+            extractors.get_external_parser = get_external_parser  # type: ignore[assignment]
+    return True
 
 
 _LD_DATE_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"<>]{8,40})"')
@@ -902,8 +1032,11 @@ _UPDATED = r"updated|aktualisiert|stand|mis\s+à\s+jour|actualizado|reviewed|rev
 _EDITED = r"active|edited|modified|reviewed"  # "Last edited" in a label
 _UPDATE_DAY_FOLLOWS = r"(?:on|am|le|el)?\W*$"
 _UPDATE_LABEL = re.compile(rf"(?:{_UPDATED}|last\s+(?:{_EDITED}))\W*{_UPDATE_DAY_FOLLOWS}", re.IGNORECASE)
-# The same label where more words may stand between it and the day ("Zuletzt geändert am", "Last updated on").
-_UPDATE_BEFORE = re.compile(rf"(?:{_UPDATED}|{_EDITED}|geändert)\W*(?:\w+\W+)?{_UPDATE_DAY_FOLLOWS}", re.IGNORECASE)
+# The same label where a few words may stand between it and the day ("Zuletzt geändert am", "Last updated on",
+# "We updated this article on").
+_UPDATE_BEFORE = re.compile(
+    rf"(?:{_UPDATED}|{_EDITED}|geändert)\W*(?:\w+\W+){{0,2}}{_UPDATE_DAY_FOLLOWS}", re.IGNORECASE
+)
 _H1_END = re.compile(r"</h1\s*>", re.IGNORECASE)
 
 

@@ -165,10 +165,41 @@ def _mostly_utf8(data: bytes, declared: str | None) -> str | None:
     return text if valid >= needed * invalid else None
 
 
-def repair(text: str) -> str:
+# After this many different sequences that are suspect only once the ASCII is dropped, `_holds_suspect`
+# searches the whole text instead.
+_APPARENT_SUSPECTS = 20
+
+
+def _holds_suspect(text: str, utf8: bytes | None = None) -> bool:
+    """Whether `text` holds a suspect sequence (`_SUSPECT`); `utf8`, when given, is `text` as UTF-8.
+
+    A suspect sequence is non-ASCII characters only, so it is first looked for among those alone: the ASCII
+    bytes dropped in C cost a tenth of the regex's pass over a whole page, and most pages have a few hundred
+    non-ASCII characters. Dropping the ASCII joins characters that were apart, so what is found there is
+    looked for in `text` itself."""
+    if text.isascii():
+        return False
+    raw = utf8 if utf8 is not None else text.encode("utf-8", "surrogatepass")
+    rest = raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+    position, absent = 0, set()
+    while (match := _SUSPECT.search(rest, position)) is not None:
+        position = match.start() + 1
+        found = match.group().encode("utf-8", "surrogatepass")
+        if found in absent:
+            continue
+        if found in raw:  # a byte search: faster than one in `text`
+            return True
+        absent.add(found)
+        if len(absent) >= _APPARENT_SUSPECTS:
+            return _SUSPECT.search(text) is not None
+    return False
+
+
+def repair(text: str, utf8: bytes | None = None) -> str:
     """`text` with mojibake undone by ftfy: pages captured or served after a wrong decoding ("fÃ¼r",
-    "â\\x80\\x9c") and C1 controls (read as windows-1252). Text without a suspect sequence is returned as it is."""
-    if text.isascii() or _SUSPECT.search(text) is None:
+    "â\\x80\\x9c") and C1 controls (read as windows-1252). Text without a suspect sequence is returned as it is.
+    `utf8`, when given, is `text` as UTF-8 (the bytes it was decoded from), which spares encoding it again."""
+    if not _holds_suspect(text, utf8):
         return text
     # Only the stretches around a suspect sequence go to ftfy (between markup and line ends: a text node or
     # an attribute; within a few hundred characters, cut at a space), which otherwise takes seconds over a
@@ -206,18 +237,19 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     Then mojibake already in the text is repaired (`repair`), so no C1 control comes out.
     Raises UnicodeDecodeError when no encoding fits.
     """
-    text, encoding = _decode(data, declared)
-    return repair(text), encoding
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return repair(data[len(bom) :].decode(codec)), codec
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text, encoding = _decode(data, declared)
+        return repair(text), encoding
+    return repair(text, data), "utf-8"
 
 
 def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec), codec
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    """`decode` of bytes that carry no BOM and are not valid UTF-8, before the repair."""
     declared = web_codec(declared)
     text = _mostly_utf8(data, declared)
     if text is not None:
