@@ -8,12 +8,11 @@ One command end to end (about 3 minutes of CPU with a fresh cache, 1 with a vali
 Each page goes through what a run reads before its gate decides (`extract.gate_read`: the parsed tree,
 trafilatura's main text in its fast mode, the page's facts), then `pagekind.features`. The model is a multinomial
 logistic regression over the seven WCXB page types, L2-regularised, fitted by full-batch gradient descent
-from zero (deterministic: no random start, no sampling). A page's score is its probability of being an article
-rather than its likeliest other kind (`pagekind.Model.article_score`).
+from zero (deterministic: no random start, no sampling).
 
 Cross-validation keeps every site (host without "www.") in one fold, so no page is judged by a model that
 saw its site's template, and spreads each page type evenly over the folds. The folds come from a SHA-256
-of the seed and the host. The thresholds are chosen on the out-of-fold article scores: one for the
+of the seed and the host. The thresholds are chosen on the out-of-fold article probabilities: one for the
 pages whose markup says they are articles and one for the rest (`pagekind.evidence_level`), together the
 pair that turns away the most non-articles while turning away at most `--article-loss` of all articles;
 `vouched_threshold` is the highest that turns away at most `--vouched-article-loss` of the articles (and
@@ -202,11 +201,6 @@ def predict(model: tuple[np.ndarray, ...], x: np.ndarray) -> np.ndarray:
     return p / p.sum(axis=1, keepdims=True)
 
 
-def article_scores(p: np.ndarray) -> np.ndarray:
-    """`pagekind.Model.article_score` of each row of class probabilities (article first)."""
-    return p[:, 0] / (p[:, 0] + p[:, 1:].max(axis=1))
-
-
 def threshold_for(article_scores: np.ndarray, loss: float) -> float:
     """The highest threshold that turns away at most `loss` of the articles (scores below it are turned
     away), rounded down to 3 decimals."""
@@ -267,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         train, test = fold != f, fold == f
         model = fit(x[train], y[train], args.l2, args.article_weight)
         oof[test] = predict(model, x[test])
-    score = np.where(errors, 0.0, article_scores(oof))
+    score = np.where(errors, 0.0, oof[:, 0])
     articles = y == 0
     stated = np.array([pagekind.evidence_level(s.values) == pagekind.STATED for s in data])
     thresholds, _ = level_thresholds(score, articles, stated, args.article_loss)
@@ -297,8 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     kept, news = news_kept(loaded)
     lines += [
         "",
-        f"Thresholds on the article score (the probability of article against the page's likeliest other kind): "
-        f"{thresholds[pagekind.STATED]} for a page whose markup says it "
+        f"Thresholds on the article probability: {thresholds[pagekind.STATED]} for a page whose markup says it "
         f"is an article ({int(stated[articles].sum())} articles, {int(stated[~articles].sum())} non-articles; "
         f"{turned[articles & stated].mean():.1%} of those articles turned away), "
         f"{thresholds[pagekind.UNSTATED]} for the rest ({int((articles & ~stated).sum())} articles, "

@@ -88,6 +88,18 @@ def test_after_files_releases_every_row_only_once_the_files_exist() -> None:
     assert kinds.index("row") > max(i for i, kind in enumerate(kinds) if kind == "file"), kinds
 
 
+def test_after_files_together_releases_the_rows_as_one_element_once_the_files_exist() -> None:
+    _EVENTS.clear()
+    with TestPipeline() as p:
+        files = p | "Files" >> beam.Create(["part-1.parquet", "part-2.parquet"]) | "Wrote" >> beam.Map(_note, "file")
+        rows = p | "Rows" >> beam.Create([{"id": 1}, {"id": 2}, {"id": 3}])
+        released = rows | AfterFiles(files, together=True) | "Released" >> beam.Map(_note, "rows")
+        assert_that(released | beam.Map(lambda rs: sorted(r["id"] for r in rs)), equal_to([[1, 2, 3]]))
+    kinds = [kind for kind, _ in _EVENTS]
+    assert sorted(kinds) == ["file", "file", "rows"]
+    assert kinds.index("rows") > max(i for i, kind in enumerate(kinds) if kind == "file"), kinds
+
+
 def test_after_files_releases_rows_when_the_run_wrote_no_file() -> None:
     with TestPipeline() as p:
         files = p | "NoFiles" >> beam.Create([]).with_output_types(str)

@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from schemas.article import Entity
-from transforms.text.entities import _TOKEN, LOC, ORG, PER, EntityRecognizer, Gazetteer
+from transforms.text.entities import _BREAK_OR_TOKEN, _SENTENCE, _TOKEN, LOC, ORG, PER, EntityRecognizer, Gazetteer
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -167,3 +169,58 @@ def test_gazetteer_ships_as_package_data() -> None:
     gazetteer = Gazetteer.load()
     assert gazetteer.names[("Ukraine",)] == LOC and gazetteer.names[("NATO",)] == ORG
     assert ("President",) in gazetteer.titles and "Vladimir" in gazetteer.given_names
+
+
+# ---- the one scan for sentences and tokens -----------------------------------------------------------------
+
+# What decides where a sentence ends and a token does: ends of sentences, quotes and brackets after them,
+# abbreviations and initials, words with inner marks, digits, line ends.
+SCAN_PIECES = [
+    "Putin",
+    "said",
+    "the",
+    "U.S.",
+    "Mr.",
+    "O'Neill's",
+    "US-backed",
+    "3.5",
+    "élan",
+    "x",
+    ".",
+    "!",
+    "?",
+    "...",
+    '"',
+    "“",
+    "”",
+    "‘",
+    "’",
+    "(",
+    ")",
+    "[",
+    ",",
+    "—",
+    "«",
+    "&",
+    " ",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "\t",
+]
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(SCAN_PIECES), max_size=60).map("".join))
+@example('He left." Then “Mr. Putin” said (U.S.) no!\n\n"Yes?" ’ok’ ) 3.5 x.’ Done.')
+def test_one_scan_finds_the_tokens_of_each_sentence(text: str) -> None:
+    """`extract` reads sentences and tokens in one scan; it finds what splitting into sentences and then
+    into tokens finds (the plain form, as the specification)."""
+    sentences: list[list[str]] = [[]]
+    for found in _BREAK_OR_TOKEN.findall(text):
+        if found[-1].isspace():
+            sentences.append([])
+        else:
+            sentences[-1].append(found)
+    assert sentences == [_TOKEN.findall(sentence) for sentence in _SENTENCE.split(text)]

@@ -169,23 +169,6 @@ def test_the_bar_depends_on_what_the_markup_states() -> None:
     assert "(bar 0.60, no article markup)" in shop_kind.evidence
 
 
-def test_the_article_score_weighs_the_article_against_its_likeliest_rival() -> None:
-    """A page whose probability is spread over several non-article kinds is no likelier an article for that:
-    the score compares the article with the strongest other kind alone, and the trainer scores the same way."""
-    model = pagekind.shipped_model()
-    spread = np.array([0.3, 0.1, 0.15, 0.15, 0.15, 0.1, 0.05])
-    torn = np.array([0.3, 0.0, 0.0, 0.35, 0.35, 0.0, 0.0])
-    score, rival = model.article_score(spread)
-    assert score == pytest.approx(0.3 / 0.45) and model.labels[rival] in ("service", "forum", "listing")
-    torn_score = model.article_score(torn)[0]
-    assert torn_score == pytest.approx(0.3 / 0.65) and torn_score < score  # same p(article), stronger rival
-    train = _trainer()
-    assert train.article_scores(np.array([spread, torn])) == pytest.approx([0.3 / 0.45, 0.3 / 0.65])
-    shop = page.parse_html(product_page())
-    kind = pagekind.classify(shop, page.page_facts(shop), {"text": "Add to cart"}, None, model)
-    assert f"against {kind.kind} (bar" in kind.evidence
-
-
 def test_the_trainer_picks_both_bars_within_the_article_budget() -> None:
     """Unmarked articles score lower than marked ones: the pair of bars turns away more non-articles than
     one bar would, and never more articles than the budget allows."""
@@ -397,3 +380,24 @@ def test_listing_evidence_dates_headline_links_and_questions() -> None:
     story = page.parse_html(news_page())
     values = pagekind.features(story, page.page_facts(story), {"text": "The council voted."}, None)
     assert values["headline links (log)"] <= math.log1p(1) and values["question marks per line"] == 0.0
+
+
+def test_links_and_classes_are_read_whatever_their_markup() -> None:
+    """A linked headline counts whether its words sit in the link or in elements inside it, `tel:` links and
+    all links count once each, and class names repeat whatever their case."""
+    links = (
+        '<a href="/a">Council approves a new harbour budget</a>'
+        '<a href="/b"><span>Storm floods</span> the <b>northern channel overnight</b></a>'
+        '<a href="/c"><img src="x.png"> Five words in this link</a>'
+        '<a href="tel:+15550100">Call us</a><a name="top">No href: no link</a>'
+    )
+    cards = '<div class="Card">1</div><div class="card">2</div><div class="CARD">3</div><div class="tile">4</div>'
+    tree = page.parse_html(f"<html><body><p>{links}</p>{cards}</body></html>")
+    assert tree is not None
+    values = pagekind.features(tree, page.page_facts(tree), {"text": "Text."}, None)
+    assert values["headline links (log)"] == pytest.approx(math.log1p(2))
+    assert values["tel links (log)"] == pytest.approx(math.log1p(1))
+    assert values["most repeated class (log)"] == pytest.approx(math.log1p(3))
+    assert values["class card (log)"] == pytest.approx(math.log1p(4))
+    words = len(tree.find("body").text_content().split())
+    assert values["links per 100 words (log)"] == pytest.approx(math.log1p(4 * 100 / words))

@@ -9,7 +9,7 @@ import pyarrow as pa
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from tests.beam_util import check
-from transforms.state import ReadStateRows, WriteStateRows
+from transforms.state import ReadStateRows, WriteStateRows, WriteStateTables
 from transforms.storage.tables import read_table, write_table
 
 SCHEMA = pa.schema([pa.field("url", pa.string(), nullable=False), pa.field("etag", pa.string())])
@@ -40,6 +40,26 @@ def test_pipeline_rows_round_trip(tmp_path: Path) -> None:
     with TestPipeline() as p:
         rows = p | ReadStateRows(out, "missing", ["url"])
         check(rows, lambda xs: _eq(xs, []), "Empty")
+
+
+def test_state_tables_written_from_one_group_of_named_rows(tmp_path: Path) -> None:
+    """One part file per listed table that has rows, a count for each of those; a table with no rows gets
+    neither, and rows named for a table not listed are left alone."""
+    out = str(tmp_path)
+    other = pa.schema([pa.field("hash", pa.string(), nullable=False)])
+    named = [("seen", {"url": "a", "etag": "1"}), ("hashes", {"hash": "h1"}), ("seen", {"url": "b", "etag": None})]
+    named.append(("file", {"anything": 1}))
+    with TestPipeline() as p:
+        counts = (
+            p
+            | beam.Create([named])
+            | WriteStateTables(out, {"seen": SCHEMA, "hashes": other, "empty": SCHEMA}, run_id="r1")
+        )
+        check(counts, lambda xs: _eq(sorted(xs), [("hashes", 1), ("seen", 2)]), "Counts")
+    assert sorted(read_table(out, "seen", SCHEMA).column("url").to_pylist()) == ["a", "b"]
+    assert read_table(out, "hashes", other).column("hash").to_pylist() == ["h1"]
+    assert sorted(p.name for p in (tmp_path / "_state").iterdir()) == ["hashes", "seen"]
+    assert [p.name for p in (tmp_path / "_state" / "seen").iterdir()] == ["part-r1-00000.parquet"]
 
 
 def _eq(a: object, b: object) -> None:

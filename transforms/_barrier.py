@@ -27,21 +27,27 @@ def _release(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[Any]:
     yield from element[1][_ROWS]
 
 
+def _release_together(element: tuple[int, dict[str, Iterable[Any]]]) -> Iterable[Any]:
+    return element[1][_ROWS]
+
+
 @dataclass(eq=False, repr=False)
 class AfterFiles(Stage):
     """`rows | AfterFiles(files)` → the same rows, released once every element of `files` exists.
 
     The rows cross one shuffle under a single key, so they should be small (keys, packed rows), never
-    article bodies."""
+    article bodies. `together`: released as one element (an iterable of the rows; one per stream window),
+    for a writer that would otherwise group them again by a key of its own: the grouping the barrier made
+    serves, and the graph has one stage fewer for each further grouping."""
 
     files: beam.PCollection
+    together: bool = False
 
     def expand(self, rows: beam.PCollection) -> beam.PCollection:
-        return (
-            {
-                _ROWS: rows | "OneKey" >> beam.Map(lambda row: (0, row)),
-                _AFTER: self.files | "Written" >> beam.Map(lambda _f: (0, None)),
-            }
-            | "AfterWrites" >> beam.CoGroupByKey()
-            | "Release" >> beam.FlatMap(_release)
-        )
+        grouped = {
+            _ROWS: rows | "OneKey" >> beam.Map(lambda row: (0, row)),
+            _AFTER: self.files | "Written" >> beam.Map(lambda _f: (0, None)),
+        } | "AfterWrites" >> beam.CoGroupByKey()
+        if self.together:
+            return grouped | "Release" >> beam.Map(_release_together)
+        return grouped | "Release" >> beam.FlatMap(_release)

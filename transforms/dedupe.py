@@ -487,7 +487,7 @@ def _mark_rebuilt(row: dict[str, Any]) -> dict[str, Any]:
 
 def _part_of(row: dict[str, Any]) -> tuple[int, tuple[tuple[str, str], bytes]]:
     """An index row → `(0, ((run id, shard), the row packed))`: its part file, and the row as bytes for the
-    two shuffles it waits in (`transforms.storage.packed`)."""
+    shuffle it waits in (`transforms.storage.packed`)."""
     part = (row["run_id"], row.get(_SHARD, RUN_SHARD))
     return 0, (part, pack({k: v for k, v in row.items() if k != _SHARD}))
 
@@ -497,12 +497,12 @@ class _WriteIndexFn(beam.DoFn):
         self.output = output
         self.rows = Metrics.counter(STAGE, "index_rows_written")
 
-    def process(self, element: tuple[tuple[str, str], Iterable[bytes]]) -> Iterator[tuple[str, int]]:
-        (run_id, shard), packed = element
-        rows = (unpack(row) for row in packed)
-        written = write_index(self.output, rows, run_id, shard)
-        self.rows.inc(written)
-        yield (COUNT_INDEX_ROWS, written)
+    def process(self, element: Iterable[tuple[tuple[str, str], bytes]]) -> Iterator[tuple[str, int]]:
+        """All the index rows of a run (or stream window), released together: one file per part."""
+        for (run_id, shard), packed in _by(element, lambda pair: pair[0]).items():
+            written = write_index(self.output, (unpack(row) for _part, row in packed), run_id, shard)
+            self.rows.inc(written)
+            yield (COUNT_INDEX_ROWS, written)
 
 
 @dataclass(eq=False, repr=False)
@@ -520,8 +520,8 @@ class WriteIndex(Stage):
             rows
             | "Pack" >> beam.Map(_part_of)
             | "PartAndRow" >> beam.Values()
-            | "AfterFiles" >> AfterFiles(self.after)
-            | "GroupByPart" >> beam.GroupByKey()
+            # Released together, grouped by part file in the writer (no second shuffle).
+            | "AfterFiles" >> AfterFiles(self.after, together=True)
             | "WriteParts" >> beam.ParDo(_WriteIndexFn(self.output))
         )
 

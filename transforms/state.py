@@ -86,6 +86,40 @@ class WriteStateRows(Stage):
         )
 
 
+class _WriteTablesFn(beam.DoFn):
+    def __init__(self, output: str, tables: dict[str, pa.Schema], run_id: str) -> None:
+        self.output = output
+        self.tables = tables
+        self.run_id = run_id
+
+    def process(
+        self, element: Iterable[tuple[str, dict[str, Any]]], window: Any = beam.DoFn.WindowParam
+    ) -> Iterator[tuple[str, int]]:
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for name, row in element:
+            if name in self.tables:
+                rows.setdefault(name, []).append(row)
+        run_id = window_run_id(self.run_id, window)
+        for name, schema in self.tables.items():
+            if name in rows:
+                yield name, write_table(self.output, name, schema, rows[name], run_id)
+
+
+@dataclass(eq=False, repr=False)
+class WriteStateTables(Stage):
+    """Each element, an iterable of `(table name, row)` (all the rows of a run or of a stream window, as
+    `AfterFiles(..., together=True)` releases them) → one part file per table named in `tables`
+    (name → schema) that has rows, and `(name, rows written)` for each of those. A table's rows are held
+    until the element is read through; they are state rows (hashes, fingerprints), never bodies."""
+
+    output: str
+    tables: dict[str, pa.Schema]
+    run_id: str
+
+    def expand(self, groups: beam.PCollection) -> beam.PCollection:
+        return groups | "Write" >> beam.ParDo(_WriteTablesFn(self.output, self.tables, self.run_id))
+
+
 def window_run_id(run_id: str, window: Any) -> str:
     """The id of one window of a streaming run, `<run_id>-w<start, UTC>`: it names the window's files and is
     stamped on its rows, so each window is a run of its own to the index repair and to readers. Outside a

@@ -83,6 +83,7 @@ COUNT_RECORDED = "stories|input-hashes-recorded"
 COUNT_SETTLED = "stories|settled-rejects-recorded"
 COUNT_FINGERPRINTS = "stories|file-fingerprints-recorded"
 _FILE = "file"  # a (file, outcome) on its way from _DecideFn to _DecideFileFn
+_COUNTS = {TABLE: COUNT_RECORDED, SETTLED_TABLE: COUNT_SETTLED, FILES_TABLE: COUNT_FINGERPRINTS}
 _ARTICLE, _REJECT = "article", "reject"  # an input's settled outcome, towards its file
 _FINGERPRINTED = ("txt", "html", "jsonl", "warc")
 # A JSONL record's source when it names no URL (`#L<line>`), a web archive record's (`#<offset>`).
@@ -537,17 +538,11 @@ class RecordUnchanged(Stage):
             decided | "HashOutcomes" >> beam.Filter(lambda pair: pair[0] in (TABLE, SETTLED_TABLE)),
             file_rows,
         ) | "AllRows" >> beam.Flatten()
-        released = rows | "AfterFiles" >> AfterFiles(self.after)
-        counts = []
-        for label, table, schema, key in (
-            ("Hashes", TABLE, SCHEMA, COUNT_RECORDED),
-            ("SettledRejects", SETTLED_TABLE, SETTLED_SCHEMA, COUNT_SETTLED),
-            ("Fingerprints", FILES_TABLE, FILES_SCHEMA, COUNT_FINGERPRINTS),
-        ):
-            counts.append(
-                released
-                | f"{label}Rows" >> beam.FlatMap(_rows_of, table)
-                | f"Write{label}" >> state.WriteStateRows(self.output, table, schema, self.run_id)
-                | f"Count{label}" >> beam.Map(lambda n, key=key: (key, n))
-            )
-        return tuple(counts) | "Counts" >> beam.Flatten()
+        # The three tables' rows wait for the files together and are written from the barrier's one group.
+        tables = {TABLE: SCHEMA, SETTLED_TABLE: SETTLED_SCHEMA, FILES_TABLE: FILES_SCHEMA}
+        return (
+            rows
+            | "AfterFiles" >> AfterFiles(self.after, together=True)
+            | "WriteTables" >> state.WriteStateTables(self.output, tables, self.run_id)
+            | "Counts" >> beam.MapTuple(lambda table, n: (_COUNTS[table], n))
+        )

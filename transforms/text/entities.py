@@ -26,6 +26,7 @@ Languages that capitalise every noun (German) keep only steps 2 to 5 for runs of
 from __future__ import annotations
 
 import importlib.resources
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -54,6 +55,10 @@ _SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[^\W\d_])|\n+")
 # a word is read by plain class repeats, not one alternation per character (`(?:[\w&]|['’.-](?=\w))*`,
 # same matches): the regex engine then skips between tokens fast, a quarter cheaper.
 _TOKEN = re.compile(r"[^\W\d_]\.(?:[^\W\d_]\.)+|[^\W_][\w&]*(?:['’.-]\w[\w&]*)*\.?|[,;:()\[\]\"“”«»—–|]")
+# Sentence breaks and tokens in one scan: a break always ends in whitespace, a token never holds any, and no
+# token can start inside a break or a break inside a token, so this finds the tokens of each `_SENTENCE.split`
+# piece in order, with the breaks between them (one pass over the text, not one per sentence).
+_BREAK_OR_TOKEN = re.compile(f"{_SENTENCE.pattern}|{_TOKEN.pattern}")
 # Inside a name: "Bank of England", "Ursula von der Leyen", "Mohammed bin Salman", "University of the Arts".
 _CONNECTORS = _words("of the de du des la le van von der den al bin ibn da di del dos das y")
 _ABBREVIATIONS = _words("mr mrs ms dr prof gen col maj capt lt sen rep gov st jr sr no vs mt ft")
@@ -133,15 +138,21 @@ class EntityRecognizer:
         """Entities of `text`, most mentioned first (ties: first mentioned first), each once."""
         case_nouns = (language or "").lower() in _CASE_NOUN_LANGUAGES
         mentions: list[_Mention] = []
-        position = 0
-        for sentence in _SENTENCE.split((text or "")[:MAX_CHARS]):
-            # Most tokens are plain words, which `_strip` leaves as they are. (It never empties a token: each
-            # starts with a word character or is one punctuation mark, and only a suffix is cut.)
-            tokens = [t if t.isalpha() else _strip(t) for t in _TOKEN.findall(sentence)]
-            for mention in self._sentence_mentions(tokens, case_nouns):
-                mention.position += position
-                mentions.append(mention)
-            position += len(tokens)
+        # Most tokens are plain words, which `_strip` leaves as they are. (It never empties a token: each starts
+        # with a word character or is one punctuation mark, and only a suffix is cut.) A sentence break is None.
+        found = _BREAK_OR_TOKEN.findall((text or "")[:MAX_CHARS])
+        flat = [t if t.isalpha() else _strip_or_break(t) for t in found]
+        flat.append(None)
+        start, stop, breaks = 0, len(flat), 0
+        while start < stop:
+            end = flat.index(None, start)
+            if end > start:
+                tokens: list[str] = flat[start:end]  # type: ignore[assignment]  # no None between breaks
+                position = start - breaks  # tokens of the sentences before
+                for mention in self._sentence_mentions(tokens, case_nouns):
+                    mention.position += position
+                    mentions.append(mention)
+            start, breaks = end + 1, breaks + 1
         return _resolve(mentions, limit)
 
     # ---- one sentence -------------------------------------------------------------------------------
@@ -150,10 +161,10 @@ class EntityRecognizer:
         found: list[_Mention] = []
         count = len(tokens)
         capitalised = [t[:1].isupper() for t in tokens]  # asked up to three times per token below
-        i = 0
-        while i < count:
-            if not capitalised[i] or (i == 0 and tokens[i].lower() in _COMMON):
-                i += 1
+        done = 0  # tokens before this are in a run already
+        # Only capitalised words open a run: the loop visits them alone (most words are not).
+        for i in itertools.compress(range(count), capitalised):
+            if i < done or (i == 0 and tokens[i].lower() in _COMMON):
                 continue
             end = i + 1
             while end < count:
@@ -172,11 +183,13 @@ class EntityRecognizer:
                 found.append(organisation)  # "Bank of England" is a bank, not England
             else:
                 found.extend(self._split_run(tokens, i, end, case_nouns))
-            i = max(end, i + 1)
+            done = max(end, i + 1)
         return found
 
     def _split_run(self, tokens: list[str], start: int, end: int, case_nouns: bool) -> list[_Mention]:
         """Known names, titles and the pieces between them, labelled where the rules allow."""
+        if end - start == 1:
+            return self._one_word(tokens, start, case_nouns)
         out: list[_Mention] = []
         i = start
         # "envoy Steve Witkoff": a title right before the run; "said Georgi Bovt": a verb of saying.
@@ -220,6 +233,22 @@ class EntityRecognizer:
         flush(end < len(tokens) and tokens[end].lower() in _SAID)
         # "US" is a known place; an unexplained "Us" or "However" is nothing.
         return [m for m in out if m.label is not None or not (len(m.words) == 1 and m.words[0].lower() in _COMMON)]
+
+    def _one_word(self, tokens: list[str], i: int, case_nouns: bool) -> list[_Mention]:
+        """`_split_run` of a run of one word (most runs), without its machinery for longer ones: a known name,
+        or the word labelled by the rules (no title fits in one word and leaves a name after it)."""
+        word = tokens[i]
+        known = self._known_at(tokens, i, i + 1)
+        if known is not None:
+            return [_Mention((word,), known[1], i)]
+        if word in _CONNECTORS:
+            return []
+        after_title = i > 0 and self._title_ending_at(tokens, i) is not None
+        said = (i + 1 < len(tokens) and tokens[i + 1].lower() in _SAID) or (i > 0 and tokens[i - 1].lower() in _SAID)
+        label = self._label((word,), after_title, said, i == 0, case_nouns)
+        if label is None and (case_nouns or word.lower() in _COMMON):
+            return []
+        return [_Mention((word,), label, i)]
 
     def _organisation_run(self, tokens: list[str], start: int, end: int) -> _Mention | None:
         """The run (after any leading title) as one ORG when an organisation word shapes it: "Ministry of
@@ -321,6 +350,11 @@ def _strip(token: str) -> str:
     if token.endswith(".") and token[:-1].lower() not in _ABBREVIATIONS and not _INITIALS.fullmatch(token):
         token = token[:-1]
     return token
+
+
+def _strip_or_break(token: str) -> str | None:
+    """None for a sentence break (`_BREAK_OR_TOKEN`), else the token `_strip`ped."""
+    return None if token[-1].isspace() else _strip(token)
 
 
 def _name_word(word: str) -> bool:

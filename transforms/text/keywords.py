@@ -21,10 +21,12 @@ the Chinese character bigrams that wordfreq lists as words ("经济"; a bigram a
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from transforms.text import wordcount
 
@@ -39,6 +41,7 @@ MIN_UNIT_CHARS = 2  # a Chinese/Japanese word is mostly two characters
 
 _CLAUSE = re.compile(r"[.!?;:,()\[\]{}\"“”«»„‘’|/\\\n\t–—]+|\s[-']\s|'s\b|’s\b")
 _WORD = re.compile(r"[^\W_](?:[\w'’&.-]*\w)?")  # ends in a letter or digit, never in "."
+_CHARS_PER_WORD = 10  # generous (news has about 6 with spaces and punctuation); only sizes a first slice
 
 # jusText's stop-word list names for the languages newsbeam meets most; others use English.
 _STOPLIST = {
@@ -106,7 +109,11 @@ def warm_up(language: str = "en") -> None:
 
 def rarity(word: str, language: str | None) -> float:
     """-log10 of the word's frequency in its language (1.0 for every word in a language wordfreq lacks)."""
-    table = _frequencies((language or "en").lower())
+    return _rarity_in(_frequencies((language or "en").lower()), word)
+
+
+def _rarity_in(table: dict[str, float] | None, word: str) -> float:
+    """`rarity` with the language's frequencies looked up already."""
     if table is None:
         return 1.0
     frequency = table.get(word.lower(), 0.0)
@@ -118,28 +125,27 @@ def extract_keywords(
 ) -> list[str]:
     """Up to `k` keywords of an article, best first."""
     stop = stop_words(language)
-    counts: dict[str, float] = {}
-    in_body: dict[str, int] = {}
-    # Plain dicts, not Counters: this loop runs for every 1-3 word phrase of every article, and building a
-    # Counter per phrase was a third of the stage's time. Same counts, same first-spelling-wins ties.
-    spellings: dict[str, dict[str, int]] = {}
-    first_seen: dict[str, int] = {}
+    # Every 1-3 word phrase of every run, in the order they are met (a run's single words, then its pairs, then
+    # its triples): lower-cased, as written, and where. Built by C-level joins and counted by Counters, not
+    # one phrase at a time in Python (that loop was a third of the cost of keywords); the counts, the first
+    # place of each phrase and the order of its spellings come out as the phrase-by-phrase loop made them.
+    keys: list[str] = []
+    surfaces: list[str] = []
+    places: list[int] = []
 
-    def add(words: list[str], lowered: list[str], weight: float, at: int) -> None:
+    def add(words: list[str], lowered: list[str], at: int) -> None:
         n = len(words)
-        for size in range(1, min(n, 3) + 1):
-            for i in range(n - size + 1):
-                key = lowered[i] if size == 1 else " ".join(lowered[i : i + size])
-                surface = words[i] if size == 1 else " ".join(words[i : i + size])
-                counts[key] = counts.get(key, 0.0) + weight
-                if at >= 0:
-                    in_body[key] = in_body.get(key, 0) + 1
-                forms = spellings.get(key)
-                if forms is None:
-                    spellings[key] = {surface: 1}
-                    first_seen[key] = at + i
-                else:
-                    forms[surface] = forms.get(surface, 0) + 1
+        keys.extend(lowered)
+        surfaces.extend(words)
+        places.extend(range(at, at + n))
+        if n > 1:
+            keys.extend(map(" ".join, itertools.pairwise(lowered)))
+            surfaces.extend(map(" ".join, itertools.pairwise(words)))
+            places.extend(range(at, at + n - 1))
+        if n > 2:
+            keys.extend(map(" ".join, zip(lowered, lowered[1:], lowered[2:], strict=False)))
+            surfaces.extend(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
+            places.extend(range(at, at + n - 2))
 
     # Chinese, Japanese and Thai have no spaces: their candidates are `wordcount.units` (Japanese kanji and
     # katakana runs, Chinese bigrams, Thai segments), each on its own (no phrases of them).
@@ -157,46 +163,83 @@ def extract_keywords(
         once = {word for word, n in seen.items() if n == 1}
 
     for words, lowered in title_runs:
-        add(words, lowered, TITLE_COUNT, -1)  # uncut: a title word alone counts 2
+        add(words, lowered, -1)  # uncut: a title word alone counts 2
+    title_end, lead_end = len(keys), -1
     position = 0
     for words, lowered in body_runs:
-        weight = LEAD_BOOST if position < LEAD_WORDS else 1.0
+        if lead_end < 0 and position >= LEAD_WORDS:
+            lead_end = len(keys)  # the runs that start in the lead (LEAD_BOOST) come first
         if once.isdisjoint(lowered):
-            add(words, lowered, weight, position)
+            add(words, lowered, position)
         else:
             for start, end in _pieces(lowered, once):
-                add(words[start:end], lowered[start:end], weight, position + start)
+                add(words[start:end], lowered[start:end], position + start)
         position += len(words) + 1
+    if lead_end < 0:
+        lead_end = len(keys)
+
+    in_title = Counter(keys[:title_end])
+    in_lead = Counter(keys[title_end:lead_end])
+    in_rest = Counter(keys[lead_end:])
+    total = Counter(keys)
+    # The first place of each phrase, as met (the last write of a key wins: walk backwards).
+    first_seen = dict(zip(reversed(keys), reversed(places), strict=True))
 
     weights: dict[str, float] = {}
+    table = _frequencies((language or "en").lower())
 
     def weigh(word: str) -> float:
-        if word not in weights:
-            weights[word] = rarity(word, language)
-        return weights[word]
+        weight = weights.get(word)
+        if weight is None:
+            weight = weights[word] = _rarity_in(table, word)
+        return weight
 
     scored = []
-    for key, count in counts.items():
+    # Beyond a short text a phrase met once counts 2 only in the title (1.5 at most in the body): only
+    # phrases met twice or in the title can reach 2.
+    candidates = total if short else [key for key, n in total.items() if n > 1 or key in in_title]
+    for key in candidates:
+        lead, rest = in_lead.get(key, 0), in_rest.get(key, 0)
+        # Weights are multiples of 0.5 and counts small, so this sum is exact: the same float as adding the
+        # weights one occurrence at a time.
+        count = TITLE_COUNT * in_title.get(key, 0) + LEAD_BOOST * lead + float(rest)
         if count < 2 and not short:
             continue  # once in passing (most phrases: checked before splitting them)
         grams = key.split()
-        if len(grams) > 1 and not in_body.get(key):
+        if len(grams) > 1 and not (lead or rest):
             continue  # a phrase only the title has ("gets jail term")
-        weight = sum(weigh(w) for w in grams) / len(grams)
+        weight = weigh(key) if len(grams) == 1 else sum(weigh(w) for w in grams) / len(grams)  # 1 word: the same
         scored.append((count * weight * PHRASE_BONUS[len(grams)], -first_seen[key], key))
-    scored.sort(reverse=True)
     chosen: list[str] = []
     used: set[str] = set()
-    for _, _, key in scored:
+    spelled = Counter(zip(keys, surfaces, strict=True))  # per spelling, in the order first met
+    first_spelling = dict(zip(reversed(keys), reversed(surfaces), strict=True))
+    for _, _, key in _best_first(scored):
         parts = set(key.split())
         if parts & used or any(_variant(word, other) for word in parts for other in used):
             continue
-        forms = spellings[key]
-        chosen.append(max(forms, key=forms.__getitem__))  # the most common spelling, first on ties
+        first = first_spelling[key]
+        if spelled[key, first] == total[key]:
+            chosen.append(first)  # written one way only
+        else:
+            forms = {surface: n for (phrase, surface), n in spelled.items() if phrase == key}
+            chosen.append(max(forms, key=forms.__getitem__))  # the most common spelling, first on ties
         used |= parts
         if len(chosen) >= k:
             break
     return chosen
+
+
+_SHORTLIST = 64  # candidates put in order first: `k` keywords are mostly found among far fewer
+
+
+def _best_first(scored: list[tuple[float, int, str]]) -> Iterator[tuple[float, int, str]]:
+    """`sorted(scored, reverse=True)`, sorting all of them only when the best `_SHORTLIST` are used up."""
+    if len(scored) <= _SHORTLIST:
+        yield from sorted(scored, reverse=True)
+        return
+    yield from heapq.nlargest(_SHORTLIST, scored)
+    yield from sorted(scored, reverse=True)[_SHORTLIST:]
 
 
 def _clauses(
@@ -205,9 +248,25 @@ def _clauses(
     """Runs of candidate words (no stop words, no numbers, at least `MIN_WORD_CHARS` letters), each with
     its words lower-cased. With `spaceless`, clauses in Chinese, Japanese or Thai give their units one by
     one (at least `MIN_UNIT_CHARS` characters)."""
+    if max_words is not None and len(text) > max_words * _CHARS_PER_WORD:
+        # A long text: the words read lie in its start, so only the start is cut into clauses. A clause is the
+        # same in the start as in the whole text unless it lies at the end of the start (where a clause or a
+        # separator may be cut short): the answer stands when at least two clauses of the start are left over.
+        head = _CLAUSE.split(text[: max_words * _CHARS_PER_WORD])
+        runs, read = _runs(head, stop, max_words, spaceless, japanese)
+        if read <= len(head) - 3:
+            return runs
+    return _runs(_CLAUSE.split(text), stop, max_words, spaceless, japanese)[0]
+
+
+def _runs(
+    clauses: list[str], stop: frozenset[str], max_words: int | None, spaceless: bool, japanese: bool
+) -> tuple[list[tuple[list[str], list[str]]], int]:
+    """`_clauses` of text cut into `clauses`, and the index of the last clause read."""
     runs: list[tuple[list[str], list[str]]] = []
     seen = 0
-    for clause in _CLAUSE.split(text):
+    read = len(clauses)
+    for read, clause in enumerate(clauses):  # noqa: B007  # `read` is returned
         run: list[str] = []
         lowered: list[str] = []
         if spaceless and wordcount.spaceless(clause):
@@ -239,7 +298,7 @@ def _clauses(
         seen += len(found)
         if max_words is not None and seen >= max_words:
             break
-    return runs
+    return runs, read
 
 
 def _pieces(words: list[str], cut: set[str]) -> list[tuple[int, int]]:

@@ -16,25 +16,37 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 # A JSON-LD block is data, not prose: these bound the work one malformed or huge block can cost.
 _MAX_JSONLD_CHARS = 500_000
 _MAX_OBJECTS = 200
+# The scripts whose type may be JSON-LD (only ASCII letters lower-case to "json"): libxml2 passes over the rest, which
+# would cost a Python object each.
+_JSON_SCRIPTS = etree.XPath("descendant::script[contains(translate(@type, 'JSON', 'json'), 'json')]")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
-# Elements that credit an author: microdata, rel=author, links to an author page, "By" lines and labels.
+# Elements that credit an author: microdata `itemprop=author`, `rel=author` links and links to an author page, and
+# "By" lines and labels: an element whose first own text (not all it holds: cheap on deep pages), spaces collapsed,
+# is "By ...", "By" or "Written by". Asked in one XPath with the microdata item types (a pass over the page per
+# question cost twice as much); `_markup` tells the two apart on the few elements that state an item type.
 _BY_WORDS = frozenset({"by", "written by", "author", "authors", "autor", "von", "par", "por", "door"})
-_AUTHOR_MARKUP = (
-    "//*[@itemprop='author'] | //a[contains(concat(' ', @rel, ' '), ' author ')]"
-    " | //a[contains(@href, '/author/') or contains(@href, '/authors/')]"
-    # An element's own first text, not all it holds: cheap on deep pages. The first test is implied by the
-    # second and costs less: most texts hold no "By" and skip the normalize-space calls.
-    " | //*[self::p or self::span or self::div or self::li or self::strong or self::em or self::address]"
-    "[text()[1][contains(., 'By') or contains(., 'by')]]"
-    "[starts-with(normalize-space(text()[1]), 'By ') or starts-with(normalize-space(text()[1]), 'by ')"
-    " or normalize-space(text()[1]) = 'By' or normalize-space(text()[1]) = 'by'"
-    " or normalize-space(text()[1]) = 'Written by']"
+_BY_TAGS = ("p", "span", "div", "li", "strong", "em", "address")
+_SAYS_BY = (
+    "[contains(., 'By') or contains(., 'by')]"
+    "[starts-with(normalize-space(.), 'By ') or starts-with(normalize-space(.), 'by ') or normalize-space(.) = 'By'"
+    " or normalize-space(.) = 'by' or normalize-space(.) = 'Written by']"
 )
+_AUTHOR_LINK = (
+    "contains(concat(' ', @rel, ' '), ' author ') or contains(@href, '/author/') or contains(@href, '/authors/')"
+)
+_MARKUP = etree.XPath(
+    "/descendant-or-self::*/@itemtype/.. | /descendant-or-self::*/@itemprop[. = 'author']/.."
+    f" | /descendant-or-self::a[{_AUTHOR_LINK}]"
+    + "".join(f" | /descendant-or-self::{tag}/text()[1]{_SAYS_BY}/.." for tag in _BY_TAGS)
+)
+_AUTHOR_LINK_XPATH = etree.XPath(f"self::a[{_AUTHOR_LINK}]")
+_SAYS_BY_XPATH = etree.XPath(f"self::*[{' or '.join(f'self::{tag}' for tag in _BY_TAGS)}]/text()[1]{_SAYS_BY}")
 _MAX_BYLINES = 12
 _NAVIGATION_DEPTH = 4
 _MAX_BYLINE_WORDS = 8
@@ -138,9 +150,10 @@ def page_facts(tree: HtmlElement | None) -> PageFacts:
     """Read a parsed page's JSON-LD, microdata types, meta tags, `<title>` and `<h1>` headings."""
     if tree is None:
         return PageFacts()
+    itemtypes, credits = _markup(tree)
     jsonld: list[dict[str, Any]] = []
     types: list[str] = []
-    for script in tree.iterfind(".//script"):
+    for script in _JSON_SCRIPTS(tree):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         for obj in _objects(_load_json(script.text or "")):
@@ -148,8 +161,8 @@ def page_facts(tree: HtmlElement | None) -> PageFacts:
                 break
             jsonld.append(obj)
             types.extend(type_names(obj.get("@type")))
-    for element in tree.xpath("//*[@itemtype]"):
-        types.extend(type_names(element.get("itemtype")))
+    for itemtype in itemtypes:
+        types.extend(type_names(itemtype))
     meta: dict[str, list[str]] = {}
     for element in tree.iterfind(".//meta"):
         key = element.get("property") or element.get("name") or element.get("itemprop")
@@ -157,11 +170,26 @@ def page_facts(tree: HtmlElement | None) -> PageFacts:
         if key and content is not None:
             meta.setdefault(key.strip().lower(), []).append(" ".join(content.split()))
     title = tree.find(".//title")
-    title_text = " ".join(title.text_content().split()) if title is not None else ""
-    h1 = [text for text in (" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")) if text]
+    title_text = _text(title) if title is not None else ""
+    h1 = [text for text in map(_text, tree.iterfind(".//h1")) if text]
     return PageFacts(
-        jsonld=jsonld, types=types, meta=meta, title_tag=title_text or None, h1=h1, bylines=_bylines(tree, meta)
+        jsonld=jsonld, types=types, meta=meta, title_tag=title_text or None, h1=h1, bylines=_bylines(credits, meta)
     )
+
+
+def _markup(tree: HtmlElement) -> tuple[list[str], list[HtmlElement]]:
+    """The document's microdata item types and the elements that credit an author, in page order (`_MARKUP`)."""
+    itemtypes: list[str] = []
+    credits: list[HtmlElement] = []
+    for element in _MARKUP(tree):
+        itemtype = element.get("itemtype")
+        if itemtype is None:
+            credits.append(element)
+            continue
+        itemtypes.append(itemtype)
+        if element.get("itemprop") == "author" or _AUTHOR_LINK_XPATH(element) or _SAYS_BY_XPATH(element):
+            credits.append(element)
+    return itemtypes, credits
 
 
 def _text(element: HtmlElement) -> str:
@@ -180,10 +208,10 @@ def _in_navigation(element: HtmlElement) -> bool:
     return False
 
 
-def _bylines(tree: HtmlElement, meta: dict[str, list[str]]) -> list[str]:
+def _bylines(credits: list[HtmlElement], meta: dict[str, list[str]]) -> list[str]:
     """Where the markup credits an author (see `PageFacts.bylines`), at most `_MAX_BYLINES` of them."""
     found: list[str] = []
-    for element in tree.xpath(_AUTHOR_MARKUP):
+    for element in credits:
         if len(found) >= _MAX_BYLINES:
             break
         if _in_navigation(element):

@@ -12,12 +12,9 @@ of contents, pagination), and its host ("docs.", "forums.", "shop."). A page wit
 URL evidence, for or against. `features` turns these into about a hundred named numbers; a multinomial logistic
 regression over the page types of the WCXB dev set (`data/pagekind.json`, trained by `bench/train_pagekind.py` with
 cross-validation) weighs them. The model is small enough to read: each weight belongs to a named feature, and a
-decision's evidence names the features that pushed it most. A page's article score is the probability that it is an
-article rather than the likeliest other kind (article against product, say): a page whose probability is spread over
-several kinds of non-article is not let in for that (at the same articles lost, it turns away 1.5 points more of
-the non-articles than the article probability alone on the trainer's folds, 0 to 0.5 on other splits of the sites).
-The bar the score must clear depends on whether the page's markup says it is an article (`evidence_level`): the
-trainer picks the two bars together so that at most 2% of articles are turned away in all.
+decision's evidence names the features that pushed it most. The bar a page's article probability must clear depends
+on whether its markup says it is an article (`evidence_level`): the trainer picks the two bars together so that at
+most 2% of articles are turned away in all.
 
 Error pages ("We'll be right back", "Page not found" served with status 200) are told by a rule, not the
 model: an error title or heading over a very short text.
@@ -45,10 +42,10 @@ from transforms.text.page import PageFacts
 
 KINDS = ("article", "product", "service", "forum", "listing", "collection", "documentation", "error")
 MODEL_RESOURCE = "data/pagekind.json"
-FORMAT_VERSION = 3  # 3: thresholds apply to `Model.article_score`, not the article probability
+FORMAT_VERSION = 2
 # The page's word about itself, and the bar that goes with it: a page whose markup says it is an article
 # (schema.org article type, og:type article, article:published_time) is held to a lower bar than one that
-# says nothing, whose article score must be higher to pass. The trainer picks both bars together.
+# says nothing, whose article probability must be higher to pass. The trainer picks both bars together.
 STATED = "stated"
 UNSTATED = "unstated"
 _STATED_FEATURES = ("schema article type", "og:type article", "article:published_time meta")
@@ -133,7 +130,6 @@ _CLASS_PARTS: dict[str, tuple[str, ...]] = {
     "pagination": ("pagination", "pager"),
 }
 _CLASSES = etree.XPath(".//@class", smart_strings=False)
-_HREFS = etree.XPath(".//a/@href", smart_strings=False)
 # A link to the next or previous page of a series: documentation chapters, listings' pages.
 _PREVIOUS_NEXT = re.compile(r"^(?:next|previous|prev|« previous|next »|older posts|newer posts)\b", re.IGNORECASE)
 _DATE_IN_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/|$)|(?:19|20)\d\d-[01]\d-[0-3]\d|/(?:19|20)\d{6}/")
@@ -263,11 +259,13 @@ _LEXICON: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }
 _WE = _names("we our us")
 _YOU = _names("you your")
+# The words a lexicon or `_WE`/`_YOU` looks up: only these are counted (counting every word cost twice as much).
+_LOOKED_UP = frozenset().union(*(names for names, _ in _LEXICON.values()), _WE, _YOU)
 _TITLE_ARTICLE = re.compile(
     r"\b(?:how|what|why|when|who|best|guide|tips|ways|reasons|things|vs|review|trends|explained|\d+)\b",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?…:\"'”’)]$")
+_SENTENCE_ENDS = tuple(".!?…:\"'”’)")
 
 # An error page says so in its title or main heading.
 _ERROR_TITLE = re.compile(
@@ -393,7 +391,7 @@ FEATURES: tuple[str, ...] = (
 @dataclass(frozen=True)
 class PageKind:
     kind: str
-    score: float  # probability that the page is an article rather than the likeliest other kind (`article_score`)
+    score: float  # probability that the page is an article
     evidence: str = ""
 
 
@@ -452,16 +450,16 @@ def _lexicon(kind: str, lower: str, words: Counter[str]) -> int:
 
 
 def _words(text: str) -> tuple[str, Counter[str], int]:
-    """The text lower-cased, its words counted (split at spaces: a word followed by a comma is another
-    word, a small loss for a tenth of the cost of a regular expression), and how many there are."""
+    """The text lower-cased, the words the lexicons look up counted (split at spaces: a word followed by a comma
+    is another word, a small loss for a tenth of the cost of a regular expression), and how many words there are."""
     lower = text.lower()
     tokens = lower.split()
-    return lower, Counter(tokens), len(tokens)
+    return lower, Counter(filter(_LOOKED_UP.__contains__, tokens)), len(tokens)
 
 
 def _text_features(text: str) -> dict[str, float]:
     text = text[:TEXT_CHARS]
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line for line in map(str.strip, text.splitlines()) if line]
     counts = [line.count(" ") + 1 for line in lines]
     words = sum(counts)
     n = max(len(lines), 1)
@@ -473,7 +471,7 @@ def _text_features(text: str) -> dict[str, float]:
         "words per line": min(words / n, 80) / 20,
         "prose share": sum(c for c in counts if c >= 20) / max(words, 1),
         "short line share": sum(1 for c in counts if c <= 5) / n,
-        "line ends sentence share": sum(1 for line in lines if _SENTENCE_END.search(line)) / n,
+        "line ends sentence share": sum(1 for line in lines if line.endswith(_SENTENCE_ENDS)) / n,
         "prices per 100 lines": min(len(_PRICE.findall(text)) * 100 / n, 100) / 25,
         "question line share": sum(1 for line in lines if line.endswith("?")) / n,
         "question marks per line": min(text.count("?") / n, 3),
@@ -487,6 +485,11 @@ def _text_features(text: str) -> dict[str, float]:
         "words per line (log)": math.log1p(words / n),
         "long paragraphs (log)": math.log1p(sum(1 for c in counts if c >= 40)),
     }
+
+
+def _link_text(link: HtmlElement) -> str:
+    """A link's text: its own text when it holds no element (most links), else all it holds."""
+    return link.text_content() if len(link) else link.text or ""
 
 
 def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
@@ -513,21 +516,21 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
     def tag(*names: str) -> float:
         return float(sum(tags[name] for name in names))
 
-    hrefs = _HREFS(root)
+    links = _LINKS(root)
+    hrefs = [link.get("href") for link in links]
     page_text = root.xpath("string(.)")
     words = page_text.split()
-    headline_links = sum(
-        1 for link in _LINKS(root)[:MAX_LINKS] if len(link.text_content().split()) >= HEADLINE_LINK_WORDS
-    )
+    headline_links = sum(1 for link in links[:MAX_LINKS] if len(_link_text(link).split()) >= HEADLINE_LINK_WORDS)
     page_words = max(len(words), 1)
     link_texts = _LINK_TEXT(root)
     link_words = len(" ".join(link_texts).split())
     head = " ".join(words[:PAGE_WORDS])
     lower, tokens, n = _words(head)
     per_100 = 100 / max(n, 1)
-    classes = [value.lower() for value in _CLASSES(root)]
-    all_classes = "\n".join(classes)
-    repeats = Counter(classes).most_common(1)
+    # Lower-cased in one call: "\0" is in no attribute value (XML forbids it) and stops no case mapping.
+    classes = _CLASSES(root)
+    all_classes = "\0".join(classes).lower()
+    repeats = Counter(all_classes.split("\0")).most_common(1) if classes else []
 
     paragraphs = tag("p")
     headings = tag("h2", "h3", "h4")
@@ -657,7 +660,7 @@ class Model:
     scale: np.ndarray
     weights: np.ndarray  # (len(labels), len(features))
     bias: np.ndarray  # (len(labels),)
-    thresholds: dict[str, float]  # by `evidence_level`: below this `article_score` a page is turned away
+    thresholds: dict[str, float]  # by `evidence_level`: below this article probability a page is turned away
     vouched_threshold: float  # the lower bar for a page its source vouched for, below both thresholds
 
     def probabilities(self, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -667,13 +670,6 @@ class Model:
         logits -= logits.max()
         p = np.exp(logits)
         return p / p.sum(), x
-
-    def article_score(self, p: np.ndarray) -> tuple[float, int]:
-        """The probability that the page is an article rather than its likeliest other kind, and that kind's
-        index: a page torn between listing and collection is no likelier an article for that."""
-        article = self.labels.index("article")
-        rival = max((i for i in range(len(self.labels)) if i != article), key=lambda i: float(p[i]))
-        return float(p[article] / (p[article] + p[rival])), rival
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -769,9 +765,9 @@ def classify(
 ) -> PageKind:
     """What kind of page this is, from what it states and how its text is built.
 
-    `score` is the model's probability that the page is an article rather than its likeliest other kind
-    (`Model.article_score`). `kind` is "article" when the score clears the model's threshold for the page's
-    `evidence_level`, else that other kind; `evidence` names the rival, the bar and what weighed most.
+    `score` is the model's probability that the page is an article. `kind` is "article" when the score
+    clears the model's threshold for the page's `evidence_level`, else the likeliest other kind; `evidence`
+    names the bar and what weighed most.
     """
     error = error_evidence(facts, doc)
     if error is not None:
@@ -779,20 +775,22 @@ def classify(
     model = model or shipped_model()
     values = features(tree, facts, doc, url)
     p, x = model.probabilities(values)
-    score, other = model.article_score(p)
+    article = model.labels.index("article")
+    score = float(p[article])
+    other = max((i for i in range(len(model.labels)) if i != article), key=lambda i: float(p[i]))
     level = evidence_level(values)
     bar = model.thresholds[level]
+    kind = "article" if score >= bar else model.labels[other]
     against = model.labels[other]
-    kind = "article" if score >= bar else against
     said = "article markup" if level == STATED else "no article markup"
-    head = f"p(article)={score:.2f} against {against} (bar {bar:.2f}, {said}); "
+    head = f"p(article)={score:.2f} (bar {bar:.2f}, {said}); "
     return PageKind(kind, score, head + _evidence(model, kind, against, x, values))
 
 
 def admitted(kind: str, score: float, vouched: bool, model: Model | None = None) -> bool:
     """Whether the gate lets a classified page through. A page its source vouched for (a feed or
     news-sitemap entry, a JSONL record stating its title or date) is turned away only on strong evidence:
-    an article score below the lower `vouched_threshold`. An error page never passes."""
+    an article probability below the lower `vouched_threshold`. An error page never passes."""
     if kind == "article":
         return True
     if kind == "error" or not vouched:

@@ -94,7 +94,9 @@ def salient_terms(text: str, language: str | None, k: int = STORY_TERMS) -> Term
         # common to every Chinese text: only the bigrams the Chinese wordlist knows are terms.
         listed = _rarities("zh")
         counts = Counter({w: n for w, n in counts.items() if w in listed or not wordcount.han(w)})
-    weights = {w: (1.0 + math.log(n)) * rarities.get(w, _UNKNOWN_RARITY) for w, n in counts.items() if len(w) >= 2}
+    # 1 + ln(tf) for every count this text has, computed once per count rather than once per word.
+    damped = {n: 1.0 + math.log(n) for n in set(counts.values())}
+    weights = {w: damped[n] * rarities.get(w, _UNKNOWN_RARITY) for w, n in counts.items() if len(w) >= 2}
     if not weights:
         return ()
     candidates: Iterable[tuple[str, float]] = weights.items()
