@@ -657,7 +657,7 @@ def main() -> int:
             f"processes. With those per-article costs two perfectly busy workers reach at most {ceiling:.2f}× the "
             f"bare loop ({pair:.2f} × {cost['bare']:.1f} / ({extraction:.1f} + {cost['tag']:.1f} + "
             f"{cost['sign']:.1f})), before the {fixed:.1f} s a run costs in any case (Python and Beam start-up, "
-            "worker processes, ~50 Beam stages run one after another) and the steps after tagging (dedupe, "
+            "worker processes, ~45 Beam stages run one after another) and the steps after tagging (dedupe, "
             "clustering in one worker, writing).",
             "",
             f"The count by topic opens every partition file ({files_all} here, ~{large_written // files_all} rows "
