@@ -31,10 +31,6 @@ def split_authors(value: str | None) -> list[str]:
     return [name.strip() for name in value.split(";") if name.strip()]
 
 
-# newsbeam's settings for trafilatura's main text (`maintext`); its metadata is read by `metadata.page_metadata`.
-_TEXT_OPTIONS = maintext.TEXT_OPTIONS
-
-
 # trafilatura's fast mode skips its comparison with readability and jusText, about half of its cost. Where the
 # fast text is long the comparison seldom changes it; where it is short (a page the main extractor misreads) it
 # matters, so such a page is extracted again in full. Measured on the dev sets, text F1 against the full
@@ -51,7 +47,7 @@ def trafilatura_options(reference: dt.date) -> dict[str, Any]:
     metadata and newsbeam's date settings. `read_page` gives the same title, author, site name and date for
     less (see `metadata.page_metadata`), and the main text of trafilatura's fast mode where that is long
     (`FULL_EXTRACTION_BELOW`); benchmarks compare against exactly this call."""
-    return {**_TEXT_OPTIONS, "with_metadata": True, "date_extraction_params": dates.htmldate_options(reference)}
+    return {**maintext.TEXT_OPTIONS, "with_metadata": True, "date_extraction_params": dates.htmldate_options(reference)}
 
 
 class PageRead(NamedTuple):
