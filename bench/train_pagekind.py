@@ -45,7 +45,9 @@ from transforms.text import page, pagekind
 LABELS = ("article", "product", "service", "forum", "listing", "collection", "documentation")
 MODEL_PATH = ROOT / "transforms" / "data" / "pagekind.json"
 # The code `extract.gate_read` runs: when one of these changes, trafilatura's cached results are stale.
-EXTRACTION_SOURCES = [ROOT / "transforms" / f for f in ("extract.py", "text/maintext.py", "text/page.py")]
+EXTRACTION_SOURCES = [
+    ROOT / "transforms" / f for f in ("extract.py", "text/maintext.py", "text/page.py", "text/xpaths.py")
+]
 DOC_KEYS = ("text",)  # what `pagekind` reads of trafilatura's result (the rest it reads from the page's facts)
 
 

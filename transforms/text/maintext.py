@@ -21,6 +21,8 @@ from typing import Any
 import trafilatura
 from trafilatura.settings import DEFAULT_CONFIG, Document, Extractor
 
+from transforms.text import xpaths
+
 logger = logging.getLogger(__name__)
 
 # newsbeam's settings for trafilatura's main text; its metadata is read by `metadata.page_metadata`.
@@ -75,6 +77,7 @@ class Extraction:
     nothing). The tree is left as it is."""
 
     def __init__(self, tree: Any, url: str | None) -> None:
+        xpaths.speed_up_trafilatura()  # the same results for less (`transforms.text.xpaths`); once per process
         self.tree, self.url = tree, url
         self._pruned: Any = None  # the raw tree as trafilatura prunes it before any extractor runs
         self._page_length: int | None = None  # of `html2txt` of that tree
