@@ -103,8 +103,8 @@ def swapped() -> list[tuple[XPath, XPath]]:
 def speed_up_trafilatura() -> bool:
     """Put guarded expressions in place of trafilatura's own (the lists in `trafilatura.xpaths`, changed in
     place so that every module holding them sees the change, and the page-text cleaning expression); once per
-    process, safe from several threads. False when trafilatura keeps its expressions elsewhere (then nothing
-    changes: the same results, at trafilatura's cost)."""
+    process, safe from several threads. False when trafilatura's modules are not where they were; expressions
+    it keeps elsewhere stay its own (the same results, at its cost: `tests/test_xpaths.py` counts the swaps)."""
     global _installed
     if _installed:
         return True
