@@ -202,7 +202,9 @@ def run_wcxb(args: argparse.Namespace, taggers: Taggers) -> tuple[list[str], lis
         "- the gate figures (non-articles written, articles turned away) are the shipped gate on this whole set; "
         "if the gate learnt from it they are in-sample, and its trainer's cross-validated figures are the ones "
         "to hold against the targets",
-        f"- median per page: newsbeam {ms_nb:.0f} ms (extraction, gate and tagging), trafilatura {ms_tf:.0f} ms",
+        f"- median per page: newsbeam {ms_nb:.0f} ms (extraction, gate and tagging), trafilatura {ms_tf:.0f} ms "
+        "(in the same process, so on the regex-guarded XPath expressions newsbeam puts in place, "
+        "`transforms/text/xpaths.py`: the same results, for less than bare trafilatura)",
     ]
     console = losses(runs, args.show_losses)
     turned = [(p, n) for p, n, _ in articles if not n.pred.written]
