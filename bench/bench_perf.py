@@ -66,6 +66,11 @@ class Run(NamedTuple):
     stdout: str
 
 
+# The 1.6x target is issue 17's on the real pages of one file ("Real pages, one file"); these copies of 102 news
+# pages, cheap for trafilatura and every one of them tagged, are shown beside it for reference.
+COPIES_TARGET = "— (≥ 1.6× applies to the real pages: see below)"
+
+
 def run_newsbeam(inputs: list[Path], out: Path, extra: list[str]) -> Run:
     """One `newsbeam run`, its wall time and the RSS of its process tree (sampled every 50 ms)."""
     cmd = [sys.executable, "-m", "pipeline.cli", "run", "--input", *map(str, inputs), "--output", str(out)]
@@ -616,9 +621,9 @@ def main() -> int:
             f"{median(pair_rates) / median(bare_rates):.2f}× one loop | — |",
             f"| newsbeam run, 2 workers, {args.small} articles | {median(nb_rates):.1f} articles/s "
             f"({median(small_walls):.1f} s) | — |",
-            f"| ratio newsbeam / bare loop | {ratio:.2f}× | ≥ 1.6× |",
+            f"| ratio newsbeam / bare loop | {ratio:.2f}× | {COPIES_TARGET} |",
             f"| newsbeam run, 2 workers, {args.large} articles | {large_rate:.1f} articles/s: "
-            f"{large_rate / median(bare_rates):.2f}× the bare loop | ≥ 1.6× |",
+            f"{large_rate / median(bare_rates):.2f}× the bare loop | {COPIES_TARGET} |",
             f"| peak RSS, {args.small} articles | {median(small_rss) / 2**20:.0f} MiB | — |",
             f"| peak RSS, {args.large} articles ({median(large_walls):.0f} s, {large_written} written) | "
             f"{median(large_rss) / 2**20:.0f} MiB | — |",
