@@ -8,8 +8,9 @@ extractor's own pass and the comparison with readability and jusText differ betw
 keeps the pruned tree and the page's text length from the fast step, so the full step costs only what
 differs, and both give exactly what the two public calls give (`tests/test_maintext.py` holds them to it).
 
-trafilatura's cascade (`trafilatura.core.trafilatura_sequence`) is internal: every internal name used is
-imported here and nowhere else, and when one is missing the two steps fall back to the public calls.
+trafilatura's cascade (`trafilatura.core.trafilatura_sequence`) is internal: every name of it used is
+imported here and nowhere else, and when one is missing the two steps fall back to the public calls. (The
+XPath expressions it prunes with are swapped for faster equal ones by `xpaths`.)
 """
 
 from __future__ import annotations

@@ -78,12 +78,10 @@ def guard_regex_tests(expression: str) -> str:
 
 def guarded(xpath: XPath) -> XPath:
     """The same expression, guarded (`guard_regex_tests`), or `xpath` itself when nothing changes or it cannot
-    be compiled again."""
-    source = guard_regex_tests(xpath.path)
-    if source == xpath.path:
-        return xpath
+    be rewritten and compiled again."""
     try:
-        return XPath(source, namespaces=REGEX_NS)
+        source = guard_regex_tests(xpath.path)
+        return xpath if source == xpath.path else XPath(source, namespaces=REGEX_NS)
     except Exception:  # an expression this module cannot rewrite stays trafilatura's
         return xpath
 
