@@ -22,6 +22,7 @@ from apache_beam.options.pipeline_options import (
 )
 
 from pipeline import manifest, runners
+from pipeline.balance import balance_worker_load
 from pipeline.build import build_batch
 from pipeline.compact import LOCK_NAME, _is_local, dataset_lock, local_path
 from pipeline.runs import Balance, Tally
@@ -136,6 +137,7 @@ def run(argv: Sequence[str]) -> int:
     runners.remember_dofn_specs()  # a quarter of a small run's CPU was Beam asking the same DoFns again
     runners.remember_option_views()  # and 0.3 s was Beam parsing the command line again for each transform
     runners.stop_workers_together()  # and ~0.4 s per worker process went to them exiting one after another
+    balance_worker_load()  # and a worker that finished its part of a stage early waited idle for the others
     settings = RunSettings.from_options(options)
     ctx, inputs, output, web = settings.ctx, settings.inputs, settings.output, settings.web
     files, size = _check_inputs(inputs)

@@ -30,13 +30,16 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
+import importlib
 import json
 import logging
 import math
 import os
+import signal
 import subprocess
 import sys
 import threading
+import traceback
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -179,29 +182,100 @@ def stop_workers_together() -> bool:
 _BEAM_WORKER_COMMAND = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
 # What the worker's environment adds to the launcher's: all a worker started early waits to be told.
 _WORKER_ENV = ("CONTROL_API_SERVICE_DESCRIPTOR", "LOGGING_API_SERVICE_DESCRIPTOR", "PIPELINE_OPTIONS", "WORKER_ID")
-# Modules the workers' stages import when Beam hands them their DoFns: loaded while the launcher builds the graph.
-WORKER_MODULES = ("transforms.process", "transforms.read", "transforms.dedupe", "transforms.sink", "pipeline.manifest")
-# A worker started early: Beam's worker harness once told where the launcher listens (one JSON line on stdin,
-# none when the run ends before it needs the worker), the modules above imported while it waits. Once the harness
-# has stopped (every bundle finished, teardowns run, logs sent), the process leaves without the interpreter's
-# clean-up of everything extraction loaded (~0.4-0.7 s per worker); a harness that fails exits 1 as Beam's does.
-_BOOT = """
-import importlib, json, os, sys
-from apache_beam.runners.worker import sdk_worker_main
-for name in sys.argv[1:]:
+# Modules the workers' stages import when Beam hands them their DoFns: what the launcher has not loaded yet is
+# loaded by each worker while the launcher builds the graph.
+WORKER_MODULES = (
+    "apache_beam.runners.worker.sdk_worker_main",
+    "transforms.process",
+    "transforms.read",
+    "transforms.dedupe",
+    "transforms.sink",
+    "pipeline.manifest",
+)
+# Workers are forked from the launcher where a forked process is a dependable copy of its parent.
+FORKS_WORKERS = sys.platform == "linux"
+
+
+class _ForkedWorker:
+    """A worker process forked from the launcher (`workers_started_early`), handed to Beam in place of the
+    `subprocess.Popen` it would start: the same `stdin`, `poll`, `wait`, `kill` and `returncode`."""
+
+    def __init__(self, pid: int, told: int) -> None:
+        self.pid = pid
+        self.args = ("fork", pid)
+        self.stdin = os.fdopen(told, "wb")  # where the worker is told Beam's environment: one JSON line
+        self.returncode: int | None = None
+        self._lock = threading.Lock()
+
+    def poll(self) -> int | None:
+        with self._lock:
+            if self.returncode is None:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Waits for the process to exit (without reaping it, so no lock is held meanwhile), then reaps it."""
+        if timeout is not None:
+            raise NotImplementedError("Beam waits for its workers without a timeout")
+        if self.returncode is None:
+            with contextlib.suppress(ChildProcessError):  # reaped since by another thread's poll
+                os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+        code = self.poll()
+        assert code is not None
+        return code
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _fork_worker(inherited: list[int]) -> _ForkedWorker:
+    """A worker forked from the launcher, which has loaded Python, Beam and most of newsbeam's modules by now:
+    the worker starts from that copy instead of loading them again. It loads the rest of `WORKER_MODULES`,
+    then waits to be told Beam's environment and runs Beam's own harness (`sdk_worker_main`) in it; told
+    nothing (the run ended before it needed the worker), it exits 0.
+    `inherited`: the launcher's ends of earlier workers' pipes, which this worker must not hold open."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(read)
+        inherited.append(write)
+        return _ForkedWorker(pid, write)
+    status = 1
     try:
-        importlib.import_module(name)
-    except Exception:
-        pass
-line = sys.stdin.readline()
-if not line.strip():
-    sys.exit(0)
-os.environ.update(json.loads(line))
-sdk_worker_main.main(sys.argv)
-sys.stdout.flush()
-sys.stderr.flush()
-os._exit(0)
-"""
+        for fd in (write, *inherited):
+            os.close(fd)
+        root = logging.getLogger()
+        for handler in list(root.handlers):  # the launcher's: the harness sets up its own, as in a new process
+            root.removeHandler(handler)
+        root.setLevel(logging.WARNING)
+        for name in WORKER_MODULES:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+        from apache_beam.runners.worker import sdk_worker_main
+
+        with os.fdopen(read, "rb") as told:
+            line = told.readline()
+        if line.strip():
+            os.environ.update(json.loads(line))
+            sdk_worker_main.main([])
+        status = 0
+    except SystemExit as stop:
+        status = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        # Once the harness has stopped (every bundle finished, teardowns run, logs sent), the worker leaves
+        # without the interpreter's clean-up of everything extraction loaded (~0.4-0.7 s per worker), and
+        # without running anything of the launcher's (its `finally` blocks, its exit handlers).
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(status)
 
 
 class _EarlyWorkers:
@@ -210,7 +284,7 @@ class _EarlyWorkers:
     environment; anything else is passed on to `subprocess`."""
 
     def __init__(self) -> None:
-        self.waiting: list[tuple[subprocess.Popen[bytes], dict[str, str]]] = []
+        self.waiting: list[tuple[_ForkedWorker, dict[str, str]]] = []
         self.lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
@@ -245,7 +319,7 @@ class _EarlyWorkers:
         return len(waiting)
 
 
-def _end(process: subprocess.Popen[bytes]) -> None:
+def _end(process: _ForkedWorker) -> None:
     if process.poll() is None:
         process.kill()
     process.wait()
@@ -274,23 +348,22 @@ def workers_started_early(options: PipelineOptions) -> Iterator[int]:
     and hand them to Beam when it starts its workers; yields how many were started. Those no run took are
     ended when the block ends.
 
-    A worker process takes ~1-2 s to start (an interpreter, Beam, gRPC, then newsbeam's stages as its first
-    bundles arrive), and Beam starts them only once the graph is built and translated, so every
-    multi-processing run waited for the workers after the launcher had done its part, and the launcher waited
-    for the workers at the end, one after another. Started here, that start-up overlaps the launcher's own;
-    each worker is Beam's own harness (`sdk_worker_main`), told the same environment Beam would give it."""
-    count = direct_worker_processes(options)
+    A worker process takes ~1-2 s of CPU to start (an interpreter, Beam, gRPC, trafilatura, newsbeam's
+    stages), and Beam starts them only once the graph is built and translated, so every multi-processing run
+    waited for the workers after the launcher had done its part. Here each worker is forked from the launcher
+    (`_fork_worker`), so the modules are loaded once, not once per worker, and what is left of its start-up
+    overlaps the launcher's. Each worker still runs Beam's own harness, told the environment Beam would give
+    it. Off Linux none are started here, and Beam starts its own."""
+    count = direct_worker_processes(options) if FORKS_WORKERS else 0
     if count:
         from apache_beam.runners.portability import local_job_service
 
         local_job_service.subprocess = _early_workers  # type: ignore[assignment]
         env = dict(os.environ)
-        started = [
-            subprocess.Popen([sys.executable, "-c", _BOOT, *WORKER_MODULES], stdin=subprocess.PIPE, env=env)
-            for _ in range(count)
-        ]
+        inherited: list[int] = []
+        started = [_fork_worker(inherited) for _ in range(count)]
         with _early_workers.lock:
-            _early_workers.waiting.extend((process, env) for process in started)
+            _early_workers.waiting.extend((worker, env) for worker in started)
     try:
         yield count
     finally:
