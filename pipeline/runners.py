@@ -202,7 +202,6 @@ class _ForkedWorker:
 
     def __init__(self, pid: int, told: int) -> None:
         self.pid = pid
-        self.args = ("fork", pid)
         self.stdin = os.fdopen(told, "wb")  # where the worker is told Beam's environment: one JSON line
         self.returncode: int | None = None
         self._lock = threading.Lock()

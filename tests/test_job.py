@@ -243,7 +243,7 @@ def test_off_linux_beam_starts_its_own_workers(forked: list[Any], monkeypatch: p
     assert forked == []
 
 
-def test_a_forked_worker_told_nothing_exits_cleanly(forked: list[Any]) -> None:
+def test_a_forked_worker_told_nothing_exits_cleanly() -> None:
     """A worker whose run ended before it was needed (its pipe closed without a line) exits 0 by itself."""
     worker = runners._fork_worker([])
     assert worker.poll() is None
