@@ -27,6 +27,8 @@ import threading
 from typing import Any
 
 from apache_beam.metrics import monitoring_infos
+from apache_beam.portability.api import beam_fn_api_pb2 as api
+from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +39,6 @@ GRACE_S = 0.2
 def balance_worker_load() -> bool:
     """Install work stealing in Beam's `ParallelBundleManager`; returns whether this call installed it (False
     when already installed)."""
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
-
     manager = fn_runner.ParallelBundleManager
     process_bundle = manager.process_bundle
     if getattr(process_bundle, "steals", False):
@@ -66,8 +66,6 @@ def balance_worker_load() -> bool:
 def _contiguous_parts(manager: Any, inputs: Any) -> tuple[str, Any, list[bytes]] | None:
     """(input name, coder, one encoded block per worker) where each block is a contiguous run of the input in
     the order the runner reads it back; None for an input this module leaves to Beam."""
-    from apache_beam.runners.portability.fn_api_runner import execution
-
     if len(inputs) != 1 or manager._num_workers < 2:
         return None
     ((name, buffer),) = inputs.items()
@@ -93,35 +91,33 @@ class _Part:
         self.started = threading.Event()
 
 
+class _Recording(fn_runner.BundleManager):
+    """Beam's manager of one bundle, noting which bundle and worker run the part."""
+
+    def __init__(self, manager: Any, part: _Part) -> None:
+        super().__init__(
+            manager.bundle_context_manager,
+            manager._progress_frequency,
+            cache_token_generator=manager._cache_token_generator,
+        )
+        self.part = part
+
+    def _send_input_to_worker(self, bundle_id: str, transform_id: str, byte_streams: Any) -> None:
+        self.part.bundle_id, self.part.handler = bundle_id, self._worker_handler
+        self.part.started.set()
+        super()._send_input_to_worker(bundle_id, transform_id, byte_streams)
+
+
 def _run_parts(manager: Any, parts: tuple[str, Any, list[bytes]], expected_outputs: Any, expected_timers: Any) -> Any:
     """`ParallelBundleManager.process_bundle` on contiguous parts, stealing from the parts still running when
     the first has ended: (the merged response, the workers' splits as the runner reads them)."""
-    from apache_beam.portability.api import beam_fn_api_pb2 as api
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
-
     name, coder, blocks = parts
     runs = [_Part(block) for block in blocks]
-
-    class _Recording(fn_runner.BundleManager):
-        """Beam's manager of one bundle, noting which bundle and worker run the part."""
-
-        def __init__(self, part: _Part) -> None:
-            super().__init__(
-                manager.bundle_context_manager,
-                manager._progress_frequency,
-                cache_token_generator=manager._cache_token_generator,
-            )
-            self.part = part
-
-        def _send_input_to_worker(self, bundle_id: str, transform_id: str, byte_streams: Any) -> None:
-            self.part.bundle_id, self.part.handler = bundle_id, self._worker_handler
-            self.part.started.set()
-            super()._send_input_to_worker(bundle_id, transform_id, byte_streams)
 
     def execute(part: _Part) -> Any:
         try:
             block: Any = [part.block]  # as Beam's own parts: a list of encoded blocks
-            return _Recording(part).process_bundle({name: block}, expected_outputs, {}, expected_timers)
+            return _Recording(manager, part).process_bundle({name: block}, expected_outputs, {}, expected_timers)
         finally:
             part.started.set()
 
@@ -135,7 +131,7 @@ def _run_parts(manager: Any, parts: tuple[str, Any, list[bytes]], expected_outpu
         for k, future in enumerate(futures):
             if future in running:
                 lengths = lengths or [sum(1 for _ in coder.decode_all(block)) for block in blocks]
-                split = _stop_after_current(runs[k], name, lengths[k], api)
+                split = _stop_after_current(runs[k], name, lengths[k])
                 if split is not None:
                     splits[k] = split
         results = [future.result()[0] for future in futures]
@@ -150,10 +146,10 @@ def _run_parts(manager: Any, parts: tuple[str, Any, list[bytes]], expected_outpu
             ),
             error=result.error or merged.error,
         )
-    return merged, _as_runner_splits(name, splits, lengths, api)
+    return merged, _as_runner_splits(name, splits, lengths)
 
 
-def _stop_after_current(part: _Part, name: str, count: int, api: Any) -> Any:
+def _stop_after_current(part: _Part, name: str, count: int) -> Any:
     """Ask the worker running `part` (`count` elements) to stop after its current element: the split it made,
     or None (it had finished meanwhile, or had nothing left to hand over)."""
     part.started.wait()
@@ -177,7 +173,7 @@ def _stop_after_current(part: _Part, name: str, count: int, api: Any) -> Any:
     return split
 
 
-def _as_runner_splits(name: str, splits: dict[int, Any], lengths: list[int], api: Any) -> list[Any]:
+def _as_runner_splits(name: str, splits: dict[int, Any], lengths: list[int]) -> list[Any]:
     """The workers' splits, each in its part's positions, as the runner reads the splits of one bundle
     (`FnApiRunner._add_residuals_and_channel_splits_to_deferred_inputs`): in positions of the whole input, the
     last part first, each range ending where the previous split's primary ended. So each part's split is

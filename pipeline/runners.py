@@ -42,6 +42,7 @@ import threading
 import traceback
 import weakref
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
@@ -194,6 +195,25 @@ WORKER_MODULES = (
 )
 # Workers are forked from the launcher where a forked process is a dependable copy of its parent.
 FORKS_WORKERS = sys.platform == "linux"
+# Native threads a fresh launcher has besides its own that a fork leaves safely behind: pyarrow's allocator
+# (jemalloc's background thread). OpenBLAS's workers (numpy) carry the process's own name; both libraries
+# re-initialise themselves in a forked child.
+_FORK_SAFE_THREADS = frozenset({"jemalloc_bg_thd"})
+
+
+def _fork_is_safe() -> bool:
+    """Whether this process may fork workers: its only Python thread is this one, and its only native threads
+    are those of `_FORK_SAFE_THREADS` or named as the process itself, as in a fresh `newsbeam run`. A process
+    that has run a Beam pipeline before keeps gRPC's threads (`grpc_global_tim`, `event_engine`), and a
+    worker forked from it can hang in its first gRPC call; any other thread could hold a lock the copy needs."""
+    if threading.active_count() != 1:
+        return False
+    try:
+        own = Path("/proc/self/comm").read_text().strip()
+        names = [Path(f"/proc/self/task/{task}/comm").read_text().strip() for task in os.listdir("/proc/self/task")]
+    except OSError:
+        return False
+    return all(name == own or name in _FORK_SAFE_THREADS for name in names)
 
 
 class _ForkedWorker:
@@ -352,9 +372,14 @@ def workers_started_early(options: PipelineOptions) -> Iterator[int]:
     waited for the workers after the launcher had done its part. Here each worker is forked from the launcher
     (`_fork_worker`), so the modules are loaded once, not once per worker, and what is left of its start-up
     overlaps the launcher's. Each worker still runs Beam's own harness, told the environment Beam would give
-    it. Off Linux none are started here, and Beam starts its own."""
+    it. Off Linux, or where forking is not safe (`_fork_is_safe`), none are started here and Beam starts its
+    own."""
     count = direct_worker_processes(options) if FORKS_WORKERS else 0
+    if count and not _fork_is_safe():
+        logger.info("%d worker processes: started by Beam (this process has threads a fork would not carry)", count)
+        count = 0
     if count:
+        logger.info("%d worker processes: forked from the launcher", count)
         from apache_beam.runners.portability import local_job_service
 
         local_job_service.subprocess = _early_workers  # type: ignore[assignment]

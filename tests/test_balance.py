@@ -53,7 +53,7 @@ def test_beam_hands_back_exactly_the_elements_each_worker_did_not_start() -> Non
         ({1: _worker_split(0)}, second),
     ):
         deferred: dict[str, Any] = {}
-        translated = balance._as_runner_splits("read", splits, [len(first), len(second)], api)
+        translated = balance._as_runner_splits("read", splits, [len(first), len(second)])
         fn_runner.FnApiRunner._add_residuals_and_channel_splits_to_deferred_inputs(
             None,  # type: ignore[arg-type]
             translated,
@@ -62,7 +62,7 @@ def test_beam_hands_back_exactly_the_elements_each_worker_did_not_start() -> Non
             deferred,
         )
         assert sorted(coder.decode_all(b"".join(deferred["read"]))) == expected
-    assert balance._as_runner_splits("read", {}, [5, 7], api) == []
+    assert balance._as_runner_splits("read", {}, [5, 7]) == []
 
 
 class _OneSlowWorker(beam.DoFn):

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -207,25 +208,41 @@ MULTI = ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2
 
 
 @pytest.mark.e2e
-def test_a_multi_processing_run_works_on_the_workers_started_early(
+def test_a_multi_processing_run_works_on_workers_forked_from_the_launcher(tmp_path: Path) -> None:
+    """`newsbeam run` (a fresh process, as a user runs it) forks its two workers instead of letting Beam start
+    new interpreters, and the run verifies."""
+    argv = ["--input", str(SEEDS), "--output", str(tmp_path / "out"), "--reference-date", REFERENCE, *MULTI]
+    result = newsbeam("run", "--verbose", *argv)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "2 worker processes: forked from the launcher" in result.stderr
+    assert summary_counts(result.stdout, verified=True) == {"read": 5, "written": 5, "duplicates": 0, "rejected": 0}
+
+
+@pytest.mark.e2e
+def test_a_process_with_other_threads_lets_beam_start_its_workers(
     recorded: list[subprocess.Popen[bytes]], forked: list[Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Beam starts no worker process of its own: the two forked before the graph was built run the stages,
-    the run verifies, and both workers have exited cleanly when it returns."""
-    argv = ["--input", str(SEEDS), "--output", str(tmp_path / "out"), "--reference-date", REFERENCE, *MULTI]
-    assert run(argv) == 0
-    assert summary_counts(capsys.readouterr().out, verified=True) == {
-        "read": 5,
-        "written": 5,
-        "duplicates": 0,
-        "rejected": 0,
-    }
-    assert recorded == []
-    assert len(forked) == 2
-    assert [w.returncode for w in forked] == [0, 0]
+    """A launcher with another thread running (a caller's, or gRPC's after an earlier pipeline) is not forked:
+    Beam starts its own two workers, and the run verifies just the same."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert runners._fork_is_safe() is False
+        argv = ["--input", str(SEEDS), "--output", str(tmp_path / "out"), "--reference-date", REFERENCE, *MULTI]
+        assert run(argv) == 0
+    finally:
+        stop.set()
+    assert summary_counts(capsys.readouterr().out, verified=True)["written"] == 5
+    assert forked == []
+    assert [p.args for p in recorded] == [f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"] * 2
+    assert [p.returncode for p in recorded] == [0, 0]
 
 
-def test_workers_no_run_took_are_ended(recorded: list[subprocess.Popen[bytes]], forked: list[Any]) -> None:
+def test_workers_no_run_took_are_ended(
+    recorded: list[subprocess.Popen[bytes]], forked: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runners, "_fork_is_safe", lambda: True)  # these workers are ended before any gRPC call
     with runners.workers_started_early(PipelineOptions(MULTI)) as started:
         assert started == 2 and all(w.poll() is None for w in forked)
     assert len(forked) == 2 and all(w.poll() is not None for w in forked)
@@ -257,6 +274,7 @@ def test_a_worker_started_under_another_environment_is_not_used(
 ) -> None:
     """Beam's worker gets the launcher's environment as it is when Beam starts it; a worker started before
     the environment changed (other than by what Beam adds) is ended and Beam's own command runs instead."""
+    monkeypatch.setattr(runners, "_fork_is_safe", lambda: True)  # these workers are ended before any gRPC call
     with runners.workers_started_early(PipelineOptions(MULTI)):
         early = list(forked)
         monkeypatch.setenv("NEWSBEAM_TEST_CHANGED", "1")
