@@ -38,7 +38,7 @@ from report import machine, median, write_section
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from transforms.read import GZ_RANGE_SHARE, RANGE_BYTES, parse_jsonl_record
+from transforms.read import parse_jsonl_record, plan_ranges
 from transforms.web import warc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,10 +91,9 @@ def reader_rates(archive: Path, lines: Path, repeats: int) -> dict[str, tuple[fl
             timings["warc"].append(time.perf_counter() - started)
             counts["warc"] = sum(isinstance(o, warc.Page) for o in found)
             del found
-            started = time.perf_counter()
-            cuts = warc.plan_cuts(handle, RANGE_BYTES // GZ_RANGE_SHARE)
-            timings["plan"].append(time.perf_counter() - started)
-            counts["plan"] = len(cuts)
+        started = time.perf_counter()
+        counts["plan"] = sum(1 for _ in plan_ranges(str(archive), size))  # the slices a run reads it in
+        timings["plan"].append(time.perf_counter() - started)
         started = time.perf_counter()
         with lines.open("rb") as handle:
             parsed = [parse_jsonl_record(line.decode("utf-8"), "bench") for line in handle]
@@ -259,7 +258,7 @@ member per record, {sizes["WARC"] / n / 1e3:.0f} KB a record compressed) and as 
 **The reader alone** (one process, median of {max(args.repeats, 3)}): `transforms.web.warc.read_records`
 read {pages} pages in {warc_s:.2f} s, **{pages / warc_s:,.0f} records/s** ({sizes["WARC"] / warc_s / 1e6:.0f} MB/s
 compressed); the JSONL lines parsed in {jsonl_s:.2f} s, {n / jsonl_s:,.0f} records/s. The index pass that cuts
-the file into {cuts} slices of ~{RANGE_BYTES // GZ_RANGE_SHARE // 1024} KiB at record starts took {plan_s:.2f} s
+the file into {cuts} slices of ~{sizes["WARC"] / cuts / 1024:.0f} KiB at record starts took {plan_s:.2f} s
 ({plan_s / warc_s:.0%} of a full read: it inflates every member but parses no payload). Either way reading
 is a few percent of a page's cost: extraction, cleaning and tagging take the rest.
 

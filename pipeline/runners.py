@@ -186,7 +186,6 @@ _WORKER_ENV = ("CONTROL_API_SERVICE_DESCRIPTOR", "LOGGING_API_SERVICE_DESCRIPTOR
 # Modules the workers' stages import when Beam hands them their DoFns: what the launcher has not loaded yet is
 # loaded by each worker while the launcher builds the graph.
 WORKER_MODULES = (
-    "apache_beam.runners.worker.sdk_worker_main",
     "transforms.process",
     "transforms.read",
     "transforms.dedupe",
