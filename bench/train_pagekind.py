@@ -167,10 +167,10 @@ def fit(
     x: np.ndarray, y: np.ndarray, l2: float, article_weight: float, steps: int = 3000
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Standardise, then fit softmax regression by gradient descent with Nesterov momentum."""
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
+    mean = np.nanmean(x, axis=0)
+    scale = np.nanstd(x, axis=0)
     scale[scale < 1e-9] = 1.0
-    z = (x - mean) / scale
+    z = np.nan_to_num((x - mean) / scale)  # a missing feature (NaN: `pagekind.features`) at its mean
     n, d = z.shape
     c = len(LABELS)
     onehot = np.eye(c)[y]
@@ -197,7 +197,7 @@ def fit(
 
 def predict(model: tuple[np.ndarray, ...], x: np.ndarray) -> np.ndarray:
     mean, scale, w, b = model
-    logits = ((x - mean) / scale) @ w.T + b
+    logits = np.nan_to_num((x - mean) / scale) @ w.T + b
     logits -= logits.max(axis=1, keepdims=True)
     p = np.exp(logits)
     return p / p.sum(axis=1, keepdims=True)

@@ -9,7 +9,9 @@ trafilatura's fast mode reads it (paragraphs of prose against short lines, price
 before any full extraction), of the whole page (link density, forms, code blocks, repeated `<article>` teasers,
 menus and sidebars, links to the next page) and of its template (class names of product cards, prices, carts, tables
 of contents, pagination), and its host ("docs.", "forums.", "shop."). A page without a URL (read from a file) has no
-URL evidence, for or against. `features` turns these into about a hundred named numbers; a multinomial logistic
+URL evidence, for or against. Words are counted in every script (a Chinese or Japanese page is prose, not a
+menu of one-"word" lines), and the features read from English word lists are missing, not zero, on a page in
+another language. `features` turns these into about a hundred named numbers; a multinomial logistic
 regression over the page types of the WCXB dev set (`data/pagekind.json`, trained by `bench/train_pagekind.py` with
 cross-validation) weighs them. The model is small enough to read: each weight belongs to a named feature, and a
 decision's evidence names the features that pushed it most. The bar a page's article probability must clear depends
@@ -32,13 +34,14 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 from lxml import etree
 from lxml.html import HtmlElement
 
 from transforms.text.page import PageFacts
+from transforms.text.wordcount import spaceless, word_count
 
 KINDS = ("article", "product", "service", "forum", "listing", "collection", "documentation", "error")
 MODEL_RESOURCE = "data/pagekind.json"
@@ -261,6 +264,36 @@ _WE = _names("we our us")
 _YOU = _names("you your")
 # The words a lexicon or `_WE`/`_YOU` looks up: only these are counted (counting every word cost twice as much).
 _LOOKED_UP = frozenset().union(*(names for names, _ in _LEXICON.values()), _WE, _YOU)
+# The lexicons, `_WE`/`_YOU` and the phrases above are English: on a page in another language their features
+# say nothing (a German news page has no "how" in its title and no "read more" link), so there they are missing
+# (NaN), and the model takes them at their mean: no evidence either way. A text is in another language when
+# that language's commonest words outnumber English's, or when most of its letters are not Latin.
+_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    "en": _names("the and of to is that with for this are was it"),
+    "de": _names("der die das und ist nicht mit sich auf den dem ein eine zu"),
+    "fr": _names("le la les et des est une pour dans que qui du au sur"),
+    "es": _names("el la los las y del que en por una para con es se"),
+    "it": _names("il di che è per una della non sono del con gli le"),
+    "nl": _names("de het een van en is dat niet met voor op zijn"),
+    "pt": _names("o os da do que em um uma para com não se as"),
+}
+_OTHER_LANGUAGES = tuple(words for language, words in _FUNCTION_WORDS.items() if language != "en")
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f]")
+ENGLISH_ONLY = (
+    "article words per 100 words",
+    "docs words per 100 words",
+    "we/our per 100 words",
+    "you/your per 100 words",
+    "title article words",
+    "forum words per 100 page words",
+    "commerce words per 100 page words",
+    "service words per 100 page words",
+    "read more links (log)",
+    "forum post marks (log)",
+    "previous/next links",
+)
+# Query parameters that track a visit rather than name a page.
+_TRACKING = re.compile(r"utm_\w*|srsltid|fbclid|gclid|dclid|msclkid|mc_[ce]id|ref|source|lang|hl")
 _TITLE_ARTICLE = re.compile(
     r"\b(?:how|what|why|when|who|best|guide|tips|ways|reasons|things|vs|review|trends|explained|\d+)\b",
     re.IGNORECASE,
@@ -396,12 +429,28 @@ class PageKind:
 
 
 def _is_bare_name(title: str) -> bool:
-    return len(_TITLE_PARTS.split(title)) == 1 and len(title.split()) <= 3
+    return len(_TITLE_PARTS.split(title)) == 1 and word_count(title) <= 3
 
 
 def _schema_flags(types: list[str]) -> dict[str, float]:
     present = set(types)
     return {group: float(bool(present & names)) for group, names in _SCHEMA_GROUPS.items()}
+
+
+def reads_english(text: str) -> bool:
+    """Whether the gate's English word lists apply to `text` (its first 4,000 characters): not when over a
+    quarter of its characters are letters outside the Latin script, nor when another language's commonest
+    words outnumber English's. A text with none of them (a product grid, a short page) counts as English."""
+    sample = text[:4000]
+    if not sample.isascii() and len(_NON_LATIN_LETTER.findall(sample)) > len(sample) / 4:
+        return False
+    tokens = Counter(sample.lower().split())
+    english = sum(tokens[word] for word in _FUNCTION_WORDS["en"])
+    return all(sum(tokens[word] for word in words) <= english for words in _OTHER_LANGUAGES)
+
+
+def _query_keys(query: str) -> list[str]:
+    return [key.lower() for key, _ in parse_qsl(query, keep_blank_values=True)]
 
 
 def _url_features(url: str | None) -> dict[str, float]:
@@ -420,7 +469,8 @@ def _url_features(url: str | None) -> dict[str, float]:
         "date in URL": float(bool(_DATE_IN_PATH.search(path))),
         "URL slug words": min(len([w for w in _SPLIT_WORDS.split(last) if w and not w.isdigit()]), 15) / 5,
         "URL path depth": min(len(segments), 8) / 4,
-        "URL is site root": float(not segments),
+        # `/?p=3289` (WordPress) or `/?article=12` names a page; `/?utm_source=x` or `/?srsltid=…` is the root.
+        "URL is site root": float(not segments and all(map(_TRACKING.fullmatch, _query_keys(parts.query)))),
         "URL has query": float(bool(parts.query)),
         "URL ends in number": float(bool(last and _NUMERIC.match(last))),
         "URL slug of 4+ hyphenated words": float(last.count("-") >= 3),
@@ -457,10 +507,12 @@ def _words(text: str) -> tuple[str, Counter[str], int]:
     return lower, Counter(filter(_LOOKED_UP.__contains__, tokens)), len(tokens)
 
 
-def _text_features(text: str) -> dict[str, float]:
+def _text_features(text: str, spaceless_script: bool) -> dict[str, float]:
     text = text[:TEXT_CHARS]
     lines = [line for line in map(str.strip, text.splitlines()) if line]
-    counts = [line.count(" ") + 1 for line in lines]
+    # Words a line at spaces; in every script (`word_count`) where Chinese, Japanese or Thai would otherwise
+    # read as a word or two a line, like a menu.
+    counts = [word_count(line) if spaceless_script else line.count(" ") + 1 for line in lines]
     words = sum(counts)
     n = max(len(lines), 1)
     per_100 = 100 / max(words, 1)
@@ -492,7 +544,7 @@ def _link_text(link: HtmlElement) -> str:
     return link.text_content() if len(link) else link.text or ""
 
 
-def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
+def _tree_features(tree: HtmlElement, main_words: int, spaceless_script: bool) -> dict[str, float]:
     body = tree.find("body")
     root = body if body is not None else tree
 
@@ -520,10 +572,12 @@ def _tree_features(tree: HtmlElement, main_words: int) -> dict[str, float]:
     hrefs = [link.get("href") for link in links]
     page_text = root.xpath("string(.)")
     words = page_text.split()
-    headline_links = sum(1 for link in links[:MAX_LINKS] if len(_link_text(link).split()) >= HEADLINE_LINK_WORDS)
-    page_words = max(len(words), 1)
+    # Words in every script (`word_count`) on a page written in Chinese, Japanese or Thai, else at spaces.
+    count = word_count if spaceless_script else lambda text: len(text.split())
+    headline_links = sum(1 for link in links[:MAX_LINKS] if count(_link_text(link)) >= HEADLINE_LINK_WORDS)
+    page_words = max(word_count(page_text) if spaceless_script else len(words), 1)
     link_texts = _LINK_TEXT(root)
-    link_words = len(" ".join(link_texts).split())
+    link_words = count(" ".join(link_texts))
     head = " ".join(words[:PAGE_WORDS])
     lower, tokens, n = _words(head)
     per_100 = 100 / max(n, 1)
@@ -638,10 +692,16 @@ def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], ur
         "title is a bare name": float(_is_bare_name(facts.title_tag or title)),
     }
     values.update(_url_features(url or doc.get("url")))
-    values.update(_text_features(text))
-    main_words = text.count(" ") + text.count("\n") + 1 if text else 0
+    # A page in Chinese, Japanese or Thai (its main text holds them) has its words counted in every script.
+    spaceless_script = spaceless(text)
+    if spaceless_script:
+        values["title words"] = min(word_count(title), 20) / 5
+    values.update(_text_features(text, spaceless_script))
+    main_words = (word_count(text) if spaceless_script else text.count(" ") + text.count("\n") + 1) if text else 0
     if tree is not None:
-        values.update(_tree_features(tree, main_words))
+        values.update(_tree_features(tree, main_words, spaceless_script))
+    if not reads_english(text):
+        values.update(dict.fromkeys(ENGLISH_ONLY, math.nan))
     return {name: values.get(name, 0.0) for name in FEATURES}
 
 
@@ -664,8 +724,8 @@ class Model:
     vouched_threshold: float  # the lower bar for a page its source vouched for, below both thresholds
 
     def probabilities(self, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Class probabilities and the standardised feature vector."""
-        x = (np.array([values.get(name, 0.0) for name in self.features]) - self.mean) / self.scale
+        """Class probabilities and the standardised feature vector (a missing feature, NaN, at its mean: 0)."""
+        x = np.nan_to_num((np.array([values.get(name, 0.0) for name in self.features]) - self.mean) / self.scale)
         logits = self.weights @ x + self.bias
         logits -= logits.max()
         p = np.exp(logits)
@@ -717,7 +777,7 @@ def error_evidence(facts: PageFacts, doc: dict[str, Any]) -> str | None:
     error words make most of it, or of one of its parts: "404 - Page not found | Site") over a text too
     short to be an article about errors."""
     text = doc.get("text") or ""
-    words = len(text.split())
+    words = word_count(text)
     if words > ERROR_MAX_WORDS:
         return None
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")

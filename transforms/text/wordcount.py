@@ -71,11 +71,11 @@ def word_count(text: str) -> int:
     """Words of `text`: whitespace tokens, each Chinese/Japanese character, and each Thai segment."""
     if not spaceless(text):
         return len(text.split())
-    count = 0
-    for token in text.split():
-        if not spaceless(token):
-            count += 1
-            continue
+    tokens = text.split()
+    # Every token counts one, but those holding a spaceless script, which count their runs.
+    held = [token for token in tokens if not token.isascii() and _SPACELESS.search(token)]
+    count = len(tokens) - len(held)
+    for token in held:
         for cjk, southeast, other in _RUNS.findall(token):
             if cjk:
                 count += len(cjk)
