@@ -1,5 +1,5 @@
 """Hand-written pages for extraction and article-gate tests: a news page with the usual chrome around the
-article, a product page and an error page."""
+article, a Chinese news page, a product page and an error page."""
 
 from __future__ import annotations
 
@@ -11,6 +11,34 @@ ARTICLE_PARAGRAPHS = [
     "The mayor said the vote would secure jobs at the port for at least another decade, and thanked the unions.",
     "Opposition members said the plan relied on optimistic forecasts of container traffic and would be revisited.",
 ]
+
+
+# A Chinese news story: written without spaces between words.
+CHINESE_PARAGRAPHS = [
+    "市议会周四以二十一票赞成、四票反对通过了港口改造预算，计划在未来三年内投入四亿元用于码头加固和航道疏浚。",
+    "市长在会后表示，这笔资金将优先用于修复去年风暴中受损的北码头，并为沿岸居民修建新的防洪堤。",
+    "反对者认为预算没有充分考虑渔民的生计问题，他们担心施工期间的航道封闭会让小型渔船无法出海作业。",
+    "港务局局长回应说，施工将分阶段进行，每个阶段都会保留至少一条通道，让渔船可以正常进出港口。",
+    "根据预算文件，第一阶段工程将于明年春季开始，主要包括北码头的桩基加固和两座新起重机的安装。",
+    "环保组织也对项目提出了意见，要求港务局在疏浚之前完成对海底沉积物的全面检测，并公开检测结果。",
+]
+
+
+def chinese_page() -> str:
+    """A Chinese news page as such sites serve it: a menu, a source line, related headlines; no article markup."""
+    sections = ["首页", "时政", "国际", "财经", "体育", "科技", "文化", "图片"]
+    related = ["港务局公布明年航道疏浚计划", "北码头修复工程进入招标阶段", "渔民代表就施工安排与港务局座谈"]
+    related += ["市议会下周审议城市防洪规划", "环保组织呼吁公开海底沉积物检测结果", "港口吞吐量连续三个月增长"]
+    nav = "".join(f'<li><a href="/{i}/">{s}</a></li>' for i, s in enumerate(sections))
+    links = "".join(f'<li><a href="/local/2025-12/{18 - i}/c_{i}.htm">{t}</a></li>' for i, t in enumerate(related))
+    body = "\n".join(f"<p>{p}</p>" for p in CHINESE_PARAGRAPHS)
+    return (
+        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>市议会通过港口改造预算</title></head>'
+        f'<body><ul class="nav">{nav}</ul><div class="main"><h1>市议会通过港口改造预算</h1>'
+        f'<div class="info">2025-12-19 09:30:12 来源：本地新闻</div>\n{body}\n</div>'
+        f'<div class="side"><h3>相关新闻</h3><ul>{links}</ul></div>'
+        '<div class="foot"><p>版权所有 本地新闻网 2025</p></div></body></html>'
+    )
 
 
 def news_page(title: str = "Council approves harbour budget", date: str = "2025-12-19") -> str:

@@ -1,8 +1,9 @@
 """End to end: pages that once came out as mojibake or were turned away, through `newsbeam run` and DuckDB.
 
 A UTF-8 page with one stray byte (decoded whole as a single-byte code page before: "weiß" became "weiÃ"),
-a page declared windows-1250 (read as iso-8859-2 before, with C1 controls for "ś" and "–"), and a Japanese
-article (rejected as `too-short` before: `str.split()` saw a few "words").
+a page declared windows-1250 (read as iso-8859-2 before, with C1 controls for "ś" and "–"), a Japanese
+article (rejected as `too-short` before: `str.split()` saw a few "words"), and a Chinese news page whose markup
+says nothing of being an article (turned away as a listing before: the article gate saw one "word" a line).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.query import connect
+from tests.html_samples import CHINESE_PARAGRAPHS, chinese_page
 from tests.support import newsbeam, summary_counts
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +65,7 @@ def scripts_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproc
     (pages / "stray-byte.html").write_bytes(german[:cut] + b"\x96" + german[cut:])  # one stray byte
     (pages / "polish.html").write_bytes(page("Rozmowy pokojowe w środę", POLISH, "pl", "windows-1250").encode("cp1250"))
     (pages / "japanese.html").write_bytes(page("ガザから日本人十人が退避", JAPANESE, "ja", "utf-8").encode("utf-8"))
+    (pages / "chinese.html").write_bytes(chinese_page().encode("utf-8"))
     out = tmp_path_factory.mktemp("scripts") / "articles"
     result = newsbeam("run", "--input", str(pages), "--output", str(out), "--reference-date", REFERENCE)
     assert result.returncode == 0, result.stderr
@@ -79,7 +82,7 @@ def _articles(out: Path) -> dict[str, tuple[str, str, int, list[str], str]]:
 
 def test_every_page_is_written(scripts_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     _, result = scripts_run
-    assert summary_counts(result.stdout) == {"read": 3, "written": 3, "duplicates": 0, "rejected": 0}
+    assert summary_counts(result.stdout) == {"read": 4, "written": 4, "duplicates": 0, "rejected": 0}
 
 
 def test_no_mojibake(scripts_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -102,3 +105,12 @@ def test_a_japanese_article_counts_its_characters(scripts_run: tuple[Path, subpr
     assert all(p in text for p in JAPANESE)
     assert count == sum(1 for c in text if not c.isspace() and c not in "、。")  # every character, not 3 "words"
     assert {"エジプト", "日本人", "外務省", "ガザ"} & set(keywords)
+
+
+def test_a_chinese_page_without_article_markup_passes_the_gate(
+    scripts_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    _, text, count, _, language = _articles(scripts_run[0])["chinese.html"]
+    assert language == "zh"
+    assert all(p in text for p in CHINESE_PARAGRAPHS)
+    assert count > 250  # its characters, not six "words"
