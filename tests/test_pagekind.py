@@ -56,7 +56,18 @@ def test_a_product_page_is_turned_away_with_its_kind_and_evidence() -> None:
 
 
 @pytest.mark.parametrize(
-    "title", ["We'll be right back", "404 - Page not found", "Oops! Something went wrong", "Service Unavailable"]
+    "title",
+    [
+        "We'll be right back",
+        "404 - Page not found",
+        "Oops! Something went wrong",
+        "Service Unavailable",
+        "Seite nicht gefunden - Stadtwerke",
+        "Page introuvable | Le Journal",
+        "Página no encontrada",
+        "ページが見つかりません",
+        "页面不存在",
+    ],
 )
 def test_error_pages_are_told_by_their_title_over_a_short_text(title: str) -> None:
     kind = classify_html(error_page(title), "https://gazette.example/2025/12/19/council-approves-harbour-budget")

@@ -306,7 +306,13 @@ _ERROR_TITLE = re.compile(
     r"|page (?:was )?not (?:be )?found|not found|page (?:is )?(?:no longer |not |un)available|be right back"
     r"|something went wrong|an error (?:has )?occurred|access denied|forbidden|service unavailable"
     r"|temporarily unavailable|under maintenance|down for maintenance|^oops\b|^error\b|page doesn.t exist"
-    r"|page does not exist|can.t find (?:th(?:e|is|at) )?page|couldn.t find (?:th(?:e|is|at) )?page",
+    r"|page does not exist|can.t find (?:th(?:e|is|at) )?page|couldn.t find (?:th(?:e|is|at) )?page"
+    # German, French, Spanish, Italian, Dutch, Portuguese, Japanese, Chinese
+    r"|(?:seite )?nicht gefunden|seite existiert nicht|ein fehler ist aufgetreten"
+    r"|page (?:introuvable|non trouv[ée]e)|une erreur (?:s.est produite|est survenue)"
+    r"|p[áa]gina no encontrada|se ha producido un error|pagina non trovata|si [èe] verificato un errore"
+    r"|pagina niet gevonden|niet gevonden|p[áa]gina n[ãa]o encontrada"
+    r"|ページが見つかりません|見つかりませんでした|页面不存在|找不到(?:该|此)?页面|页面未找到|頁面不存在|找不到網頁",
     re.IGNORECASE,
 )
 _TITLE_PARTS = re.compile(r"\s+[|\-–—:·»]+\s+")
