@@ -676,6 +676,16 @@ def test_html_date_a_day_shown_only_as_the_last_update_is_less_sure(label: str) 
     _expect(shown, "2026-03-09T00:00:00", dt.date(2026, 3, 9), dates.HTML_CONFIDENCE)
 
 
+def test_html_date_a_day_shown_only_as_an_update_at_the_foot_of_the_page_is_less_sure() -> None:
+    """htmldate's pick written only in the footer's "Last Updated" notice: the page's last edit, however the
+    day was found, with the confidence of an update (right on about half the pages), not of a hidden day."""
+    footer = "<p>This site is published by Harbour Media. Last Updated: January 12, 2026.</p>"
+    body = "<h1>Harbour reopens</h1><p>The harbour reopened.</p>" + "<p>Ships came in.</p>" * 6
+    _expect(body, "2026-01-12T00:00:00", dt.date(2026, 1, 12), dates.HTML_UPDATE_CONFIDENCE, footer=footer)
+    footer = "<p>This site is published by Harbour Media, January 12, 2026.</p>"
+    _expect(body, "2026-01-12T00:00:00", dt.date(2026, 1, 12), dates.HTML_HIDDEN_CONFIDENCE, footer=footer)
+
+
 def test_html_date_a_day_written_only_at_the_foot_of_the_page_gives_way_to_the_dateline() -> None:
     footer = "<p>Related: Harbour fees, 21. Januar 2022</p>"
     body = "<h1>Harbour reopens</h1><p>Von Anna Muster, 1. Februar 2022</p>"
