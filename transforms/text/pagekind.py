@@ -661,7 +661,8 @@ def states_date(facts: PageFacts) -> bool:
 
 
 def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], url: str | None) -> dict[str, float]:
-    """The page's evidence as named numbers (`FEATURES`), each roughly within 0..5."""
+    """The page's evidence as named numbers (`FEATURES`), each roughly within 0..5, or NaN where it is missing
+    (`ENGLISH_ONLY` on a page in another language)."""
     schema = _schema_flags(facts.types)
     types = set(facts.types)
     og_type = (facts.first_meta("og:type") or doc.get("pagetype") or "").strip().lower()
