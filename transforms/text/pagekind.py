@@ -267,7 +267,7 @@ _LOOKED_UP = frozenset().union(*(names for names, _ in _LEXICON.values()), _WE, 
 # The lexicons, `_WE`/`_YOU` and the phrases above are English: on a page in another language their features
 # say nothing (a German news page has no "how" in its title and no "read more" link), so there they are missing
 # (NaN), and the model takes them at their mean: no evidence either way. A text is in another language when
-# that language's commonest words outnumber English's, or when most of its letters are not Latin.
+# that language's commonest words outnumber English's, or when over a quarter of it is non-Latin letters.
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": _names("the and of to is that with for this are was it"),
     "de": _names("der die das und ist nicht mit sich auf den dem ein eine zu"),
