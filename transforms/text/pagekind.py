@@ -693,7 +693,7 @@ def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], ur
         "stated author": float(states_author(facts)),
         "stated date": float(states_date(facts)),
         "h1 count": float(min(len(facts.h1), 3)),
-        "title words": min(len(title.split()), 20) / 5,
+        "title words": min(word_count(title), 20) / 5,
         "title article words": float(bool(_TITLE_ARTICLE.search(title))),
         # A title of one part and at most three words names a brand, product or section, not a story.
         "title is a bare name": float(_is_bare_name(facts.title_tag or title)),
@@ -701,8 +701,6 @@ def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], ur
     values.update(_url_features(url or doc.get("url")))
     # A page in Chinese, Japanese or Thai (its main text holds them) has its words counted in every script.
     spaceless_script = spaceless(text)
-    if spaceless_script:
-        values["title words"] = min(word_count(title), 20) / 5
     values.update(_text_features(text, spaceless_script))
     main_words = (word_count(text) if spaceless_script else text.count(" ") + text.count("\n") + 1) if text else 0
     if tree is not None:
