@@ -60,6 +60,7 @@ class Sample:
     host: str
     values: dict[str, float]
     error: str | None
+    stated: bool  # the page's markup says it is an article (`pagekind.evidence_level`)
 
 
 def extraction(html: str, url: str | None) -> tuple[Any, dict[str, Any]]:
@@ -107,6 +108,7 @@ def samples(cache: Path | None) -> tuple[list[Sample], dict[str, dict[str, Any]]
                 host,
                 pagekind.features(tree, facts, doc, item.url),
                 pagekind.error_evidence(facts, doc),
+                pagekind.evidence_level(facts, doc) == pagekind.STATED,
             )
         )
     if cache is not None and fresh:
@@ -265,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     y = np.array([LABELS.index(s.kind) for s in data])
     errors = np.array([s.error is not None for s in data])
     articles = y == 0
-    stated = np.array([pagekind.evidence_level(s.values) == pagekind.STATED for s in data])
+    stated = np.array([s.stated for s in data])
 
     def cross_validate(seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, float], np.ndarray]:
         """Out-of-fold probabilities for the folds of `seed`, the article score, its bars and what they turn away."""
