@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--l2", type=float, default=0.003)
+    parser.add_argument("--l2", type=float, default=0.005)
     parser.add_argument("--article-weight", type=float, default=1.0)
     parser.add_argument("--article-loss", type=float, default=0.0195, help="articles turned away, at most")
     parser.add_argument("--vouched-article-loss", type=float, default=0.003)

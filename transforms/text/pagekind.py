@@ -20,7 +20,7 @@ sets the bar its article probability must clear (`evidence_level`): the trainer 
 that at most 2% of articles are turned away in all. As features of the model, the meta tags (`og:type`,
 `article:*`), a meta author, bylines and whether the markup states an author or a date made it judge sites it had
 not seen worse (cross-validated by site, 79.4% of non-articles turned away over five fold seeds with them, 82.2%
-without): many service and listing pages carry them too.
+without, both with L2 0.003): many service and listing pages carry them too.
 
 Error pages ("We'll be right back", "Page not found" served with status 200) are told by a rule, not the
 model: an error title or heading over a very short text.
