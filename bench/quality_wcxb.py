@@ -34,7 +34,7 @@ from quality_extraction import REFERENCE, scores, tp_fp_fn
 from quality_util import data_dir, write_block
 from wcxb import FIGURES, Page, Prediction, Score
 
-from schemas.document import RunContext
+from schemas.document import Draft, RunContext
 from transforms.extract import extract_html, split_authors
 from transforms.tag import DEFAULT_MIN_WORDS, Taggers, build_article, stub_reason
 from transforms.web.charset import declared_charset, decode
@@ -93,12 +93,18 @@ def failed(who: str, exc: Exception) -> str:
     return f"error:{type(exc).__name__}"
 
 
+def newsbeam_draft(data: bytes, url: str | None) -> Draft | None:
+    """A page's bytes as a run decodes and extracts them (every page in full, as `--keep-non-articles` does);
+    None when there is no main text."""
+    html, _ = decode(data, declared_charset(data))
+    return extract_html(html, url, REFERENCE)
+
+
 def newsbeam(data: bytes, url: str | None, taggers: Taggers) -> Run:
     """The page through newsbeam's plain functions, as the pipeline would write it (or not)."""
     started = time.perf_counter()
     try:
-        html, _ = decode(data, declared_charset(data))
-        draft = extract_html(html, url, REFERENCE)
+        draft = newsbeam_draft(data, url)
         if draft is None:
             return Run(Prediction(), "no-main-text", time.perf_counter() - started)
         article = build_article(draft, taggers, CONTEXT)

@@ -121,16 +121,11 @@ def samples(cache: Path | None) -> tuple[list[Sample], dict[str, dict[str, Any]]
 def article_text_f1() -> dict[str, float]:
     """WCXB's text F1 of newsbeam's text on each article page (the pipeline's decoding and `extract_html`): what
     an article the gate turns away costs the text written."""
-    from quality_extraction import REFERENCE
-
-    from transforms.extract import extract_html
-    from transforms.web.charset import declared_charset, decode
+    from quality_wcxb import newsbeam_draft
 
     scores = {}
     for item in wcxb.pages(["article"]):
-        data = item.html_bytes()
-        html, _ = decode(data, declared_charset(data))
-        draft = extract_html(html, item.url, REFERENCE)
+        draft = newsbeam_draft(item.html_bytes(), item.url)
         scores[item.page_id] = wcxb.text_f1(item.text, draft.text if draft is not None else None)
     return scores
 
