@@ -154,7 +154,7 @@ def test_read_page_gives_what_trafilaturas_call_with_metadata_gives_on_real_page
             continue
         assert {k: read.doc[k] for k in metadata.FIELDS} == {k: expected[k] for k in metadata.FIELDS}, name
         quick = _text(html, url, fast=True)
-        if len(quick.strip()) >= FULL_EXTRACTION_BELOW:
+        if len(quick.strip()) >= FULL_EXTRACTION_BELOW and not maintext.mostly_menu(quick.strip()):
             assert read.doc["text"] == quick, name
             fast += 1
         else:
@@ -308,6 +308,26 @@ def test_the_extract_step_turns_away_a_product_page_unless_kept() -> None:
         "article",
         "Council approves harbour budget",
     )
+
+
+def test_a_long_fast_text_of_menus_is_extracted_again_in_full() -> None:
+    # trafilatura's fast mode can fall back to the whole page: a long text that is mostly menu lines. The
+    # full mode (compared with readability and jusText) is asked again; a long prose text is kept as it is.
+    class Extraction:
+        url = PRODUCT_URL
+
+        def full(self) -> dict[str, Any]:
+            return {"text": " ".join(ARTICLE_PARAGRAPHS)}
+
+    read = gate_read(product_page(), PRODUCT_URL)
+    assert read is not None
+    menu = "\n".join(["Skip to content", "Sign In", "World news", "Business & Economy"] * 60)
+    prose = "\n".join(ARTICLE_PARAGRAPHS * 10)
+    assert len(menu) >= FULL_EXTRACTION_BELOW and len(prose) >= FULL_EXTRACTION_BELOW
+    for fast, full in ((menu, True), (prose, False)):
+        done = extract.complete(read._replace(doc={"text": fast}, extraction=Extraction()), PRODUCT_URL, REFERENCE)
+        assert done.full is full
+        assert done.doc["text"] == (" ".join(ARTICLE_PARAGRAPHS) if full else fast)
 
 
 def test_the_full_text_resumes_from_the_gates_fast_one(monkeypatch: pytest.MonkeyPatch) -> None:

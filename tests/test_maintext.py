@@ -98,3 +98,18 @@ def test_without_trafilaturas_internals_the_public_calls_run(monkeypatch: pytest
     assert extraction.fast()["text"] == _public(tree, None, fast=True)["text"]
     assert extraction.full()["text"] == _public(tree, None, fast=False)["text"]
     assert calls == [True, True, False, False]  # each mode from the start (and the two comparisons)
+
+
+MENU = "\n".join(["Skip to content", "Subscribe", "Sign In", "Politics", "World news", "Business & Economy"] * 40)
+PROSE = "\n".join(
+    ["The council approved the harbour budget on Tuesday after a long debate about the cost of new piers."] * 30
+)
+
+
+def test_a_text_of_menu_lines_is_mostly_menu_and_prose_is_not() -> None:
+    assert maintext.mostly_menu(MENU)
+    assert not maintext.mostly_menu(PROSE)
+    assert not maintext.mostly_menu(MENU[:200] + "\n" + PROSE)  # a menu above the article: the article weighs
+    # Japanese is written without spaces: a sentence a line is prose, not a one-word line.
+    japanese = "東京都は火曜日、港の新しい予算案を長い議論の末に承認したと発表した。"
+    assert not maintext.mostly_menu("\n".join([japanese] * 30))

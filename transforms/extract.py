@@ -88,10 +88,12 @@ def gate_read(html: str, url: str | None) -> PageRead | None:
 
 def complete(read: PageRead, url: str | None, reference: dt.date) -> PageRead:
     """A page the gate let in (or a run keeps) read in full: the main text again in full where the fast text
-    is short (`FULL_EXTRACTION_BELOW`; resumed from the fast one, `maintext.Extraction`), and the metadata
+    is short (`FULL_EXTRACTION_BELOW`) or mostly menus (`maintext.mostly_menu`), resumed from the fast one
+    (`maintext.Extraction`), and the metadata
     (`metadata.page_metadata`: title, author, date...)."""
     doc, full = read.doc, read.full
-    if not full and len((doc.get("text") or "").strip()) < FULL_EXTRACTION_BELOW:
+    text = (doc.get("text") or "").strip()
+    if not full and (len(text) < FULL_EXTRACTION_BELOW or maintext.mostly_menu(text)):
         extraction = read.extraction
         if extraction is None or extraction.url != url:
             extraction = maintext.Extraction(read.tree, url)
