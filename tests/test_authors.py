@@ -24,6 +24,12 @@ from transforms.text.page import PageFacts, page_facts, parse_html
         # A news agency's credit is the byline of wire copy.
         ("By Reuters Staff", ["Reuters"]),
         ("Jane Doe and AFP", ["Jane Doe", "AFP"]),
+        # "Jan" is a given name, "A." an initial; "and" in Danish, Norwegian, Swedish and Italian.
+        ("Von Jan Kixmüller", ["Jan Kixmüller"]),
+        ("By Miguel A. Herguedas", ["Miguel A. Herguedas"]),
+        ("Trine Juncher Jørgensen og Tôrtia Reimer-Johansen", ["Trine Juncher Jørgensen", "Tôrtia Reimer-Johansen"]),
+        ("Anna Lindqvist och Erik Berg", ["Anna Lindqvist", "Erik Berg"]),
+        ("Mario Rossi e Luca Bianchi", ["Mario Rossi", "Luca Bianchi"]),
     ],
 )
 def test_names_are_found(raw: str, expected: list[str]) -> None:
@@ -132,6 +138,9 @@ def test_bylines_lose_labels_and_links(raw: str, expected: list[str]) -> None:
         ("CM Craig McCarthy", ["Craig McCarthy"]),  # an avatar's initials
         ("The Currency editors", ["Currency editors"]),
         ("JANE DOE", ["Jane Doe"]),
+        ("Jan Kixmüller", ["Jan Kixmüller"]),
+        ("Miguel A. Herguedas", ["Miguel A. Herguedas"]),
+        ("Trine Juncher Jørgensen og Tôrtia Reimer-Johansen", ["Trine Juncher Jørgensen", "Tôrtia Reimer-Johansen"]),
     ],
 )
 def test_stated_names_are_kept_as_stated(raw: str, expected: list[str]) -> None:
@@ -248,6 +257,10 @@ def test_page_authors_rejects_links_handles_and_companies() -> None:
     links = _facts('<meta property="article:author" content="https://www.facebook.com/gazette/">')
     assert page_authors("Www Facebook Com", links) == []
     assert page_authors(None, _facts('<meta name="author" content="SmartEtailing Inc">')) == []
+    # A site's address as its author: trafilatura's rewriting of the statement newsbeam turned down adds nothing.
+    address = _facts('<meta name="author" content="hessenschau.de, Frankfurt, Germany">')
+    assert page_authors("Hessenschau De; Frankfurt; Germany", address) == []
+    assert page_authors("Anna Muster", address) == ["Anna Muster"]  # a byline of its own still counts
 
 
 def test_a_column_credit_is_no_author() -> None:

@@ -48,7 +48,8 @@ _CONTACT = re.compile(
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _EMAIL_WITH_NAME = re.compile(r"^\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*\((?P<name>[^()]+)\)\s*$")
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net|de|fr|co\.uk|io)\b", re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:[;|/•·]|,|\band\b|\bund\b|\bet\b|&|\+)\s*", re.IGNORECASE)
+# Separators of several names: "and" in English, German, French, Italian/Portuguese, Danish/Norwegian, Swedish.
+_SPLIT = re.compile(r"\s*(?:[;|/•·]|,|\b(?:and|und|et|e|og|och)\b|&|\+)\s*", re.IGNORECASE)
 _PAREN = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
 _DIGIT = re.compile(r"\d")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.){1,3}")
@@ -63,7 +64,7 @@ _NOT_NAME_WORDS = _wordset(
     some any each every no not more most new how why what when where who which breaking live update
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december today tomorrow yesterday now then
-    jan feb mar apr jun jul aug sep sept oct nov dec written certified licensed registered verified name
+    feb mar apr jun jul aug sep sept oct nov dec written certified licensed registered verified name
     contact us about home menu search login sign subscribe share follow newsletter print comments send
     www com http https facebook instagram linkedin youtube tiktok pinterest
     """
@@ -209,7 +210,7 @@ def _as_name(part: str) -> str | None:
         return None
     if all(w.casefold().strip(".") in _NOT_PEOPLE for w in words):
         return None
-    if any(w.casefold().strip(".") in _ORG_WORDS | _NOT_NAME_WORDS for w in words if not _is_particle(w)):
+    if any(w.casefold().strip(".") in _ORG_WORDS | _NOT_NAME_WORDS for w in words if not _is_particle_or_initial(w)):
         return None
     core = 0
     fixed = []
@@ -247,7 +248,9 @@ def _as_stated_name(part: str) -> str | None:
         return None  # a column's name, "By Citadel Financial Tips"
     month_names = _MONTH_NAMES if len(words) > 1 else frozenset()  # "Tom May", never "May" alone
     if len(words) > 6 or any(
-        w.casefold().strip(".") in (_COMPANY_WORDS | _NOT_NAME_WORDS) - month_names for w in words
+        w.casefold().strip(".") in (_COMPANY_WORDS | _NOT_NAME_WORDS) - month_names
+        for w in words
+        if not _INITIALS.fullmatch(w)  # "Miguel A. Herguedas": an initial, not the word "a"
     ):
         return None
     if not all(_NAME_WORD.fullmatch(w) or _INITIALS.fullmatch(w) or _is_particle(w) for w in words):
@@ -260,6 +263,10 @@ def _as_stated_name(part: str) -> str | None:
     # "JANE DOE" -> "Jane Doe"; "TOI Lifestyle Desk" and "PTI" stay
     shouted = len(words) > 1 and all(w.isupper() for w in words if len(w) > 2)
     return " ".join(_recase(w) if shouted else w for w in words)
+
+
+def _is_particle_or_initial(word: str) -> bool:
+    return _is_particle(word) or _INITIALS.fullmatch(word) is not None
 
 
 def _is_particle(word: str) -> bool:
@@ -323,8 +330,10 @@ def page_authors(found: str | None, facts: PageFacts, sitename: str | None = Non
     people: list[str] = []
     organisations: list[str] = []
     handles: set[str] = set()  # user names the metadata states ("brandon-peaktwo"), not names
+    judged: set[str] = set()  # every statement read here, as a key
     for group in _stated_authors(facts):
         for value, is_organisation in group:
+            judged.add(name_key(value))
             names = stated_names(value)
             if not names and _HANDLE.fullmatch(value.strip()):
                 handles.add(name_key(value))
@@ -334,6 +343,10 @@ def page_authors(found: str | None, facts: PageFacts, sitename: str | None = Non
             break  # the first source that names people; later ones often list related articles' authors
     found_people: list[str] = []
     found_organisations: list[str] = []
+    if found and name_key(found) in judged:
+        # trafilatura's reading of a statement judged above ("hessenschau.de, Frankfurt, Germany" made
+        # "Hessenschau De; Frankfurt; Germany"): its rewriting is no second witness.
+        found = None
     for name in stated_names(found):
         if name_key(name) not in handles:
             (found_organisations if is_organisation_name(name, sites) else found_people).append(name)
