@@ -772,6 +772,34 @@ def test_html_date_a_day_shown_only_in_a_readers_comment_is_no_evidence() -> Non
     assert dates.shown_anywhere(dates.visible_text(shown), dt.date(2025, 12, 18)) is True
 
 
+@pytest.mark.parametrize(
+    "under",
+    [
+        "<p>De minister groeide na een goed persoonlijk resultaat op 9 juni 2024 uit tot een sterkhouder.</p>",
+        "<figure><figcaption>Soldaten in Ländern, wo sie nichts verloren haben (Kundus, 6.12.2010)</figcaption>"
+        "</figure>",
+    ],
+)
+def test_heading_dateline_a_day_in_a_sentence_or_a_caption_is_no_dateline(under: str) -> None:
+    # The page's markup, its URL and htmldate agree on the publication; a day the article's first sentence
+    # or a photo's caption mentions does not stand for it.
+    html = _page(
+        head=_PUBLISHED_META.format("2025-02-02T20:07:46+01:00"), body=f"<h1>Verlinden wordt minister</h1>{under}"
+    )
+    assert dates.heading_dateline(html, REF) is None
+    found = dates.html_date("2025-02-02T20:07:46+0100", ["2025-02-02T20:07:46+01:00"], None, REF, html=html)
+    assert found is not None and dates.evidence_day(found) == dt.date(2025, 2, 2)
+
+
+@pytest.mark.parametrize(
+    "byline", ["Karlsruhe, (12.11.2021). Traditionell gedenken", "Von Anna Muster, veröffentlicht am 12.11.2021"]
+)
+def test_heading_dateline_a_dateline_in_brackets_or_after_a_label_stands(byline: str) -> None:
+    html = _page(body=f"<h1>Gedenken</h1><p>{byline} die Gemeinden ihrer Verstorbenen.</p>")
+    found = dates.heading_dateline(html, REF)
+    assert found is not None and dates.evidence_day(found) == dt.date(2021, 11, 12)
+
+
 def test_heading_dateline_a_list_of_posts_under_the_headline_is_no_dateline() -> None:
     posts = "<p>First finger joint Sunday, 31.03.2019</p><p>A small tool shop Monday, 18.03.2019</p>"
     html = _page(body=f"<h1>Jan's Blog</h1>{posts}<p>Workspaces Sunday, 10.03.2019</p>")

@@ -1221,11 +1221,35 @@ def _heading_dateline(html: str, reference: dt.date, comments_from: Callable[[in
     before = area[max(0, match.start() - 30) : match.start()]
     if _UPDATE_LABEL.search(before[-25:]) or _COMMENT_LABEL.search(before):
         return None
+    if _in_prose(area[max(0, match.start() - _PROSE_REACH) : match.start()]):
+        return None
     day = _byline_day(match, reference)
     if day is None:
         return None
     detail = f"under the headline: {' '.join(match.group(0).split())}"
     return DateEvidence(_midnight(day), "html", HTML_HEADING_CONFIDENCE, has_time=False, detail=detail)
+
+
+# How far before a day under the headline to look for the sentence or the caption it stands in.
+_PROSE_REACH = 80
+# A label that may open a dateline in lower case ("published on", "veröffentlicht am" after a name).
+_DATELINE_LABEL = re.compile(
+    r"\b(?:published|posted|veröffentlicht|erschienen|publié|publicado|pubblicato|gepubliceerd|publisert|publicerad)\b",
+    re.IGNORECASE,
+)
+_PROSE_WORDS = 4  # lower-case words in a row right before a day: the day is written in a sentence
+
+
+def _in_prose(before: str) -> bool:
+    """Whether a day that follows `before` is written inside a sentence ("... resultaat op 9 juni 2024") or an
+    open parenthesis, a photo's caption ("(Kundus, 6.12.2010)"), rather than standing as a dateline."""
+    opened = before.rfind("(")
+    if opened > before.rfind(")") and before[opened + 1 :].strip():  # "Karlsruhe, (12.11.2021)" is a dateline
+        return True
+    if _DATELINE_LABEL.search(before):
+        return False
+    words = before.split()[-_PROSE_WORDS:]
+    return len(words) == _PROSE_WORDS and all(w.isalpha() and w.islower() for w in words)
 
 
 def _with_local_day(evidence: DateEvidence, statements: list[DateEvidence]) -> DateEvidence:
