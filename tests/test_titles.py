@@ -86,6 +86,43 @@ def test_the_h1_wins_when_it_is_the_pages_headline() -> None:
     assert headline("Health And Nutrition Trends For 2026", page) == "Top 10 Health and Nutrition Trends to Watch"
 
 
+@pytest.mark.parametrize(
+    ("h1", "title"),
+    [
+        # A kicker the page styles apart, run into the headline's text: the title is the headline.
+        (
+            "Premier League Rückschlag im Titelkampf - Liverpool verliert",
+            "Rückschlag im Titelkampf - Liverpool verliert",
+        ),
+        ("Kultur : Ehrengast der Frankfurter Buchmesse", "Ehrengast der Frankfurter Buchmesse"),
+        ("Blog: Best Social Media Agencies in 2025", "Best Social Media Agencies in 2025"),
+    ],
+)
+def test_a_kicker_run_into_the_h1_is_no_part_of_the_headline(h1: str, title: str) -> None:
+    assert headline(title, facts(h1=[h1])) == title
+
+
+@pytest.mark.parametrize(
+    ("h1", "title"),
+    [
+        # The headline's own lead before a colon, and a leading article, are the headline as readers see it.
+        ("The 2024 Beauty Awards: The Best Oral Care Products", "The Best Oral Care Products"),
+        ("The Best Home Security Cameras of 2026", "Best Home Security Cameras of 2026"),
+    ],
+)
+def test_the_h1_keeps_the_headlines_own_lead(h1: str, title: str) -> None:
+    assert headline(title, facts(h1=[h1])) == h1
+
+
+def test_full_width_and_hangul_bars_separate_the_site_name() -> None:
+    japanese = facts(meta={"og:site_name": ["日刊ゲンダイDIGITAL"]})
+    assert headline("協賛企業で各競技団体のビジネスモデル完全崩壊へ｜日刊ゲンダイDIGITAL", japanese) == (
+        "協賛企業で各競技団体のビジネスモデル完全崩壊へ"
+    )
+    korean = facts(meta={"og:site_name": ["한국일보"]})
+    assert headline("DJ 고향에서 '국민 통합' 외친 이재명ㅣ한국일보", korean) == "DJ 고향에서 '국민 통합' 외친 이재명"
+
+
 def test_an_h1_that_is_the_site_name_or_off_topic_is_ignored() -> None:
     page = facts(h1=["Ambuja Yoga", "Menu"], meta={"og:site_name": ["Ambuja Yoga"]})
     assert headline("Best Yoga Retreat Travel Insurance Options | Ambuja Yoga", page) == (

@@ -21,7 +21,8 @@ from transforms.text.page import PageFacts, name_key, site_names
 
 # Separators between a headline and a site or section name: spaced dashes, bars, bullets, guillemets.
 # A colon is left alone: it sits inside headlines ("Fix It Friday: ...") far more often than around them.
-_SEPARATOR = re.compile(r"(\s+(?:[-–—·•»«~]|::|\|)\s+|\s*\|\s*)")
+# The full-width bar of Japanese titles and the Hangul letter "ㅣ" Korean sites set as a bar count as bars.
+_SEPARATOR = re.compile(r"(\s+(?:[-–—·•»«~]|::|\|)\s+|\s*[|｜ㅣ]\s*)")
 # A headline is at most this long; an `<h1>` longer than this is a lead paragraph, not a heading.
 _MAX_HEADLINE = 300
 # A site or section name is short; a segment longer than this is part of the headline.
@@ -77,8 +78,25 @@ def _shown_headline(facts: PageFacts, title: str, sites: list[str]) -> str | Non
         if len(text.split()) < 2 or not words:
             continue
         if len(words & title_words) / len(words) >= _MIN_SHARED:
-            return text
+            return title if _kicker_before(text, title) else text
     return None
+
+
+def _kicker_before(h1: str, title: str) -> bool:
+    """Whether the `<h1>` is the title with a kicker run into it: a topic label the page styles apart
+    ("Premier League Rückschlag im Titelkampf", "Kultur : Ehrengast der Buchmesse", "Blog: Best Agencies").
+    A longer lead before a colon ("The 2024 Beauty Awards: The Best ...") is the headline's own, and a
+    leading "The" is no kicker."""
+    h1_text, title_text = h1.casefold(), title.casefold()
+    if len(title.split()) < 3 or len(h1_text) <= len(title_text) or not h1_text.endswith(title_text):
+        return False
+    kicker = h1[: len(h1) - len(title)].strip()
+    words = kicker.split()
+    if not words or all(name_key(w) in _STOPWORDS | {"a", "an"} for w in words) or kicker.endswith("-"):
+        return False
+    if kicker.endswith(":") and not kicker.endswith(" :"):
+        return len(words) == 1
+    return True
 
 
 def _content_words(text: str) -> set[str]:
