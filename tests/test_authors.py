@@ -181,6 +181,8 @@ def test_stated_names_are_kept_as_written(raw: str) -> None:
         "Red",  # German desks' "Red." and "Agenturen"
         "Agenturen",
         "publisher",
+        "Nachrichten",  # "news" in other languages: a section, not a person
+        "Noticias",
     ],
 )
 def test_stated_non_names_are_rejected(raw: str) -> None:

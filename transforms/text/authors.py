@@ -91,6 +91,7 @@ _NOT_PEOPLE = _wordset(
     staff admin administrator editor editors editorial newsroom redaktion anonymous unknown guest team
     author authors reporter press wire desk agency agencies news web online digital webmaster moderator member
     members user users undefined null none false true publisher red agentur agenturen reports service services
+    nachrichten noticias notizie nieuws nyheder nyheter uutiset wiadomości actualités
     """
 )
 # A capitalised word in one of these makes the entry an organisation, not a person ("Reuters Staff").
