@@ -1,8 +1,11 @@
 """The metrics of the WCXB side-by-side benchmark (`bench/wcxb.py`, `bench/quality_wcxb.py`) on hand-made
-pages: a wrong metric would make every figure of the benchmark wrong."""
+pages, and how `bench/quality_fundus.py` reads fundus's test pages: a wrong metric or a page paired with
+another page's truth would make every figure of the benchmark wrong."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import sys
 from pathlib import Path
 
@@ -12,6 +15,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
+import quality_fundus  # noqa: E402
 import quality_wcxb  # noqa: E402
 import wcxb  # noqa: E402
 from wcxb import Page, Prediction, Score  # noqa: E402
@@ -136,3 +140,53 @@ def test_shingle_f1_scores_a_page_turned_away_as_no_output() -> None:
     # The second page scores recall 0 once turned away; precision is averaged over pages with output only.
     assert quality_wcxb.shingle_f1(truth, kept, written_only=True) == pytest.approx(2 * 1 * 0.5 / 1.5)
     assert quality_wcxb.shingle_f1(truth, [Prediction(), Prediction()]) == 0.0
+
+
+# --- fundus's test pages (`bench/quality_fundus.py`) ---------------------------------------------------------
+
+
+def _fundus_clone(root: Path, files: dict[str, str], truths: dict[str, dict[str, object]]) -> Path:
+    """A fundus clone's layout: one country folder with its meta.info, a publisher's pages and truths."""
+    country = root / "tests/resources/parser/test_data/xx"
+    country.mkdir(parents=True)
+    meta = {name: {"url": url, "crawl_date": "2025-01-01 00:00:00"} for name, url in files.items()}
+    (country / "meta.info").write_text(json.dumps(meta), encoding="utf-8")
+    for name in files:
+        (country / name).write_bytes(gzip.compress(f"<html><body><p>{name}</p></body></html>".encode()))
+    (country / "Gazette.json").write_text(json.dumps(truths), encoding="utf-8")
+    return root
+
+
+def test_fundus_pages_pair_each_page_with_its_parser_versions_truth(tmp_path: Path) -> None:
+    def truth(title: str) -> dict[str, object]:
+        body = {"summary": ["Lead."], "sections": [{"headline": ["Sub"], "paragraphs": ["One.", "Two."]}]}
+        return {"title": title, "authors": ["Jane Doe", "John Roe"], "publishing_date": "2025-02-02 20:07:46+01:00",
+                "body": body}  # fmt: skip
+
+    files = {
+        "Gazette_2024_05_03.html.gz": "https://g.example/old",
+        "Gazette_2025_06_05.html.gz": "https://g.example/new",
+    }
+    root = _fundus_clone(tmp_path, files, {"V1_1": truth("newer parser"), "V1": truth("older parser")})
+    found = [(country, page) for country, page in quality_fundus.pages(root)]
+    assert [(c, p.url, p.title) for c, p in found] == [
+        ("xx", "https://g.example/old", "older parser"),
+        ("xx", "https://g.example/new", "newer parser"),
+    ]
+    page = found[0][1]
+    assert page.kind == "article" and page.author == "Jane Doe; John Roe" and page.date == "2025-02-02"
+    assert page.text == "Lead.\nSub\nOne.\nTwo." and b"Gazette_2024_05_03" in page.html_bytes()
+
+
+def test_fundus_pages_take_the_newest_pair_when_pages_and_truths_differ_in_number(tmp_path: Path) -> None:
+    body = {"sections": [{"headline": [], "paragraphs": ["Text."]}]}
+    files = {
+        "Gazette_2024_05_03.html.gz": "https://g.example/old",
+        "Gazette_2025_06_05.html.gz": "https://g.example/new",
+    }
+    root = _fundus_clone(tmp_path, files, {"V2": {"title": "only truth", "body": body}})
+    assert [(p.url, p.title, p.author, p.date) for _, p in quality_fundus.pages(root)] == [
+        ("https://g.example/new", "only truth", None, None)
+    ]
+    with pytest.raises(SystemExit):
+        list(quality_fundus.pages(tmp_path / "nowhere"))

@@ -1,0 +1,131 @@
+"""newsbeam beside bare trafilatura on news pages of publishers no dev set holds: the parser test pages of
+fundus (github.com/flairNLP/fundus), one or two saved article pages of each of about 180 news publishers in
+some 40 countries and 25 languages, each with the title, authors, publication date and body fundus's
+hand-written parser for that publisher extracts.
+
+newsbeam tunes its gate, titles, authors and dates on WCXB dev and the other sets under `../shared/data`;
+these pages show how that carries to sites it has never seen. Both extractors run exactly as in
+`quality_wcxb.py` and are scored with WCXB's metrics (`bench/wcxb.py`): the truth's text is fundus's body
+(summary, subheadings and paragraphs), its author credit the authors joined, its day the local day of
+`publishing_date`. Every page is an article, so "articles turned away" is the gate's cost on new sites.
+
+The pages are not part of the shared data and are not copied anywhere: clone fundus and give its path.
+
+    python bench/quality_fundus.py PATH_TO_FUNDUS_CLONE [--show N]
+
+A run rewrites its block in BENCHMARKS.md. Where a publisher has several pages (one per parser version),
+pages and truths are paired in order of date and version; when their numbers differ, the newest of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import wcxb
+from quality_util import write_block
+from quality_wcxb import Run, bare_trafilatura, newsbeam
+from wcxb import FIGURES, Page, score
+
+from transforms.tag import Taggers
+
+TEST_DATA = Path("tests/resources/parser/test_data")
+# The figures this set can measure (every page is an article).
+SHOWN = ("text_f1", "text_f1_written", "title_exact", "author_match", "junk_author", "author_invented", "date_day",
+         "articles_turned_away")  # fmt: skip
+
+
+def _version(key: str) -> list[int]:
+    """fundus's parser versions ("V1", "V1_1", "V2") in their order."""
+    return [int(part) for part in key.lstrip("V").split("_") if part.isdigit()]
+
+
+def _body(truth: dict[str, Any]) -> str:
+    body = truth.get("body") or {}
+    parts = list(body.get("summary") or [])
+    for section in body.get("sections") or []:
+        parts += list(section.get("headline") or []) + list(section.get("paragraphs") or [])
+    return "\n".join(parts)
+
+
+def pages(root: Path) -> Iterator[tuple[str, Page]]:
+    """(country, page) for every test page of the fundus clone at `root` that has its truth."""
+    data = root / TEST_DATA
+    if not data.is_dir():
+        raise SystemExit(f"no fundus test pages under {data}: give the path of a clone of flairNLP/fundus")
+    for country in sorted(p for p in data.iterdir() if (p / "meta.info").exists()):
+        meta = json.loads((country / "meta.info").read_text(encoding="utf-8"))
+        for truth_path in sorted(country.glob("*.json")):
+            publisher = truth_path.stem
+            truths = json.loads(truth_path.read_text(encoding="utf-8"))
+            files = sorted(name for name in meta if name.rsplit("_", 3)[0] == publisher)
+            versions = sorted(truths, key=_version)
+            if len(files) != len(versions):
+                files, versions = files[-1:], versions[-1:]
+            for name, version in zip(files, versions, strict=True):
+                truth = truths[version]
+                if not (country / name).exists() or not _body(truth):
+                    continue
+                yield (
+                    country.name,
+                    Page(
+                        page_id=f"{country.name}/{name}",
+                        url=meta[name].get("url"),
+                        kind="article",
+                        html_path=country / name,
+                        title=truth.get("title") or None,
+                        author="; ".join(truth.get("authors") or []) or None,
+                        date=(truth.get("publishing_date") or "")[:10] or None,
+                        text=_body(truth),
+                    ),
+                )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("fundus", type=Path, help="a clone of github.com/flairNLP/fundus")
+    parser.add_argument("--show", type=int, default=10, help="print the N pages newsbeam's text loses most on")
+    args = parser.parse_args()
+    started = time.monotonic()
+    taggers = Taggers.load()
+    runs: list[tuple[str, Page, Run, Run]] = []
+    for country, page in pages(args.fundus):
+        data = page.html_bytes()
+        runs.append((country, page, newsbeam(data, page.url, taggers), bare_trafilatura(data, page.url)))
+    ours = score((page, run.pred) for _, page, run, _ in runs)
+    theirs = score((page, run.pred) for _, page, _, run in runs)
+    publishers = {page.html_path.name.rsplit("_", 3)[0] for _, page, _, _ in runs}
+    countries = {country for country, _, _, _ in runs}
+    lines = [
+        f"News pages of publishers no dev set holds: fundus's parser test pages ({len(runs)} pages, "
+        f"{len(publishers)} publishers, {len(countries)} countries), newsbeam beside bare trafilatura, scored as "
+        "WCXB (`python bench/quality_fundus.py PATH_TO_FUNDUS_CLONE`; the truth is what fundus's hand-written "
+        "parser for each publisher extracts).",
+        "",
+        "| figure | newsbeam | trafilatura |",
+        "|---|---|---|",
+        *(f"| {FIGURES[name]} | **{ours[name]}** | {theirs[name]} |" for name in SHOWN),
+        "",
+        "- newsbeam's verdicts: "
+        + ", ".join(f"{v} {n}" for v, n in Counter(run.verdict for _, _, run, _ in runs).most_common()),
+        f"- Run: {time.monotonic() - started:.0f} s.",
+    ]
+    print("\n".join(lines))
+    f1s = [(wcxb.text_f1(page.text, mine.pred.text), wcxb.text_f1(page.text, other.pred.text), page, mine)
+           for _, page, mine, other in runs]  # fmt: skip
+    print(f"\npages newsbeam's text loses most on (top {args.show}):")
+    for ours_f1, theirs_f1, page, run in sorted(f1s, key=lambda f: f[0] - f[1])[: args.show]:
+        gap = ours_f1 - theirs_f1
+        print(f"  {gap:+.3f}  newsbeam {ours_f1:.3f} ({run.verdict})  trafilatura {theirs_f1:.3f}  {page.url}")
+    write_block("fundus", lines)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
