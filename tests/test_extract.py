@@ -330,6 +330,38 @@ def test_a_long_fast_text_of_menus_is_extracted_again_in_full() -> None:
         assert done.doc["text"] == (" ".join(ARTICLE_PARAGRAPHS) if full else fast)
 
 
+def _gallery_page(body: str) -> str:
+    """A gallery article: its first slides in the page's text, the whole article in its JSON-LD `articleBody`."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Ten harbour walks",
+        "articleBody": body,
+    }
+    shown = "".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS[:3])
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Ten harbour walks</title>
+<script type="application/ld+json">{json.dumps(data)}</script></head>
+<body><main><article><h1>Ten harbour walks</h1>{shown}</article></main></body></html>"""
+
+
+_STARTS = ["ferry pier", "fish market", "old customs house", "dry dock", "marina", "yacht club"]
+WALKS = [
+    f"Walk {n}: from the {place} to the lighthouse, an hour along the harbour wall."
+    for n, place in enumerate(_STARTS, 1)
+]
+
+
+def test_a_stated_article_body_far_longer_than_the_text_is_the_text() -> None:
+    # A gallery or a script-rendered page: the extractor sees the first slides, the markup states the article.
+    stated = "<p>" + "</p><p>".join(ARTICLE_PARAGRAPHS + WALKS) + "</p><p>Tea &amp; cake at the end.</p>"
+    draft = extract_html(_gallery_page(stated), "https://gazette.example/walks", REFERENCE)
+    assert draft is not None
+    assert draft.text.splitlines() == [*ARTICLE_PARAGRAPHS, *WALKS, "Tea & cake at the end."]
+    # A stated body less than twice the text (a summary, or the same article) leaves trafilatura's text.
+    same = extract_html(_gallery_page(" ".join(ARTICLE_PARAGRAPHS)), "https://gazette.example/walks", REFERENCE)
+    assert same is not None and ARTICLE_PARAGRAPHS[2] in same.text and ARTICLE_PARAGRAPHS[3] not in same.text
+
+
 def test_the_full_text_resumes_from_the_gates_fast_one(monkeypatch: pytest.MonkeyPatch) -> None:
     prunes: list[object] = []
     real = maintext.prune_unwanted_nodes

@@ -40,6 +40,12 @@ def split_authors(value: str | None) -> list[str]:
 # page's text are not paid again): fast then full costs 53.4 ms a page against 59.4 for the two public calls
 # (the 1,906 real pages of the shared data, identical results).
 FULL_EXTRACTION_BELOW = 2500  # characters of fast text
+# A schema.org `articleBody` at least this many times as long as trafilatura's text is the article, which the
+# page lays out where the extractor does not look (slides of a gallery, a script-rendered body). On the
+# 1,364 pages of WCXB dev, ScrapingHub dev and 256 news pages of other publishers, 105 state a body; the two
+# at least twice as long as the text gain (word F1 0.39 -> 0.99, 0.64 -> 0.98), the three between 1.3 and
+# 1.9 times would lose.
+STATED_BODY_RATIO = 2.0
 
 
 def trafilatura_options(reference: dt.date) -> dict[str, Any]:
@@ -89,8 +95,8 @@ def gate_read(html: str, url: str | None) -> PageRead | None:
 def complete(read: PageRead, url: str | None, reference: dt.date) -> PageRead:
     """A page the gate let in (or a run keeps) read in full: the main text again in full where the fast text
     is short (`FULL_EXTRACTION_BELOW`) or mostly menus (`maintext.mostly_menu`), resumed from the fast one
-    (`maintext.Extraction`), and the metadata
-    (`metadata.page_metadata`: title, author, date...)."""
+    (`maintext.Extraction`); the page's stated `articleBody` where that is far longer (`STATED_BODY_RATIO`);
+    and the metadata (`metadata.page_metadata`: title, author, date...)."""
     doc, full = read.doc, read.full
     text = (doc.get("text") or "").strip()
     if not full and (len(text) < FULL_EXTRACTION_BELOW or maintext.mostly_menu(text)):
@@ -100,6 +106,9 @@ def complete(read: PageRead, url: str | None, reference: dt.date) -> PageRead:
         again = extraction.full()
         if (again.get("text") or "").strip():  # else the fast text stands
             doc, full = again, True
+    body = read.facts.article_body()
+    if body is not None and len(body) >= STATED_BODY_RATIO * len((doc.get("text") or "").strip()):
+        doc = {**doc, "text": body}  # the extractor missed most of the article the page states
     # The extraction (and its pruned copy of the tree) is done with: not kept with the page.
     return read._replace(doc={**doc, **metadata.page_metadata(read.tree, url, reference)}, full=full, extraction=None)
 

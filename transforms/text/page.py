@@ -8,6 +8,7 @@ benchmarked alone.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -84,6 +86,19 @@ class PageFacts:
         """The JSON-LD objects whose `@type` is one of `types`."""
         wanted = set(types)
         return [obj for obj in self.jsonld if wanted & set(type_names(obj.get("@type")))]
+
+    def article_body(self) -> str | None:
+        """The longest schema.org `articleBody` the page states, as plain text (tags and entities some
+        publishers leave in it removed, paragraphs kept); None when it states none."""
+        bodies = [obj["articleBody"] for obj in self.jsonld if isinstance(obj.get("articleBody"), str)]
+        longest = max(bodies, key=len, default="")
+        if "<" in longest:
+            tree = lxml.html.fromstring(f"<div>{longest}</div>")
+            for block in tree.iter("p", "br", "div", "li", "h2", "h3", "h4"):
+                block.tail = "\n" + (block.tail or "")
+            longest = tree.text_content()
+        lines = (" ".join(line.split()) for line in html.unescape(longest).splitlines())
+        return "\n".join(line for line in lines if line) or None
 
 
 def parse_html(html: str) -> HtmlElement | None:

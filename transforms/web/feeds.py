@@ -59,8 +59,8 @@ class EntryRef:
     source: str  # the feed or sitemap URL, or `<url list>#L<n>`
     source_kind: str  # "feed", "sitemap" or "urls"
     title: str | None = None
-    # ISO 8601, in UTC or a day alone (`transforms.web.feeddates`): feed published (else updated); sitemap news
-    # date (else lastmod)
+    # ISO 8601 with the publisher's offset, or a day alone (`transforms.web.feeddates`): feed published (else
+    # updated); sitemap news date (else lastmod)
     published: str | None = None
     updated: str | None = None
     authors: tuple[str, ...] = ()
