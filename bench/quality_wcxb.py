@@ -69,7 +69,10 @@ def verdict(name: str, newsbeam: Score, other: Score) -> str:
     if value is None or bar is None:
         return label
     met = value >= bar - 1e-9 if at_least else value <= bar + 1e-9
-    return f"{label}: {'met' if met else 'missed'}"
+    if met:
+        return f"{label}: met"
+    gap = abs(value - bar)
+    return f"{label}: missed by {gap:.4f}" if gap < 0.001 else f"{label}: missed by {gap:.3f}"
 
 
 @dataclass(frozen=True)

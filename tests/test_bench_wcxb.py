@@ -124,11 +124,17 @@ def test_score_prints_a_share_with_its_counts_and_a_mean_without() -> None:
 
 
 def test_verdict_holds_text_f1_against_trafilatura_and_the_rest_against_the_issue_targets() -> None:
-    assert quality_wcxb.verdict("text_f1", Score(0.9, 1, False), Score(0.91, 1, False)) == "≥ trafilatura: missed"
+    assert (
+        quality_wcxb.verdict("text_f1", Score(0.9, 1, False), Score(0.91, 1, False)) == "≥ trafilatura: missed by 0.010"
+    )
+    # A gap the table's three decimals hide is written out.
+    assert quality_wcxb.verdict("text_f1", Score(0.93157, 1, False), Score(0.93171, 1, False)) == (
+        "≥ trafilatura: missed by 0.0001"
+    )
     assert quality_wcxb.verdict("text_f1_written", Score(0.9, 1, False), Score(0.9, 1, False)).endswith(": met")
     assert quality_wcxb.verdict("title_exact", Score(8, 10), Score(0, 10)) == "≥ 0.80: met"
-    assert quality_wcxb.verdict("title_exact", Score(7, 10), Score(10, 10)) == "≥ 0.80: missed"
-    assert quality_wcxb.verdict("articles_turned_away", Score(1, 10), Score(0, 10)) == "≤ 0.02: missed"
+    assert quality_wcxb.verdict("title_exact", Score(7, 10), Score(10, 10)) == "≥ 0.80: missed by 0.100"
+    assert quality_wcxb.verdict("articles_turned_away", Score(1, 10), Score(0, 10)) == "≤ 0.02: missed by 0.080"
     assert quality_wcxb.verdict("undated_dated", Score(0, 0), Score(0, 0)) == "≤ 0.15"
     assert quality_wcxb.verdict("junk_author", Score(0, 10), Score(0, 10)) == ""
 
