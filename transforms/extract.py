@@ -104,10 +104,11 @@ def complete(read: PageRead, url: str | None, reference: dt.date) -> PageRead:
         if extraction is None or extraction.url != url:
             extraction = maintext.Extraction(read.tree, url)
         again = extraction.full()
-        if (again.get("text") or "").strip():  # else the fast text stands
-            doc, full = again, True
+        again_text = (again.get("text") or "").strip()
+        if again_text:  # else the fast text stands
+            doc, full, text = again, True, again_text
     body = read.facts.article_body()
-    if body is not None and len(body) >= STATED_BODY_RATIO * len((doc.get("text") or "").strip()):
+    if body is not None and len(body) >= STATED_BODY_RATIO * len(text):
         doc = {**doc, "text": body}  # the extractor missed most of the article the page states
     # The extraction (and its pruned copy of the tree) is done with: not kept with the page.
     return read._replace(doc={**doc, **metadata.page_metadata(read.tree, url, reference)}, full=full, extraction=None)

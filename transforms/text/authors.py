@@ -251,7 +251,7 @@ def _as_stated_name(part: str) -> str | None:
     if len(words) > 6 or any(
         w.casefold().strip(".") in (_COMPANY_WORDS | _NOT_NAME_WORDS) - month_names
         for w in words
-        if not _INITIALS.fullmatch(w)  # "Miguel A. Herguedas": an initial, not the word "a"
+        if not _is_particle_or_initial(w)  # "Miguel A. Herguedas": an initial, not the word "a"
     ):
         return None
     if not all(_NAME_WORD.fullmatch(w) or _INITIALS.fullmatch(w) or _is_particle(w) for w in words):
@@ -267,6 +267,7 @@ def _as_stated_name(part: str) -> str | None:
 
 
 def _is_particle_or_initial(word: str) -> bool:
+    """A word of a name that is never read as an ordinary word: "von", "de"; "A." in "Miguel A. Herguedas"."""
     return _is_particle(word) or _INITIALS.fullmatch(word) is not None
 
 
