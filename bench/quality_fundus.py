@@ -28,9 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import wcxb
 from quality_util import write_block
-from quality_wcxb import Run, bare_trafilatura, newsbeam
+from quality_wcxb import both, losses
 from wcxb import FIGURES, Page, score
 
 from transforms.tag import Taggers
@@ -70,7 +69,8 @@ def pages(root: Path) -> Iterator[tuple[str, Page]]:
                 files, versions = files[-1:], versions[-1:]
             for name, version in zip(files, versions, strict=True):
                 truth = truths[version]
-                if not (country / name).exists() or not _body(truth):
+                text = _body(truth)
+                if not (country / name).exists() or not text:
                     continue
                 yield (
                     country.name,
@@ -82,7 +82,7 @@ def pages(root: Path) -> Iterator[tuple[str, Page]]:
                         title=truth.get("title") or None,
                         author="; ".join(truth.get("authors") or []) or None,
                         date=(truth.get("publishing_date") or "")[:10] or None,
-                        text=_body(truth),
+                        text=text,
                     ),
                 )
 
@@ -94,10 +94,9 @@ def main() -> int:
     args = parser.parse_args()
     started = time.monotonic()
     taggers = Taggers.load()
-    runs: list[tuple[str, Page, Run, Run]] = []
-    for country, page in pages(args.fundus):
-        data = page.html_bytes()
-        runs.append((country, page, newsbeam(data, page.url, taggers), bare_trafilatura(data, page.url)))
+    found = list(pages(args.fundus))
+    ran = both(((page.html_bytes(), page.url) for _, page in found), taggers)
+    runs = [(country, page, mine, other) for (country, page), (mine, other) in zip(found, ran, strict=True)]
     ours = score((page, run.pred) for _, page, run, _ in runs)
     theirs = score((page, run.pred) for _, page, _, run in runs)
     publishers = {page.html_path.name.rsplit("_", 3)[0] for _, page, _, _ in runs}
@@ -117,12 +116,7 @@ def main() -> int:
         f"- Run: {time.monotonic() - started:.0f} s.",
     ]
     print("\n".join(lines))
-    f1s = [(wcxb.text_f1(page.text, mine.pred.text), wcxb.text_f1(page.text, other.pred.text), page, mine)
-           for _, page, mine, other in runs]  # fmt: skip
-    print(f"\npages newsbeam's text loses most on (top {args.show}):")
-    for ours_f1, theirs_f1, page, run in sorted(f1s, key=lambda f: f[0] - f[1])[: args.show]:
-        gap = ours_f1 - theirs_f1
-        print(f"  {gap:+.3f}  newsbeam {ours_f1:.3f} ({run.verdict})  trafilatura {theirs_f1:.3f}  {page.url}")
+    print("\n".join(["", *losses([(page, mine, other) for _, page, mine, other in runs], args.show)]))
     write_block("fundus", lines)
     return 0
 

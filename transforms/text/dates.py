@@ -961,7 +961,8 @@ def _states_as(statement: re.Pattern[str], html: str, iso: str) -> bool:
 
 
 # "Published March 9, 2026", "Posted on 2025-12-19", "This article was originally published on 26 Sep 2019"
-_PUBLISHED_LABEL = re.compile(r"\b(?:(?:originally\s+)?published|posted)(?:\s+on)?\s*:?\s+", re.IGNORECASE)
+_PUBLISHED_WORDS = "published|posted"  # the English publication labels, also in `_DATELINE_LABEL`
+_PUBLISHED_LABEL = re.compile(rf"\b(?:(?:originally\s+)?{_PUBLISHED_WORDS})(?:\s+on)?\s*:?\s+", re.IGNORECASE)
 _LABEL_REACH = 40
 HTML_LABELLED_CONFIDENCE = 0.8
 
@@ -1234,7 +1235,7 @@ def _heading_dateline(html: str, reference: dt.date, comments_from: Callable[[in
 _PROSE_REACH = 80
 # A label that may open a dateline in lower case ("published on", "veröffentlicht am" after a name).
 _DATELINE_LABEL = re.compile(
-    r"\b(?:published|posted|veröffentlicht|erschienen|publié|publicado|pubblicato|gepubliceerd|publisert|publicerad)\b",
+    rf"\b(?:{_PUBLISHED_WORDS}|veröffentlicht|erschienen|publié|publicado|pubblicato|gepubliceerd|publisert|publicerad)\b",
     re.IGNORECASE,
 )
 _PROSE_WORDS = 4  # lower-case words in a row right before a day: the day is written in a sentence
