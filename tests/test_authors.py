@@ -183,10 +183,33 @@ def test_stated_names_are_kept_as_written(raw: str) -> None:
         "publisher",
         "Nachrichten",  # "news" in other languages: a section, not a person
         "Noticias",
+        "anónimo",  # "anonymous", "unnamed" in other languages
+        "Unbenannt",
+        # An organisation's name read as names joined by "and", or its legal form read as a name ("e.V.").
+        "Bundesministerium für Wirtschaft und Klimaschutz",
+        "Eidgenössisches Departement für Wirtschaft, Bildung und Forschung WBF",
+        "Bundesverband WindEnergie e.V.",
+        "Besserwisser eG",
+        "Department of Justice and Border Patrol",
+        # A postal address: a company, a town, a country.
+        "Olympia-Verlag GmbH, Nürnberg, Germany",
+        "Kirche und Leben, Münster, Germany",
     ],
 )
 def test_stated_non_names_are_rejected(raw: str) -> None:
     assert stated_names(raw) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Vom Krimiblogger", ["Krimiblogger"]),  # German "by the"
+        ("Auteur Anna Kubišta", ["Anna Kubišta"]),  # French "author"
+        ("Mario Rossi e Anna Bianchi", ["Mario Rossi", "Anna Bianchi"]),  # Italian "and", a word of its own
+    ],
+)
+def test_stated_names_lose_other_languages_labels(raw: str, expected: list[str]) -> None:
+    assert stated_names(raw) == expected
 
 
 def _facts(head: str = "", body: str = "") -> PageFacts:
@@ -243,6 +266,9 @@ def test_page_authors_skip_cms_accounts_and_menu_links() -> None:
     assert page_authors(None, _facts(body=menu)) == []
     byline = '<div class="post-meta"><a href="/author/xavierlo/">Xavier Lo</a></div>'
     assert page_authors(None, _facts(body=byline)) == ["Xavier Lo"]
+    # "All by ...": a link to the author's other posts; the name beside it is the byline.
+    more = '<a rel="author" href="/autor/mj">Alles von Martin Junker</a><a rel="author" href="/mj">Martin Junker</a>'
+    assert page_authors(None, _facts(body=more)) == ["Martin Junker"]
 
 
 def test_page_authors_keep_a_wire_agency_beside_the_reporters() -> None:
@@ -263,6 +289,13 @@ def test_page_authors_rejects_links_handles_and_companies() -> None:
     address = _facts('<meta name="author" content="hessenschau.de, Frankfurt, Germany">')
     assert page_authors("Hessenschau De; Frankfurt; Germany", address) == []
     assert page_authors("Anna Muster", address) == ["Anna Muster"]  # a byline of its own still counts
+    # A domain the page states, or its own host, that trafilatura spelt out as a name.
+    linked = _facts('<meta name="author" content="Frank Bueltge - http://bueltge.de">')
+    assert page_authors("Frank Bueltge; Bueltge De", linked) == ["Frank Bueltge"]
+    assert page_authors("Freiheit Org", _facts(), url="https://www.freiheit.org/de/a") == []
+    # A profile's path is no domain: the byline's name stands.
+    profile = _facts('<meta name="author" content="https://www.facebook.com/luis.holuch">')
+    assert page_authors("Luis Holuch", profile) == ["Luis Holuch"]
 
 
 def test_a_column_credit_is_no_author() -> None:

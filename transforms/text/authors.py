@@ -25,6 +25,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
+from urllib.parse import urlsplit
 
 from transforms.text.page import PageFacts, name_key, site_names, type_names
 
@@ -35,9 +36,9 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# "By", "Von", "Par", "Por", "Door", "Di" (German, French, Spanish, Dutch, Italian bylines)
+# "By", "Von", "Vom", "Par", "Por", "Door", "Di" (German, French, Spanish, Dutch, Italian bylines)
 _BY = re.compile(
-    r"^(?:by|von|par|por|door|di|(?:written|words|text|reporting|article|story|post|reported|edited)\s+by)\b[\s:]*",
+    r"^(?:by|von|vom|par|por|door|di|(?:written|words|text|reporting|article|story|post|reported|edited)\s+by)\b[\s:]*",
     re.IGNORECASE,
 )
 _CONTACT = re.compile(
@@ -48,8 +49,9 @@ _CONTACT = re.compile(
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _EMAIL_WITH_NAME = re.compile(r"^\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*\((?P<name>[^()]+)\)\s*$")
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net|de|fr|co\.uk|io)\b", re.IGNORECASE)
-# Separators of several names: "and" in English, German, French, Italian/Portuguese, Danish/Norwegian, Swedish.
-_SPLIT = re.compile(r"\s*(?:[;|/•·]|,|\b(?:and|und|et|e|og|och)\b|&|\+)\s*", re.IGNORECASE)
+# Separators of several names: "and" in English, German, French, Italian/Portuguese, Danish/Norwegian, Swedish
+# (a word between spaces: the "e" of "e.V." joins nothing).
+_SPLIT = re.compile(r"\s*(?:[;|/•·]|,|&|\+)\s*|\s+(?:and|und|et|e|og|och)\s+", re.IGNORECASE)
 _PAREN = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
 _DIGIT = re.compile(r"\d")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.){1,3}")
@@ -79,7 +81,7 @@ _ROLE_WORDS = _wordset(
     business foreign national international bureau desk news sports sport tech technology science health
     culture entertainment economics economy investigations investigative data digital video audio photo
     correspondente redakteur redakteurin redaktion autor autorin journaliste rédacteur rédactrice
-    author host anchor presenter intern fellow freelance freelancer guest team
+    auteur auteure autore autora author host anchor presenter intern fellow freelance freelancer guest team
     member members moderator admin administrator webmaster user users poster founder cofounder co-founder owner
     ceo cto cfo coo cmo vp president director manager officer expert specialist consultant
     coach clinician dietitian nutritionist therapist attorney lawyer coordinator marketing content strategist
@@ -92,6 +94,7 @@ _NOT_PEOPLE = _wordset(
     author authors reporter press wire desk agency agencies news web online digital webmaster moderator member
     members user users undefined null none false true publisher red agentur agenturen reports service services
     nachrichten noticias notizie nieuws nyheder nyheter uutiset wiadomości actualités
+    anonym anonyme anonimo anónimo anônimo unbekannt unbenannt inconnu desconocido sconosciuto
     """
 )
 # A capitalised word in one of these makes the entry an organisation, not a person ("Reuters Staff").
@@ -104,7 +107,20 @@ _ORG_WORDS = _wordset(
     """
 )
 # Words that make a credit a company's, not a person's or a newsroom's.
-_COMPANY_WORDS = _wordset("inc ltd llc llp corp co gmbh ag plc pvt pty limited corporation incorporated pc bv b.v s.a")
+_COMPANY_WORDS = _wordset(
+    "inc ltd llc llp corp co gmbh ag plc pvt pty limited corporation incorporated pc bv b.v s.a e.v eg e.g kg ohg"
+)
+# Countries that close a postal address ("Olympia-Verlag GmbH, Nürnberg, Germany"): never a person's name.
+_COUNTRIES = _wordset(
+    """
+    germany deutschland austria österreich switzerland schweiz suisse svizzera france italy italia spain españa
+    netherlands nederland belgium belgië belgique luxembourg poland polska usa u.s.a uk canada australia
+    """
+)
+# An organisation's name read as names joined by "and": "Bundesministerium für Wirtschaft und Klimaschutz",
+# "Department of Justice and ...". A part that is a word and "of"/"for" (in English), or holds "für", "pour",
+# "voor" or "för", is no person's name.
+_ORGANISATION_PART = re.compile(r"^\S+\s+(?:of|for)\s+\S|\s(?:für|fuer|pour|voor|för)\s", re.IGNORECASE)
 # News agencies whose credit stands as the author of wire copy (compared casefolded, without "the").
 _AGENCIES = frozenset(
     {
@@ -132,6 +148,10 @@ _DENIED_PHRASES = (
     "last modified",
     "min read",
     "minute read",
+    "alles von",
+    "mehr von",
+    "alle beiträge",
+    "alle artikel",
 )
 
 
@@ -174,8 +194,11 @@ def author_names(value: str | None, stated: bool = False) -> list[str]:
     text = _EMAIL.sub(" ", text)
     text = _CONTACT.sub(" ", text)
     text = _PAREN.sub(" ", text)
+    parts = _SPLIT.split(text)
+    if stated and any(_names_an_organisation(part) for part in parts):
+        return []  # one organisation's name or address, not several people
     names: list[str] = []
-    for part in _SPLIT.split(text):
+    for part in parts:
         agency = _as_agency(part)
         if agency is not None:
             names.append(agency)
@@ -186,6 +209,15 @@ def author_names(value: str | None, stated: bool = False) -> list[str]:
         if name is not None:
             names.append(name)
     return names
+
+
+def _names_an_organisation(part: str) -> bool:
+    """Whether a part of a stated credit shows the whole credit to be an organisation's name or address: it
+    holds a company's legal form (GmbH, e.V.), it is a country, or it reads as an organisation's name."""
+    words = [w.casefold().strip(".,") for w in part.split()]
+    if " ".join(words) in _COUNTRIES or any(w in _COMPANY_WORDS for w in words if len(w) > 1):
+        return True
+    return _ORGANISATION_PART.search(part.strip()) is not None
 
 
 def _as_agency(part: str) -> str | None:
@@ -331,14 +363,17 @@ def page_authors(found: str | None, facts: PageFacts, sitename: str | None = Non
     sites = site_names(facts, sitename, url)
     people: list[str] = []
     organisations: list[str] = []
-    handles: set[str] = set()  # user names the metadata states ("brandon-peaktwo"), not names
+    # User names ("brandon-peaktwo") and domains ("bueltge.de", the page's host) the page states: trafilatura
+    # rewrites them into names ("Bueltge De"), which are none.
+    not_names = _domain_keys(urlsplit(url).hostname or "" if url else "")
     judged: set[str] = set()  # every statement read here, as a key
     for group in _stated_authors(facts):
         for value, is_organisation in group:
             judged.add(name_key(value))
+            not_names |= _domain_keys(value)
             names = stated_names(value)
             if not names and _HANDLE.fullmatch(value.strip()):
-                handles.add(name_key(value))
+                not_names.add(name_key(value))
             for name in names:
                 (organisations if is_organisation or is_organisation_name(name, sites) else people).append(name)
         if people:
@@ -350,7 +385,7 @@ def page_authors(found: str | None, facts: PageFacts, sitename: str | None = Non
         # "Hessenschau De; Frankfurt; Germany"): its rewriting is no second witness.
         found = None
     for name in stated_names(found):
-        if name_key(name) not in handles:
+        if name_key(name) not in not_names:
             (found_organisations if is_organisation_name(name, sites) else found_people).append(name)
     credited: list[str] = []
     for byline in facts.bylines:
@@ -361,6 +396,19 @@ def page_authors(found: str | None, facts: PageFacts, sitename: str | None = Non
         if names:
             return clean_authors(names, stated=True)
     return []
+
+
+# A domain as written ("bueltge.de", "https://www.bueltge.de/about"), not a path's "luis.holuch".
+_DOMAIN = re.compile(r"(?<![\w.@-])(?<![^/]/)(?:[a-z0-9-]+\.)+[a-z]{2,6}\b", re.IGNORECASE)
+
+
+def _domain_keys(text: str) -> set[str]:
+    """The domains written in `text` as name keys, with and without a leading "www"."""
+    keys = set()
+    for domain in _DOMAIN.findall(text):
+        keys.add(name_key(domain))
+        keys.add(name_key(domain.removeprefix("www.").removeprefix("WWW.")))
+    return keys
 
 
 def stated_names(value: str | None) -> list[str]:
