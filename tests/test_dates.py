@@ -778,6 +778,9 @@ def test_html_date_a_day_shown_only_in_a_readers_comment_is_no_evidence() -> Non
         "<p>De minister groeide na een goed persoonlijk resultaat op 9 juni 2024 uit tot een sterkhouder.</p>",
         "<figure><figcaption>Soldaten in Ländern, wo sie nichts verloren haben (Kundus, 6.12.2010)</figcaption>"
         "</figure>",
+        # The end of a period the text speaks of (an offer's, an event's).
+        "<p>Beteiligung: Bürger der Stadt Steinheim vom 9.1. - 10.2.2023</p>",
+        "<p>Festival: 3 - 5 March 2024</p>",
     ],
 )
 def test_heading_dateline_a_day_in_a_sentence_or_a_caption_is_no_dateline(under: str) -> None:

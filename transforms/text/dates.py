@@ -1222,7 +1222,7 @@ def _heading_dateline(html: str, reference: dt.date, comments_from: Callable[[in
     before = area[max(0, match.start() - 30) : match.start()]
     if _UPDATE_LABEL.search(before[-25:]) or _COMMENT_LABEL.search(before):
         return None
-    if _in_prose(area[max(0, match.start() - _PROSE_REACH) : match.start()]):
+    if _in_prose(area[max(0, match.start() - _PROSE_REACH) : match.start()]) or _RANGE_START.search(before):
         return None
     day = _byline_day(match, reference)
     if day is None:
@@ -1239,6 +1239,9 @@ _DATELINE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _PROSE_WORDS = 4  # lower-case words in a row right before a day: the day is written in a sentence
+# The first day of a range right before the day ("vom 9.1. - 10.2.2023", "3 - 5 March 2024"): the day ends a
+# period the text speaks of, an offer's or an event's, not the page's dateline.
+_RANGE_START = re.compile(r"\d{1,2}\.?(?:\d{1,2}\.)?\s*(?:[-–—]|bis|to|until|au|al)\s*$", re.IGNORECASE)
 
 
 def _in_prose(before: str) -> bool:
