@@ -132,6 +132,23 @@ def test_an_h1_that_is_the_site_name_or_off_topic_is_ignored() -> None:
     assert headline("Council approves harbour budget", unrelated) == "Council approves harbour budget"
 
 
+def test_trafilaturas_title_from_a_blogs_name_or_a_heading_with_more_gives_way_to_the_stated_title() -> None:
+    # A blog puts its name in the <h1> of every page, and trafilatura takes it for the title.
+    blog = facts(
+        title_tag="Four Years Remaining » Blog Archive » Interning of Small Integers in Python",
+        h1=["Four Years Remaining"],
+    )
+    url = "http://fouryears.eu/2019/10/21/interning/"
+    assert headline("Four Years Remaining", blog, url=url) == "Interning of Small Integers in Python"
+    # A heading that runs the byline into the headline.
+    byline = facts(title_tag="»Haltet unsere Gewässer sauber!« - Der SeglerBlog aus Berlin")
+    long = "»Haltet unsere Gewässer sauber!« Veröffentlicht von SeglerBlog am 23. Februar 2020"
+    assert headline(long, byline, url="https://seglerblog.example/sauber/") == "»Haltet unsere Gewässer sauber!«"
+    # A headline that is the first segment, beside a shorter site name, stays.
+    kept = facts(title_tag="Der Lange und die alte Dame | Hertha BSC Blog")
+    assert headline("Der Lange und die alte Dame", kept, url="http://hertha-blog.de/x") == "Der Lange und die alte Dame"
+
+
 def test_an_h1_with_its_own_label_is_cleaned_too() -> None:
     page = facts(h1=["How meditation rewires brains and improves physical health | Opinion"])
     title = "How meditation rewires brains and improves physical health | Opinion"

@@ -42,10 +42,13 @@ _STOPWORDS = frozenset(
 
 def headline(title: str | None, facts: PageFacts, sitename: str | None = None, url: str | None = None) -> str | None:
     """The article's headline from the page's title and what else the page states (site name, `<h1>`)."""
-    raw = _clean(title) or _first(facts, "og:title", "twitter:title") or _clean(facts.title_tag)
+    stated = _first(facts, "og:title", "twitter:title") or _clean(facts.title_tag)
+    raw = _clean(title) or stated
     if not raw:
         return _clean(_heading(facts.h1)) or None
     sites = site_names(facts, sitename, url)
+    if stated and raw != stated and (_label_of(raw, stated, sites) or _more_than(raw, stated, sites)):
+        raw = stated  # trafilatura took the blog's name in its <h1>, or a heading with more, for the title
     segments, seps = _split(raw)
     # An <h1> that is one or more whole segments of the title is the headline as the page shows it.
     for h1 in facts.h1:
@@ -60,6 +63,30 @@ def headline(title: str | None, facts: PageFacts, sitename: str | None = None, u
     stripped = _join(segments[start:end], seps[start : end - 1])
     shown = _shown_headline(facts, stripped, sites)
     return shown or stripped
+
+
+def _label_of(title: str, stated: str, sites: list[str]) -> bool:
+    """Whether trafilatura's `title` is the site's name (which a blog's <h1> holds on every page) that the
+    title the page `stated` gives at either end, beside a longer headline ("Four Years Remaining » Blog
+    Archive » Interning of Small Integers in Python")."""
+    segments, _ = _split(stated)
+    key = name_key(title)
+    if len(segments) < 2 or key not in (name_key(segments[0]), name_key(segments[-1])):
+        return False
+    longer = len(title.split()) < max(len(s.split()) for s in segments if name_key(s) != key)
+    return longer and _is_site(title, sites)
+
+
+def _more_than(title: str, stated: str, sites: list[str]) -> bool:
+    """Whether trafilatura's `title` is the headline the page `stated` with more run into it: a heading that
+    holds the byline or a subtitle ("»Haltet unsere Gewässer sauber!« Veröffentlicht von SeglerBlog am ...")."""
+    segments, seps = _split(stated)
+    start, end = _strip_labels(segments, sites)
+    head = _join(segments[start:end], seps[start : end - 1])
+    if len(head.split()) < 3:
+        return False
+    key, head_key = name_key(title), name_key(head)
+    return len(key) > len(head_key) and key.startswith(head_key)
 
 
 def _shown_headline(facts: PageFacts, title: str, sites: list[str]) -> str | None:
