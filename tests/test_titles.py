@@ -144,7 +144,15 @@ def test_trafilaturas_title_from_a_blogs_name_or_a_heading_with_more_gives_way_t
     byline = facts(title_tag="»Haltet unsere Gewässer sauber!« - Der SeglerBlog aus Berlin")
     long = "»Haltet unsere Gewässer sauber!« Veröffentlicht von SeglerBlog am 23. Februar 2020"
     assert headline(long, byline, url="https://seglerblog.example/sauber/") == "»Haltet unsere Gewässer sauber!«"
-    # A headline that is the first segment, beside a shorter site name, stays.
+    # A section's heading that shares no word with the longer headline the page states.
+    section = facts(meta={"og:title": ["Reparaturcafé am 31. Januar"]}, title_tag="Reparaturcafé am 31. Januar: Ahlen")
+    assert headline("Aktuelles", section) == "Reparaturcafé am 31. Januar"
+    assert headline("Navigation und Service", facts(title_tag="Rede des Bundespräsidenten in Berlin")) == (
+        "Rede des Bundespräsidenten in Berlin"
+    )
+    # A short headline the stated title shares words with is the page's own.
+    assert headline("Gaspreise", facts(title_tag="energieverbraucher.de | Gaspreise")) == "Gaspreise"
+
     kept = facts(title_tag="Der Lange und die alte Dame | Hertha BSC Blog")
     assert headline("Der Lange und die alte Dame", kept, url="http://hertha-blog.de/x") == "Der Lange und die alte Dame"
 

@@ -47,8 +47,8 @@ def headline(title: str | None, facts: PageFacts, sitename: str | None = None, u
     if not raw:
         return _clean(_heading(facts.h1)) or None
     sites = site_names(facts, sitename, url)
-    if stated and raw != stated and (_label_of(raw, stated, sites) or _more_than(raw, stated, sites)):
-        raw = stated  # trafilatura took the blog's name in its <h1>, or a heading with more, for the title
+    if stated and raw != stated and _not_the_headline(raw, stated, sites):
+        raw = stated  # trafilatura took the blog's name, a section's heading or a heading with more for it
     segments, seps = _split(raw)
     # An <h1> that is one or more whole segments of the title is the headline as the page shows it.
     for h1 in facts.h1:
@@ -63,6 +63,23 @@ def headline(title: str | None, facts: PageFacts, sitename: str | None = None, u
     stripped = _join(segments[start:end], seps[start : end - 1])
     shown = _shown_headline(facts, stripped, sites)
     return shown or stripped
+
+
+def _not_the_headline(title: str, stated: str, sites: list[str]) -> bool:
+    """Whether trafilatura's `title` is something other than the headline of the title the page `stated`."""
+    return _label_of(title, stated, sites) or _more_than(title, stated, sites) or _a_section_of(title, stated, sites)
+
+
+def _a_section_of(title: str, stated: str, sites: list[str]) -> bool:
+    """Whether trafilatura's `title` is a short heading that shares no word with the longer headline the page
+    states: a section's or a menu's heading ("Allgemein", "Aktuelles", "Navigation und Service")."""
+    segments, seps = _split(stated)
+    start, end = _strip_labels(segments, sites)
+    head = _join(segments[start:end], seps[start : end - 1])
+    words = len(title.split())
+    if words > _MAX_SECTION_WORDS or len(head.split()) <= words or len(head.split()) < 3:
+        return False
+    return not _content_words(title) & _content_words(stated)
 
 
 def _label_of(title: str, stated: str, sites: list[str]) -> bool:
