@@ -1,9 +1,10 @@
 """newsbeam beside bare trafilatura, page by page: WCXB dev (all pages, and article pages alone), the
 ScrapingHub dev articles and htmldate's date pages.
 
-newsbeam runs its own code path without Beam: bytes → `charset.decode` → `extract.extract_html` → the article
-gate (`draft.page_kind`; fewer than `--min-words` words is turned away too, as the Tag stage does) →
-`tag.build_article` for the final title, authors and date (`date_source == "ingested"`: no date).
+newsbeam runs its own code path without Beam: bytes → `charset.decode` → `extract.extract_html` →
+`boilerplate.clean_draft` → the article gate (`draft.page_kind`; fewer than `--min-words` words is turned
+away too, as the Tag stage does) → `tag.build_article` for the final title, authors and date
+(`date_source == "ingested"`: no date).
 Bare trafilatura is `bare_extraction(html, url=url, with_metadata=True)` with its default settings, given
 the page's bytes; its authors are `author` split on ';', its date `date`. Metrics: `bench/wcxb.py` (WCXB's
 word F1, title, author, date) and `bench/quality_extraction.py` (ScrapingHub's shingle F1).
@@ -30,12 +31,12 @@ from dataclasses import dataclass
 
 import trafilatura
 import wcxb
-from quality_extraction import REFERENCE, scores, tp_fp_fn
+from quality_extraction import REFERENCE, page_draft, scores, tp_fp_fn
 from quality_util import data_dir, write_block
 from wcxb import FIGURES, Page, Prediction, Score
 
 from schemas.document import Draft, RunContext
-from transforms.extract import extract_html, split_authors
+from transforms.extract import split_authors
 from transforms.tag import DEFAULT_MIN_WORDS, Taggers, build_article, stub_reason
 from transforms.web.charset import declared_charset, decode
 
@@ -97,10 +98,10 @@ def failed(who: str, exc: Exception) -> str:
 
 
 def newsbeam_draft(data: bytes, url: str | None) -> Draft | None:
-    """A page's bytes as a run decodes and extracts them (every page in full, as `--keep-non-articles` does);
-    None when there is no main text."""
+    """A page's bytes as a run decodes, extracts and cleans them (every page in full, as
+    `--keep-non-articles` does); None when there is no main text."""
     html, _ = decode(data, declared_charset(data))
-    return extract_html(html, url, REFERENCE)
+    return page_draft(html, url)
 
 
 def newsbeam(data: bytes, url: str | None, taggers: Taggers) -> Run:

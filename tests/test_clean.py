@@ -595,7 +595,7 @@ def test_invariants_on_generated_articles(lines: list[str], title_hint: str | No
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_clean_text_stage_cleans_text_drafts_only() -> None:
+def test_clean_text_stage_cleans_every_draft_and_mines_plain_texts_only() -> None:
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
 
@@ -604,10 +604,14 @@ def test_clean_text_stage_cleans_text_drafts_only() -> None:
     from transforms.clean import CleanText
 
     seed = (SEEDS / "003_383210d72824bc91.txt").read_text(encoding="utf-8")
-    html_text = "Already extracted.\nShare on Facebook"
+    # What trafilatura left in a page's text: a share prompt and a wire copyright line.
+    html_text = (
+        "Already extracted.\nShare on Facebook\n"
+        "© 2019 Associated Press. All Rights Reserved. This material may not be published, broadcast, rewritten."
+    )
     drafts = [
         Draft(source="003.txt", source_format="txt", kind="text", text=seed),
-        Draft(source="p.html", source_format="html", kind="html", text=html_text, authors=["Meta Author"]),
+        Draft(source="p.html", source_format="html", kind="html", text=html_text),
     ]
 
     def check_drafts(out: list) -> None:
@@ -615,7 +619,10 @@ def test_clean_text_stage_cleans_text_drafts_only() -> None:
         cleaned = by_source["003.txt"]
         assert cleaned.authors == ["Jim Thomas"] and cleaned.publisher == "Newsmax"
         assert "All rights reserved" not in cleaned.text and cleaned.removed_lines == 3
-        assert by_source["p.html"].text == html_text and by_source["p.html"].authors == ["Meta Author"]
+        page = by_source["p.html"]
+        assert page.text == "Already extracted." and page.removed_lines == 2
+        # A page's publisher and authors are what its markup states, never mined from its text.
+        assert page.publisher is None and page.authors == []
 
     with TestPipeline() as p:
         out, rejected = p | beam.Create(drafts) | CleanText(run_id="r")

@@ -1,4 +1,4 @@
-"""The CleanText stage: plain-text drafts lose their page furniture (`transforms.text.boilerplate`)."""
+"""The CleanText stage: drafts lose the page furniture left in their text (`transforms.text.boilerplate`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from schemas.document import Draft
 from transforms._deadletter import REJECTED, DeadLetterFn
 from transforms._outputs import ParDoWithOutputs
 from transforms._stage import Stage
-from transforms.text.boilerplate import clean_text
+from transforms.text.boilerplate import clean_draft
 
 STAGE = "clean"
 
@@ -27,17 +27,9 @@ class _CleanFn(DeadLetterFn):
         self.lines_removed = Metrics.counter(STAGE, "lines_removed")
 
     def handle(self, draft: Draft) -> Iterable[Any]:
-        if draft.kind != "text":
-            yield draft  # trafilatura already separated the main text from the page furniture
-            return
-        result = clean_text(draft.text, draft.title)
+        clean_draft(draft)
         self.cleaned.inc()
-        self.lines_removed.inc(len(result.removed))
-        draft.text = result.text
-        draft.title = draft.title or result.title
-        draft.authors = draft.authors or result.authors
-        draft.publisher = draft.publisher or result.publisher
-        draft.removed_lines = len(result.removed)
+        self.lines_removed.inc(draft.removed_lines)
         yield draft
 
 
@@ -50,8 +42,8 @@ class Cleaned(NamedTuple):
 
 @dataclass(eq=False, repr=False)
 class CleanText(Stage):
-    """Drafts → `Cleaned(drafts, rejected)`: drafts from plain text lose their page furniture (title,
-    authors, publisher recovered)."""
+    """Drafts → `Cleaned(drafts, rejected)`: drafts lose the page furniture left in their text (a plain
+    text's title, authors and publisher recovered from it)."""
 
     run_id: str
 

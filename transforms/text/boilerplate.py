@@ -1,4 +1,4 @@
-"""Line-level boilerplate removal for plain-text articles.
+"""Line-level boilerplate removal for article texts (plain texts, and what trafilatura extracts from a page).
 
 Text that reaches us without markup (text files, feeds, extractor output) still carries page furniture:
 language switchers, photo captions, repeated headlines, bylines, author bios, copyright notices, promos
@@ -20,6 +20,8 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from schemas.document import Draft
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\ufe0e\ufe0f]
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"'})
 _DASHES_RE = re.compile("[\u2010-\u2015\u2212]")
 _SPACES_RE = re.compile(r"\s+")
-_TRAILING_PUNCT_RE = re.compile(r"[\s.,;:!?]+$")
+_TRAILING_PUNCT = " .,;:!?"  # after `_probe`, every space is a plain one
 
 
 def _probe(line: str) -> str:
@@ -74,10 +76,10 @@ def _probe(line: str) -> str:
     return _SPACES_RE.sub(" ", text).strip()
 
 
-def _key(line: str) -> str:
-    """Comparison key for repeated headlines: case, dashes and trailing punctuation are not significant."""
-    text = _DASHES_RE.sub("-", _probe(line)).casefold()
-    return _TRAILING_PUNCT_RE.sub("", text)
+def _key(probe: str) -> str:
+    """Comparison key for repeated headlines (of a `_probe`d line): case, dashes and trailing punctuation are
+    not significant."""
+    return _DASHES_RE.sub("-", probe).casefold().rstrip(_TRAILING_PUNCT)
 
 
 def _wordset(words: str, fold: bool = False) -> frozenset[str]:
@@ -530,6 +532,23 @@ def clean_text(text: str, title_hint: str | None = None) -> CleanResult:
     )
 
 
+def clean_draft(draft: Draft) -> Draft:
+    """A draft's text without its boilerplate lines (`clean_text`), in place.
+
+    A plain text also gives its title, authors and publisher from the removed lines where the draft has none.
+    A page's text, which trafilatura extracted, keeps what its markup states: the lines trafilatura left in
+    ("Read more: ...", "© 2019 Associated Press ...", a photo's credit) are only dropped.
+    """
+    result = clean_text(draft.text, draft.title)
+    draft.text = result.text
+    draft.removed_lines = len(result.removed)
+    if draft.kind == "text":
+        draft.title = draft.title or result.title
+        draft.authors = draft.authors or result.authors
+        draft.publisher = draft.publisher or result.publisher
+    return draft
+
+
 def _apply_line_rules(lines: list[_Line]) -> str | None:
     """Rules that need only the line itself; returns the first publisher named by a copyright line."""
     publisher: str | None = None
@@ -623,11 +642,14 @@ def _apply_headline_rules(lines: list[_Line], hint: str | None) -> tuple[str | N
         title = alive[0].raw.strip()
     if title is None:
         return None, False
-    key = _key(title)
+    key = _key(_probe(title))
     if not key:
         return title, False
     changed = seen = False
+    longest = len(title.split()) + _CAPTION_MAX_WORDS  # a repeat, alone or with a caption, is no longer
     for line in alive:
+        if line.words > longest:
+            continue
         line_key = _key(line.probe)
         if line_key == key:
             if seen:
@@ -636,7 +658,6 @@ def _apply_headline_rules(lines: list[_Line], hint: str | None) -> tuple[str | N
         elif (
             line_key.startswith(key)
             and not line_key[len(key)].isalnum()
-            and line.words <= len(title.split()) + _CAPTION_MAX_WORDS
             and _CAPTION_AFTER_HEADLINE_RE.match(line_key[len(key) :])
         ):
             line.rule, changed = RULE_PHOTO, True
