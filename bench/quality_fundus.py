@@ -19,7 +19,6 @@ pages and truths are paired in order of date and version; when their numbers dif
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -28,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from quality_util import write_block
+from quality_util import clone_args, write_block
 from quality_wcxb import both, losses
 from wcxb import FIGURES, Page, score
 
@@ -88,13 +87,10 @@ def pages(root: Path) -> Iterator[tuple[str, Page]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("fundus", type=Path, help="a clone of github.com/flairNLP/fundus")
-    parser.add_argument("--show", type=int, default=10, help="print the N pages newsbeam's text loses most on")
-    args = parser.parse_args()
+    clone, show = clone_args(__doc__, "fundus", "flairNLP/fundus", "print the N pages newsbeam's text loses most on")
     started = time.monotonic()
     taggers = Taggers.load()
-    found = list(pages(args.fundus))
+    found = list(pages(clone))
     ran = both(((page.html_bytes(), page.url) for _, page in found), taggers)
     runs = [(country, page, mine, other) for (country, page), (mine, other) in zip(found, ran, strict=True)]
     ours = score((page, run.pred) for _, page, run, _ in runs)
@@ -116,7 +112,7 @@ def main() -> int:
         f"- Run: {time.monotonic() - started:.0f} s.",
     ]
     print("\n".join(lines))
-    print("\n".join(["", *losses([(page, mine, other) for _, page, mine, other in runs], args.show)]))
+    print("\n".join(["", *losses([(page, mine, other) for _, page, mine, other in runs], show)]))
     write_block("fundus", lines)
     return 0
 

@@ -42,6 +42,16 @@ def dev_set(doc: str | None, option: str, help: str, *parts: str) -> tuple[int, 
     return shown, root, json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
 
 
+def clone_args(doc: str | None, name: str, repository: str, show: str) -> tuple[Path, int]:
+    """The command line of a benchmark on the test pages of a public repository's clone (pages that are not
+    part of the shared data): the clone's path and `--show N` (`show` says what is printed)."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument(name, type=Path, help=f"a clone of github.com/{repository}")
+    parser.add_argument("--show", type=int, default=10, help=show)
+    args = parser.parse_args()
+    return getattr(args, name), args.show
+
+
 def write_block(name: str, lines: list[str]) -> None:
     """Replace this benchmark's block (between its markers) inside the Quality section of BENCHMARKS.md.
 

@@ -1,6 +1,7 @@
 """The metrics of the WCXB side-by-side benchmark (`bench/wcxb.py`, `bench/quality_wcxb.py`) on hand-made
-pages, and how `bench/quality_fundus.py` reads fundus's test pages: a wrong metric or a page paired with
-another page's truth would make every figure of the benchmark wrong."""
+pages, how `bench/quality_fundus.py` reads fundus's test pages and how `bench/quality_trafeval.py` reads and
+scores trafilatura's evaluation pages: a wrong metric or a page paired with another page's truth would make
+every figure of the benchmark wrong."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 import quality_fundus  # noqa: E402
+import quality_trafeval  # noqa: E402
 import quality_wcxb  # noqa: E402
 import wcxb  # noqa: E402
 from wcxb import Page, Prediction, Score  # noqa: E402
@@ -196,3 +198,64 @@ def test_fundus_pages_take_the_newest_pair_when_pages_and_truths_differ_in_numbe
     ]
     with pytest.raises(SystemExit):
         list(quality_fundus.pages(tmp_path / "nowhere"))
+
+
+# --- trafilatura's evaluation pages (`bench/quality_trafeval.py`) -------------------------------------------
+
+
+def _trafilatura_clone(root: Path) -> Path:
+    """A trafilatura clone's layout: `tests/evaldata.json`, a page in `tests/cache` and one in `tests/eval`."""
+    tests = root / "tests"
+    (tests / "cache").mkdir(parents=True)
+    (tests / "eval").mkdir()
+    (tests / "cache" / "a.html").write_text("<html><body><p>a</p></body></html>", encoding="utf-8")
+    (tests / "eval" / "b.html").write_text("<html><body><p>b</p></body></html>", encoding="utf-8")
+    data = {
+        "https://b.example/post": {"file": "b.html", "with": ["kept line"], "without": ["Impressum"],
+                                   "title": "Post", "author": ["Jane Doe", "John Roe"], "date": "2022-01-21"},
+        "https://a.example/page": {"file": "a.html", "with": ["one", "two"], "without": ["menu"],
+                                   "title": "Page", "author": "", "date": ""},
+        "https://c.example/missing": {"file": "c.html", "with": ["x"], "without": ["y"]},
+        "https://d.example/plain": {"file": "a.html", "with": ["x"], "without": ["y"]},
+    }  # fmt: skip
+    (tests / "evaldata.json").write_text(json.dumps(data), encoding="utf-8")
+    return root
+
+
+def test_trafeval_pages_read_the_annotations_and_find_each_file(tmp_path: Path) -> None:
+    found = list(quality_trafeval.pages(_trafilatura_clone(tmp_path)))
+    assert [p.url for p in found] == ["https://a.example/page", "https://b.example/post", "https://d.example/plain"]
+    page, post, plain = found
+    assert page.path.parent.name == "cache" and post.path.parent.name == "eval"
+    # An empty author or date: the page states none; a list of authors: one credit; no metadata: not annotated.
+    assert (page.author, page.date, page.annotated) == ("", "", True)
+    assert (post.author, post.date) == ("Jane Doe; John Roe", "2022-01-21")
+    assert (plain.title, plain.author, plain.date, plain.annotated) == (None, None, None, False)
+    with pytest.raises(SystemExit):
+        list(quality_trafeval.pages(tmp_path / "nowhere"))
+
+
+def test_trafeval_scores_snippets_as_trafilatura_and_metadata_as_wcxb(tmp_path: Path) -> None:
+    page, post, plain = quality_trafeval.pages(_trafilatura_clone(tmp_path))
+    # (tp, fp, fn, tn), whitespace normalised: "one" found, "two" not, "menu" found.
+    assert quality_trafeval.counts(page, "one\n  menu") == (1, 1, 1, 0)
+    assert quality_trafeval.counts(page, None) == (0, 0, 2, 1)
+
+    def run(verdict: str = "-", **pred: object) -> quality_wcxb.Run:
+        return quality_wcxb.Run(Prediction(**pred), verdict, 0.0)
+
+    runs = [
+        (page, run(text="one two", authors=("Jim Poe",), day="2022-01-01", written=True)),
+        (post, run("gate:listing", text="kept line", title="Post", authors=("Jane Doe",), day="2022-01-21")),
+        (plain, run(text="x", written=True)),
+    ]
+    figures = quality_trafeval.figures(runs)
+    assert figures["text F1, extracted (snippets found; precision, recall)"] == "1.000 (P 1.000, R 1.000)"
+    # The post was turned away: its snippet is not found as written.
+    assert figures["text F1, as written (a page turned away finds no snippet)"] == "0.857 (P 1.000, R 0.750)"
+    assert figures[wcxb.FIGURES["title_exact"]] == "0.500 (1/2)"
+    assert figures[wcxb.FIGURES["author_match"]] == "1.000 (1/1)"
+    assert figures[wcxb.FIGURES["author_invented"]] == "1.000 (1/1)"  # "Jim Poe" on a page that credits nobody
+    assert figures[wcxb.FIGURES["date_day"]] == "1.000 (1/1)"
+    assert figures[wcxb.FIGURES["undated_dated"]] == "1.000 (1/1)"
+    assert figures["pages not written (turned away, or no text)"] == "0.333 (1/3)"
