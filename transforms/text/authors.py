@@ -365,7 +365,7 @@ def page_authors(found: str | None, facts: PageFacts, sitename: str | None = Non
     organisations: list[str] = []
     # User names ("brandon-peaktwo") and domains ("bueltge.de", the page's host) the page states: trafilatura
     # rewrites them into names ("Bueltge De"), which are none.
-    not_names = _domain_keys(urlsplit(url).hostname or "" if url else "")
+    not_names = _domain_keys((urlsplit(url).hostname or "") if url else "")
     judged: set[str] = set()  # every statement read here, as a key
     for group in _stated_authors(facts):
         for value, is_organisation in group:
@@ -404,11 +404,8 @@ _DOMAIN = re.compile(r"(?<![\w.@-])(?<![^/]/)(?:[a-z0-9-]+\.)+[a-z]{2,6}\b", re.
 
 def _domain_keys(text: str) -> set[str]:
     """The domains written in `text` as name keys, with and without a leading "www"."""
-    keys = set()
-    for domain in _DOMAIN.findall(text):
-        keys.add(name_key(domain))
-        keys.add(name_key(domain.removeprefix("www.").removeprefix("WWW.")))
-    return keys
+    keys = {name_key(domain) for domain in _DOMAIN.findall(text)}
+    return keys | {key.removeprefix("www") for key in keys}
 
 
 def stated_names(value: str | None) -> list[str]:

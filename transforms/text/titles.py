@@ -59,34 +59,22 @@ def headline(title: str | None, facts: PageFacts, sitename: str | None = None, u
             inner, inner_seps = segments[span[0] : span[1]], seps[span[0] : span[1] - 1]
             start, end = _strip_labels(inner, sites)
             return _join(inner[start:end], inner_seps[start : end - 1])
-    start, end = _strip_labels(segments, sites)
-    stripped = _join(segments[start:end], seps[start : end - 1])
+    stripped = _without_labels(segments, seps, sites)
     shown = _shown_headline(facts, stripped, sites)
     return shown or stripped
 
 
 def _not_the_headline(title: str, stated: str, sites: list[str]) -> bool:
     """Whether trafilatura's `title` is something other than the headline of the title the page `stated`."""
-    return _label_of(title, stated, sites) or _more_than(title, stated, sites) or _a_section_of(title, stated, sites)
-
-
-def _a_section_of(title: str, stated: str, sites: list[str]) -> bool:
-    """Whether trafilatura's `title` is a short heading that shares no word with the longer headline the page
-    states: a section's or a menu's heading ("Allgemein", "Aktuelles", "Navigation und Service")."""
     segments, seps = _split(stated)
-    start, end = _strip_labels(segments, sites)
-    head = _join(segments[start:end], seps[start : end - 1])
-    words = len(title.split())
-    if words > _MAX_SECTION_WORDS or len(head.split()) <= words or len(head.split()) < 3:
-        return False
-    return not _content_words(title) & _content_words(stated)
+    head = _without_labels(segments, seps, sites)
+    return _label_of(title, segments, sites) or _more_than(title, head) or _a_section_of(title, head, stated)
 
 
-def _label_of(title: str, stated: str, sites: list[str]) -> bool:
-    """Whether trafilatura's `title` is the site's name (which a blog's <h1> holds on every page) that the
-    title the page `stated` gives at either end, beside a longer headline ("Four Years Remaining » Blog
-    Archive » Interning of Small Integers in Python")."""
-    segments, _ = _split(stated)
+def _label_of(title: str, segments: list[str], sites: list[str]) -> bool:
+    """Whether `title` is the site's name (which a blog's <h1> holds on every page) that the stated title's
+    `segments` give at either end, beside a longer headline ("Four Years Remaining » Blog Archive » Interning
+    of Small Integers in Python")."""
     key = name_key(title)
     if len(segments) < 2 or key not in (name_key(segments[0]), name_key(segments[-1])):
         return False
@@ -94,16 +82,20 @@ def _label_of(title: str, stated: str, sites: list[str]) -> bool:
     return longer and _is_site(title, sites)
 
 
-def _more_than(title: str, stated: str, sites: list[str]) -> bool:
-    """Whether trafilatura's `title` is the headline the page `stated` with more run into it: a heading that
-    holds the byline or a subtitle ("»Haltet unsere Gewässer sauber!« Veröffentlicht von SeglerBlog am ...")."""
-    segments, seps = _split(stated)
-    start, end = _strip_labels(segments, sites)
-    head = _join(segments[start:end], seps[start : end - 1])
-    if len(head.split()) < 3:
-        return False
+def _more_than(title: str, head: str) -> bool:
+    """Whether `title` is the stated headline `head` with more run into it: a heading that holds the byline
+    or a subtitle ("»Haltet unsere Gewässer sauber!« Veröffentlicht von SeglerBlog am ...")."""
     key, head_key = name_key(title), name_key(head)
-    return len(key) > len(head_key) and key.startswith(head_key)
+    return len(head.split()) >= 3 and len(key) > len(head_key) and key.startswith(head_key)
+
+
+def _a_section_of(title: str, head: str, stated: str) -> bool:
+    """Whether `title` is a short heading that shares no word with the longer stated headline `head`: a
+    section's or a menu's heading ("Allgemein", "Aktuelles", "Navigation und Service")."""
+    words = len(title.split())
+    if words > _MAX_SECTION_WORDS or len(head.split()) <= words or len(head.split()) < 3:
+        return False
+    return not _content_words(title) & _content_words(stated)
 
 
 def _shown_headline(facts: PageFacts, title: str, sites: list[str]) -> str | None:
@@ -115,9 +107,7 @@ def _shown_headline(facts: PageFacts, title: str, sites: list[str]) -> str | Non
         text = _clean(h1)
         if not text or len(text) > _MAX_HEADLINE or _is_site(text, sites):
             continue
-        segments, seps = _split(text)
-        start, end = _strip_labels(segments, sites)
-        text = _join(segments[start:end], seps[start : end - 1])
+        text = _without_labels(*_split(text), sites)
         words = _content_words(text)
         if len(text.split()) < 2 or not words:
             continue
@@ -145,6 +135,12 @@ def _kicker_before(h1: str, title: str) -> bool:
 
 def _content_words(text: str) -> set[str]:
     return {w for w in (name_key(w) for w in text.split()) if len(w) > 2 and w not in _STOPWORDS}
+
+
+def _without_labels(segments: list[str], seps: list[str], sites: list[str]) -> str:
+    """A title's segments joined again without the site names and section labels at either end."""
+    start, end = _strip_labels(segments, sites)
+    return _join(segments[start:end], seps[start : end - 1])
 
 
 def _strip_labels(segments: list[str], sites: list[str]) -> tuple[int, int]:
