@@ -248,6 +248,13 @@ def test_page_authors_falls_back_to_the_byline_then_the_markup() -> None:
     assert page_authors(None, yoast) == ["Chase Bernath"]
     # A "By" line in the markup is held to the strict idea of a name.
     assert page_authors(None, _facts(body="<p>By the numbers</p>")) == []
+    # A name the markup states on purpose (a `rel=author` link, microdata, the Twitter label) is one as
+    # written, even of one word; a "By" line with one word is not.
+    vcard = '<span class="author vcard"><a class="url fn n" href="/author/daniel" rel="author">Daniel</a></span>'
+    assert page_authors(None, _facts(body=vcard)) == ["Daniel"]
+    assert page_authors(None, _facts(body="<p>By Daniel</p>")) == []
+    verfasst = '<meta name="twitter:label1" content="Verfasst von"><meta name="twitter:data1" content="Karoline Herr">'
+    assert page_authors(None, _facts(verfasst)) == ["Karoline Herr"]
 
 
 def test_page_authors_credits_an_organisation_only_when_no_person_is_named() -> None:

@@ -389,7 +389,8 @@ def page_authors(found: str | None, facts: PageFacts, sitename: str | None = Non
             (found_organisations if is_organisation_name(name, sites) else found_people).append(name)
     credited: list[str] = []
     for byline in facts.bylines:
-        credited = [name for name in author_names(byline) if not is_organisation_name(name, sites)]
+        names = author_names(byline, stated=byline in facts.stated_bylines)
+        credited = [name for name in names if not is_organisation_name(name, sites)]
         if credited:
             break
     for names in (people, found_people, credited, organisations, found_organisations):

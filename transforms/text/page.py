@@ -50,6 +50,7 @@ _MARKUP = etree.XPath(
 _AUTHOR_LINK_XPATH = etree.XPath(f"self::a[{_AUTHOR_LINK}]")
 _SAYS_BY_XPATH = etree.XPath(f"self::*[{' or '.join(f'self::{tag}' for tag in _BY_TAGS)}]/text()[1]{_SAYS_BY}")
 _MAX_BYLINES = 12
+_WRITTEN_BY = ("written by", "author", "by", "verfasst von", "geschrieben von", "autor", "écrit par", "escrito por")
 _NAVIGATION_DEPTH = 4
 _MAX_BYLINE_WORDS = 8
 _NOT_KEY = re.compile(r"[\W_]+")
@@ -73,6 +74,9 @@ class PageFacts:
     # Author credits in the markup, in page order: microdata `itemprop=author`, `rel=author` and author-page
     # links, a "Written by" Twitter label, and short "By ..." lines. Raw text, to be judged as bylines.
     bylines: list[str] = field(default_factory=list)
+    # Those of them the markup states on purpose (microdata `itemprop=author`, a `rel=author` link, the
+    # Twitter label): a name there is one as written, even of one word ("Daniel", "marc").
+    stated_bylines: frozenset[str] = frozenset()
 
     def first_meta(self, *keys: str) -> str | None:
         """The first non-empty content among `keys`, tried in order."""
@@ -188,7 +192,7 @@ def page_facts(tree: HtmlElement | None) -> PageFacts:
     title_text = _text(title) if title is not None else ""
     h1 = [text for text in map(_text, tree.iterfind(".//h1")) if text]
     return PageFacts(
-        jsonld=jsonld, types=types, meta=meta, title_tag=title_text or None, h1=h1, bylines=_bylines(credits, meta)
+        jsonld=jsonld, types=types, meta=meta, title_tag=title_text or None, h1=h1, **_bylines(credits, meta)
     )
 
 
@@ -223,9 +227,11 @@ def _in_navigation(element: HtmlElement) -> bool:
     return False
 
 
-def _bylines(credits: list[HtmlElement], meta: dict[str, list[str]]) -> list[str]:
-    """Where the markup credits an author (see `PageFacts.bylines`), at most `_MAX_BYLINES` of them."""
+def _bylines(credits: list[HtmlElement], meta: dict[str, list[str]]) -> dict[str, Any]:
+    """Where the markup credits an author, at most `_MAX_BYLINES` of them, and which of them it states on
+    purpose (`PageFacts.bylines`, `PageFacts.stated_bylines`)."""
     found: list[str] = []
+    stated: set[str] = set()
     for element in credits:
         if len(found) >= _MAX_BYLINES:
             break
@@ -238,12 +244,15 @@ def _bylines(credits: list[HtmlElement], meta: dict[str, list[str]]) -> list[str
             text = _text(following) if following is not None else ""
         if text and len(text.split()) <= _MAX_BYLINE_WORDS:
             found.append(text)
-    # Yoast's Twitter card: twitter:label1 "Written by", twitter:data1 "Jane Doe".
+            if element.get("itemprop") == "author" or "author" in (element.get("rel") or "").split():
+                stated.add(text)
+    # Yoast's Twitter card: twitter:label1 "Written by" (or "Verfasst von"), twitter:data1 "Jane Doe".
     for n in range(1, 4):
         labels, data = meta.get(f"twitter:label{n}", []), meta.get(f"twitter:data{n}", [])
-        if labels and data and labels[0].casefold().startswith(("written by", "author", "by")):
+        if labels and data and labels[0].casefold().startswith(_WRITTEN_BY):
             found.append(data[0])
-    return found
+            stated.add(data[0])
+    return {"bylines": found, "stated_bylines": frozenset(stated)}
 
 
 def site_names(facts: PageFacts, sitename: str | None = None, url: str | None = None) -> list[str]:
