@@ -302,6 +302,7 @@ PROBES = (
     ("title", "transforms.text.titles:headline"),
     ("authors", "transforms.text.authors:page_authors"),
     ("extraction, the rest", "transforms.extract:extract_page"),
+    ("cleaning the text (boilerplate lines)", "transforms.text.boilerplate:clean_draft"),
     ("tagging (language, topics, keywords, entities, identity)", "transforms.tag:build_article"),
     ("signing for dedupe (MinHash, salient terms)", "transforms.text.duplicates:entry_for"),
 )
@@ -333,6 +334,7 @@ for label, target in probes:
         setattr(owner, attr, timed(label, getattr(owner, attr)))
 from transforms.extract import extract_page
 from transforms.tag import Taggers, build_article
+from transforms.text import boilerplate
 from transforms.text.duplicates import entry_for
 ref = dt.date.fromisoformat(sys.argv[4])
 ctx = RunContext(run_id="bench", ingested_at=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc), reference_date=ref)
@@ -343,10 +345,10 @@ for rounds in (1, 2):  # the first round pays what a worker pays once (models, w
     spent.clear()
     started = time.process_time()
     for r in records:
-        # a worker's path: a page the gate turns away stops there, only a draft is tagged and signed
+        # a worker's path: a page the gate turns away stops there, only a draft is cleaned, tagged and signed
         draft = extract_page(r["html"], r["url"], ref, keep_non_articles=False)
         if isinstance(draft, Draft):
-            entry_for(build_article(draft, taggers, ctx))
+            entry_for(build_article(boilerplate.clean_draft(draft), taggers, ctx))
     whole = time.process_time() - started
 print(json.dumps({"pages": len(records), "whole": 1000 * whole / len(records),
     "steps": {k: 1000 * v / len(records) for k, v in spent.items()}}))
