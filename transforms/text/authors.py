@@ -215,7 +215,7 @@ def _names_an_organisation(part: str) -> bool:
     """Whether a part of a stated credit shows the whole credit to be an organisation's name or address: it
     holds a company's legal form (GmbH, e.V.), it is a country, or it reads as an organisation's name."""
     words = [w.casefold().strip(".,") for w in part.split()]
-    if " ".join(words) in _COUNTRIES or any(w in _COMPANY_WORDS for w in words if len(w) > 1):
+    if " ".join(words) in _COUNTRIES or any(w in _COMPANY_WORDS for w in words):
         return True
     return _ORGANISATION_PART.search(part.strip()) is not None
 
@@ -261,7 +261,8 @@ def _as_name(part: str) -> str | None:
 
 
 def _as_stated_name(part: str) -> str | None:
-    """A name as metadata states it: one to six words, any case; not a role, a company or a link."""
+    """A name as metadata states it: one to six words, any case; not a role or a link (a company's credit
+    never gets here: `author_names` refuses it whole)."""
     part = _LEADING_THE.sub("", _BY.sub("", part.strip(" \t-–—:.,\"'“”‘’")))
     if not part or _URL.search(part) or _DIGIT.search(part) or _HANDLE.fullmatch(part):
         return None
@@ -281,7 +282,7 @@ def _as_stated_name(part: str) -> str | None:
         return None  # a column's name, "By Citadel Financial Tips"
     month_names = _MONTH_NAMES if len(words) > 1 else frozenset()  # "Tom May", never "May" alone
     if len(words) > 6 or any(
-        w.casefold().strip(".") in (_COMPANY_WORDS | _NOT_NAME_WORDS) - month_names
+        w.casefold().strip(".") in _NOT_NAME_WORDS - month_names
         for w in words
         if not _is_particle_or_initial(w)  # "Miguel A. Herguedas": an initial, not the word "a"
     ):

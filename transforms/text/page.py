@@ -191,8 +191,15 @@ def page_facts(tree: HtmlElement | None) -> PageFacts:
     title = tree.find(".//title")
     title_text = _text(title) if title is not None else ""
     h1 = [text for text in map(_text, tree.iterfind(".//h1")) if text]
+    bylines, stated = _bylines(credits, meta)
     return PageFacts(
-        jsonld=jsonld, types=types, meta=meta, title_tag=title_text or None, h1=h1, **_bylines(credits, meta)
+        jsonld=jsonld,
+        types=types,
+        meta=meta,
+        title_tag=title_text or None,
+        h1=h1,
+        bylines=bylines,
+        stated_bylines=stated,
     )
 
 
@@ -227,7 +234,7 @@ def _in_navigation(element: HtmlElement) -> bool:
     return False
 
 
-def _bylines(credits: list[HtmlElement], meta: dict[str, list[str]]) -> dict[str, Any]:
+def _bylines(credits: list[HtmlElement], meta: dict[str, list[str]]) -> tuple[list[str], frozenset[str]]:
     """Where the markup credits an author, at most `_MAX_BYLINES` of them, and which of them it states on
     purpose (`PageFacts.bylines`, `PageFacts.stated_bylines`)."""
     found: list[str] = []
@@ -252,7 +259,7 @@ def _bylines(credits: list[HtmlElement], meta: dict[str, list[str]]) -> dict[str
         if labels and data and labels[0].casefold().startswith(_WRITTEN_BY):
             found.append(data[0])
             stated.add(data[0])
-    return {"bylines": found, "stated_bylines": frozenset(stated)}
+    return found, frozenset(stated)
 
 
 def site_names(facts: PageFacts, sitename: str | None = None, url: str | None = None) -> list[str]:
