@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import json
 import logging
-import math
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from transforms.text import tfidf
 from transforms.text.topic_model import ARTIFACT_RESOURCE, MODEL_LABELS, Calibration, TopicModel, model_features
 from transforms.text.topics import Taxonomy
 
@@ -117,19 +117,11 @@ class _Matrix:
 
 def vectorize(features: Sequence[Counter[str]], vocabulary: Sequence[str], idf: np.ndarray) -> _Matrix:
     index = {t: i for i, t in enumerate(vocabulary)}
-    indptr, indices, data = [0], [], []
-    for counts in features:
-        pairs = sorted((index[t], n) for t, n in counts.items() if t in index)
-        if pairs:
-            ids = np.array([i for i, _ in pairs], dtype=np.int64)
-            weights = (1.0 + np.log(np.array([n for _, n in pairs], dtype=np.float64))) * idf[ids]
-            indices.append(ids)
-            data.append(weights / np.linalg.norm(weights))
-        indptr.append(indptr[-1] + len(pairs))
+    rows = [tfidf.weigh(counts, index, idf) for counts in features]
     return _Matrix(
-        np.array(indptr, dtype=np.int64),
-        np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-        np.concatenate(data) if data else np.zeros(0),
+        np.cumsum([0, *(len(ids) for ids, _ in rows)], dtype=np.int64),
+        np.concatenate([ids for ids, _ in rows]) if rows else np.zeros(0, dtype=np.int64),
+        np.concatenate([weights for _, weights in rows]) if rows else np.zeros(0),
     )
 
 
@@ -142,13 +134,7 @@ def fit_model(
     alpha: float = ALPHA,
 ) -> TopicModel:
     """Naive Bayes on tf-idf vectors of `features` (from `model_features`) with IPTC `labels`."""
-    df: Counter[str] = Counter()
-    for counts in features:
-        df.update(counts.keys())
-    kept = sorted((t for t, n in df.items() if n >= min_df), key=lambda t: (-df[t], t))[:max_terms]
-    vocabulary = sorted(kept)
-    n = len(features)
-    idf = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in vocabulary])
+    vocabulary, idf = tfidf.fit_idf(features, min_df, max_terms)
     matrix = vectorize(features, vocabulary, idf)
     row_of = np.repeat(np.arange(matrix.rows), np.diff(matrix.indptr))
     label_ids = np.array([MODEL_LABELS.index(label) for label in labels])
@@ -160,7 +146,13 @@ def fit_model(
     log_probs = np.log(smoothed) - np.log(smoothed.sum(axis=0, keepdims=True))
     per_label = np.bincount(label_ids, minlength=len(MODEL_LABELS)).astype(np.float64)
     log_prior = np.log(per_label / per_label.sum())
-    info = {"documents": n, "terms": len(vocabulary), "min_df": min_df, "max_terms": max_terms, "alpha": alpha}
+    info = {
+        "documents": len(features),
+        "terms": len(vocabulary),
+        "min_df": min_df,
+        "max_terms": max_terms,
+        "alpha": alpha,
+    }
     return TopicModel(MODEL_LABELS, vocabulary, idf, log_probs, log_prior, None, info)
 
 

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from transforms.text import tfidf
+
 ARTIFACT_RESOURCE = "data/topic_model.json.gz"
 FORMAT_VERSION = 1
 # The IPTC topics the BBC classes map to (business, entertainment, politics, sport, tech).
@@ -155,19 +157,7 @@ class TopicModel:
 
     def vector(self, counts: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
         """(term indices, l2-normalised tf-idf weights) of a text's features; unknown terms are dropped."""
-        index = self.index
-        ids: list[int] = []
-        tf: list[int] = []
-        for term, n in counts.items():
-            i = index.get(term)
-            if i is not None:
-                ids.append(i)
-                tf.append(n)
-        if not ids:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        rows = np.asarray(ids, dtype=np.int64)
-        weights = (1.0 + np.log(np.asarray(tf, dtype=np.float64))) * self.idf[rows]
-        return rows, weights / np.linalg.norm(weights)
+        return tfidf.weigh(counts, self.index, self.idf)
 
     def joint_log_likelihood(self, text: str, title: str | None = None) -> np.ndarray:
         rows, weights = self.vector(model_features(text, title))
