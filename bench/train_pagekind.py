@@ -7,9 +7,12 @@ with cross-validation.
 One command end to end (about 3 minutes of CPU with a fresh cache, 2 with a valid one); it prints its run time.
 
 Each page goes through what a run reads before its gate decides (`extract.gate_read`: the parsed tree,
-trafilatura's main text in its fast mode, the page's facts), then `pagekind.features`. The model is a multinomial
-logistic regression over the seven WCXB page types, L2-regularised, fitted by full-batch gradient descent
-from zero (deterministic: no random start, no sampling).
+trafilatura's main text in its fast mode, the page's facts), then `pagekind.features` and `pagekind.page_words`.
+The model is two multinomial logistic regressions over the seven WCXB page types whose logits add: one over the
+standardised features, one without bias over the tf-idf weights of the page's words (the words found on pages
+of at least `--word-min-sites` training sites; less regularised, `--word-l2`). Each is fitted by full-batch
+gradient descent from zero (deterministic: no random start, no sampling); in cross-validation the words'
+vocabulary comes from the training folds only.
 
 Cross-validation keeps every site (host without "www.") in one fold, so no page is judged by a model that
 saw its site's template, and spreads each page type evenly over the folds. The folds come from a SHA-256
@@ -44,7 +47,7 @@ import wcxb
 from quality_util import ROOT, data_dir, write_block
 
 from transforms.extract import gate_read
-from transforms.text import page, pagekind
+from transforms.text import page, pagekind, tfidf
 
 LABELS = ("article", "product", "service", "forum", "listing", "collection", "documentation")
 MODEL_PATH = ROOT / "transforms" / "data" / "pagekind.json"
@@ -63,6 +66,8 @@ class Sample:
     values: dict[str, float]
     error: str | None
     stated: bool  # the page's markup says it is an article (`pagekind.evidence_level`)
+    words: Counter[str]  # `pagekind.page_words`
+    english: bool  # the words speak for the page (`pagekind.reads_english`); else its features alone
 
 
 def extraction(html: str, url: str | None) -> tuple[Any, dict[str, Any]]:
@@ -111,6 +116,8 @@ def samples(cache: Path | None) -> tuple[list[Sample], dict[str, dict[str, Any]]
                 pagekind.features(tree, facts, doc, item.url),
                 pagekind.error_evidence(facts, doc),
                 pagekind.evidence_level(facts, doc) == pagekind.STATED,
+                pagekind.page_words(item.url, facts.title_tag, facts.h1[0] if facts.h1 else None),
+                pagekind.reads_english(doc.get("text") or ""),
             )
         )
     if cache is not None and fresh:
@@ -182,12 +189,16 @@ def folds(data: list[Sample], k: int, seed: int) -> np.ndarray:
 
 
 def fit(
-    x: np.ndarray, y: np.ndarray, l2: float, article_weight: float, steps: int = 3000
+    x: np.ndarray, y: np.ndarray, l2: float, article_weight: float, steps: int = 3000, standardise: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Standardise, then fit softmax regression by gradient descent with Nesterov momentum."""
-    mean = np.nanmean(x, axis=0)
-    scale = np.nanstd(x, axis=0)
-    scale[scale < 1e-9] = 1.0
+    """Fit softmax regression by gradient descent with Nesterov momentum, on standardised features (a missing
+    one at its mean) or, for tf-idf word weights, as they are."""
+    if standardise:
+        mean = np.nanmean(x, axis=0)
+        scale = np.nanstd(x, axis=0)
+        scale[scale < 1e-9] = 1.0
+    else:
+        mean, scale = np.zeros(x.shape[1]), np.ones(x.shape[1])
     z = np.nan_to_num((x - mean) / scale)  # a missing feature (NaN: `pagekind.features`) at its mean
     n, d = z.shape
     c = len(LABELS)
@@ -213,9 +224,60 @@ def fit(
     return mean, scale, w, b
 
 
-def predict(model: tuple[np.ndarray, ...], x: np.ndarray) -> np.ndarray:
-    mean, scale, w, b = model
-    logits = np.nan_to_num((x - mean) / scale) @ w.T + b
+def word_matrix(words: list[Counter[str]], vocabulary: list[str], idf: np.ndarray) -> np.ndarray:
+    """The pages' tf-idf word vectors as `pagekind.Model.word_vector` makes them, as rows."""
+    index = {word: i for i, word in enumerate(vocabulary)}
+    matrix = np.zeros((len(words), len(vocabulary)))
+    for row, counts in enumerate(words):
+        ids, weights = tfidf.weigh(counts, index, idf)
+        matrix[row, ids] = weights
+    return matrix
+
+
+def fit_model(
+    data: list[Sample],
+    x: np.ndarray,
+    y: np.ndarray,
+    args: argparse.Namespace,
+    thresholds: dict[str, float],
+    vouched: float,
+    plain_thresholds: dict[str, float],
+) -> pagekind.Model:
+    """Both experts on these pages: the features' regression and the words' (vocabulary from these pages)."""
+    sites: defaultdict[str, set[str]] = defaultdict(set)
+    for sample in data:
+        for word in sample.words:
+            sites[word].add(sample.host)
+    # A word of one site's template (its brand, its section names) says nothing of another site's pages.
+    words = [Counter({w: n for w, n in s.words.items() if len(sites[w]) >= args.word_min_sites}) for s in data]
+    vocabulary, idf = tfidf.fit_idf(words, 1)
+    _, _, word_weights, _ = fit(
+        word_matrix(words, vocabulary, idf), y, args.word_l2, args.article_weight, standardise=False
+    )
+    mean, scale, w, b = fit(x, y, args.l2, args.article_weight)
+    return pagekind.Model(
+        LABELS,
+        pagekind.FEATURES,
+        mean,
+        scale,
+        w,
+        b,
+        thresholds,
+        vouched,
+        plain_thresholds,
+        tuple(vocabulary),
+        idf,
+        word_weights,
+    )
+
+
+def predict(model: pagekind.Model, x: np.ndarray, data: list[Sample] | None) -> np.ndarray:
+    """Class probabilities of these pages, as `pagekind.Model.probabilities` gives them: with their words, or
+    (`data` None) from their features alone."""
+    z = np.nan_to_num((x - model.mean) / model.scale)
+    logits = z @ model.weights.T + model.bias
+    if data is not None:
+        logits += word_matrix([s.words for s in data], list(model.vocabulary), model.idf) @ model.word_weights.T
     logits -= logits.max(axis=1, keepdims=True)
     p = np.exp(logits)
     return p / p.sum(axis=1, keepdims=True)
@@ -260,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--l2", type=float, default=0.005)
+    parser.add_argument("--word-l2", type=float, default=0.0004, help="L2 of the words' regression")
+    parser.add_argument("--word-min-sites", type=int, default=3, help="a word must be on pages of this many sites")
     parser.add_argument("--article-weight", type=float, default=1.0)
     parser.add_argument("--article-loss", type=float, default=0.0195, help="articles turned away, at most")
     parser.add_argument("--vouched-article-loss", type=float, default=0.003)
@@ -282,17 +346,28 @@ def main(argv: list[str] | None = None) -> int:
     errors = np.array([s.error is not None for s in data])
     articles = y == 0
     stated = np.array([s.stated for s in data])
+    english = np.array([s.english for s in data])
 
-    def cross_validate(seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, float], np.ndarray]:
-        """Out-of-fold probabilities for the folds of `seed`, the article score, its bars and what they turn away."""
+    def below(score: np.ndarray, bars: dict[str, float]) -> np.ndarray:
+        return np.where(stated, score < bars[pagekind.STATED], score < bars[pagekind.UNSTATED])
+
+    def cross_validate(
+        seed: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float], dict[str, float], np.ndarray]:
+        """Out-of-fold probabilities for the folds of `seed`; the article score with the words and without them
+        (a page in another language), the bars of each, and what a run turns away (each page by its own score)."""
         fold = folds(data, args.folds, seed)
-        oof = np.zeros((len(data), len(LABELS)))
+        oof, plain = np.zeros((len(data), len(LABELS))), np.zeros((len(data), len(LABELS)))
         for f in range(args.folds):
-            train, test = fold != f, fold == f
-            oof[test] = predict(fit(x[train], y[train], args.l2, args.article_weight), x[test])
-        score = np.where(errors, 0.0, oof[:, 0])
+            train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+            model = fit_model([data[i] for i in train], x[train], y[train], args, {}, 0.0, {})
+            oof[test] = predict(model, x[test], [data[i] for i in test])
+            plain[test] = predict(model, x[test], None)
+        score, plain_score = np.where(errors, 0.0, oof[:, 0]), np.where(errors, 0.0, plain[:, 0])
         bars, _ = level_thresholds(score, articles, stated, args.article_loss)
-        return oof, score, bars, np.where(stated, score < bars[pagekind.STATED], score < bars[pagekind.UNSTATED])
+        plain_bars, _ = level_thresholds(plain_score, articles, stated, args.article_loss)
+        turned = np.where(english, below(score, bars), below(plain_score, plain_bars))
+        return oof, score, plain_score, bars, plain_bars, turned
 
     f1 = article_text_f1()
     f1_of_articles = np.array([f1[s.page_id] for s in data if s.kind == "article"])
@@ -301,13 +376,14 @@ def main(argv: list[str] | None = None) -> int:
         """Text F1 of the article pages as written: an article the gate turns away scores 0."""
         return float(np.mean(f1_of_articles * ~turned[articles]))
 
-    oof, score, thresholds, turned = cross_validate(args.seed)
+    oof, score, plain_score, thresholds, plain, turned = cross_validate(args.seed)
     vouched = min(threshold_for(score[articles], args.vouched_article_loss), *thresholds.values())
+    plain[pagekind.VOUCHED] = min(threshold_for(plain_score[articles], args.vouched_article_loss), *plain.values())
     # How much the figure owes to the split of the sites into folds: the same cross-validation on other seeds.
-    other_turned = {seed: cross_validate(seed)[3] for seed in args.other_seeds}
+    other_turned = {seed: cross_validate(seed)[-1] for seed in args.other_seeds}
     spread = {seed: float(other[~articles].mean()) for seed, other in other_turned.items()}
     written = [written_f1(turned), *(written_f1(other) for other in other_turned.values())]
-    turned_vouched = score < vouched
+    turned_vouched = np.where(english, score < vouched, plain_score < plain[pagekind.VOUCHED])
     lines = [
         f"Article gate (`transforms/text/pagekind.py`, model `transforms/data/pagekind.json`): WCXB dev, {len(data)} "
         f"pages, {args.folds}-fold cross-validation grouped by site, seed {args.seed} "
@@ -325,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     kind_pred = oof[:, 1:].argmax(axis=1) + 1
     named = (kind_pred == y)[~articles & turned].mean()
-    loaded = pagekind.Model(LABELS, pagekind.FEATURES, *fit(x, y, args.l2, args.article_weight), thresholds, vouched)
+    loaded = fit_model(data, x, y, args, thresholds, vouched, plain)
     cost_median, cost_mean = cost(loaded, docs)
     kept, news = news_kept(loaded)
     lines += [
@@ -335,7 +411,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{turned[articles & stated].mean():.1%} of those articles turned away), "
         f"{thresholds[pagekind.UNSTATED]} for the rest ({int((articles & ~stated).sum())} articles, "
         f"{int((~articles & ~stated).sum())} non-articles; {turned[articles & ~stated].mean():.1%} of those "
-        f"articles turned away), {vouched} for a page its source vouched for. One threshold for all pages would "
+        f"articles turned away), {vouched} for a page its source vouched for. A page in another language "
+        f"({int((~english).sum())} of these pages) is judged by the features alone, whose bars are "
+        f"{plain[pagekind.STATED]}, {plain[pagekind.UNSTATED]} and {plain[pagekind.VOUCHED]}; over all pages "
+        "they would turn away "
+        f"{below(plain_score, plain)[~articles].mean():.1%} of non-articles. One threshold for all pages would "
         f"turn away {(score < threshold_for(score[articles], args.article_loss))[~articles].mean():.1%} of "
         f"non-articles. Targets: at least 90% of non-articles turned away (measured {turned[~articles].mean():.1%}), "
         f"at most 2% of articles (measured {turned[articles].mean():.1%}; vouched "
@@ -364,7 +444,10 @@ def main(argv: list[str] | None = None) -> int:
         "extracted from every page. `make bench-quality` reports the shipped gate on the pages it learnt from.",
     ]
     shipped = loaded.to_json()
-    shipped["trained_on"] = f"WCXB dev, {len(data)} pages; l2 {args.l2}, article weight {args.article_weight}"
+    shipped["trained_on"] = (
+        f"WCXB dev, {len(data)} pages; l2 {args.l2}, words l2 {args.word_l2} (on {args.word_min_sites}+ sites), "
+        f"article weight {args.article_weight}"
+    )
     text = json.dumps(shipped, indent=1, sort_keys=False) + "\n"
     for line in lines:
         print(line)

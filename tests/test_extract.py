@@ -273,7 +273,9 @@ def test_an_article_is_read_in_full_after_the_gate(monkeypatch: pytest.MonkeyPat
 def test_a_vouched_page_keeps_its_lower_bar(monkeypatch: pytest.MonkeyPatch, vouched: bool, written: bool) -> None:
     model = pagekind.shipped_model()
     between = (model.vouched_threshold + min(model.thresholds.values())) / 2
-    monkeypatch.setattr(pagekind, "classify", lambda *args: pagekind.PageKind("listing", between, "evidence"))
+    monkeypatch.setattr(
+        pagekind, "classify", lambda *args: pagekind.PageKind("listing", between, "evidence", model.vouched_threshold)
+    )
     result = extract_page(news_page(), None, REFERENCE, vouched=vouched, keep_non_articles=False)
     if written:
         assert result is not None and not isinstance(result, TurnedAway)

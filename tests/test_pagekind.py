@@ -3,10 +3,12 @@ for pages a source vouched for, and the shipped model against the features the c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,7 @@ def classify_html(html: str, url: str | None) -> pagekind.PageKind:
 def test_a_news_page_is_an_article() -> None:
     kind = classify_html(news_page(), "https://gazette.example/2025/12/19/council-approves-harbour-budget")
     assert kind.kind == "article"
-    assert pagekind.admitted(kind.kind, kind.score, vouched=False)
+    assert pagekind.admitted(kind, vouched=False)
 
 
 def test_a_news_page_without_a_url_is_an_article() -> None:
@@ -48,7 +50,7 @@ def test_a_news_page_without_a_url_is_an_article() -> None:
 def test_a_product_page_is_turned_away_with_its_kind_and_evidence() -> None:
     kind = classify_html(product_page(), "https://shop.example/products/trail-runner-3")
     assert kind.kind == "product", kind
-    assert not pagekind.admitted(kind.kind, kind.score, vouched=False)
+    assert not pagekind.admitted(kind, vouched=False)
     # the page says nothing of being an article: the higher bar applies, and the evidence says so
     assert kind.score < pagekind.shipped_model().thresholds[pagekind.UNSTATED]
     assert "p(article)=" in kind.evidence and "no article markup" in kind.evidence
@@ -75,7 +77,7 @@ def test_error_pages_are_told_by_their_title_over_a_short_text(title: str) -> No
     assert kind.score == 0.0
     assert "says" in kind.evidence
     # not even a source's word lets an error page through
-    assert not pagekind.admitted(kind.kind, kind.score, vouched=True)
+    assert not pagekind.admitted(kind, vouched=True)
 
 
 def test_an_article_about_an_outage_is_not_an_error_page() -> None:
@@ -94,14 +96,32 @@ def test_error_rule_needs_the_error_words() -> None:
 
 def test_a_vouched_page_is_turned_away_only_below_the_lower_bar() -> None:
     model = pagekind.shipped_model()
-    lowest = min(model.thresholds.values())
-    assert 0.0 < model.vouched_threshold < lowest <= max(model.thresholds.values()) < 1.0
-    between = (model.vouched_threshold + lowest) / 2
-    assert not pagekind.admitted("listing", between, vouched=False)
-    assert pagekind.admitted("listing", between, vouched=True)
-    below = model.vouched_threshold / 2
-    assert not pagekind.admitted("listing", below, vouched=True)
-    assert pagekind.admitted("article", 0.9, vouched=False)
+    for bars in ({**model.thresholds, pagekind.VOUCHED: model.vouched_threshold}, dict(model.plain_thresholds)):
+        vouched_bar = bars.pop(pagekind.VOUCHED)
+        lowest = min(bars.values())
+        assert 0.0 < vouched_bar < lowest <= max(bars.values()) < 1.0
+        between = pagekind.PageKind("listing", (vouched_bar + lowest) / 2, "", vouched_bar)
+        assert not pagekind.admitted(between, vouched=False)
+        assert pagekind.admitted(between, vouched=True)
+        below = pagekind.PageKind("listing", vouched_bar / 2, "", vouched_bar)
+        assert not pagekind.admitted(below, vouched=True)
+    assert pagekind.admitted(pagekind.PageKind("article", 0.9), vouched=False)
+
+
+def test_a_page_in_another_language_is_judged_by_its_features_alone() -> None:
+    """The words the model knows are English: on a German page they are not read, and the bars of the features'
+    regression alone apply (the evidence says so)."""
+    german = " ".join(["Der Gemeinderat hat am Montag den Haushalt für das kommende Jahr beschlossen."] * 12)
+    html = f"<html><head><title>Leistungen</title></head><body><h1>Leistungen</h1><p>{german}</p></body></html>"
+    tree = page.parse_html(html)
+    facts = page.page_facts(tree)
+    model = pagekind.shipped_model()
+    kind = pagekind.classify(tree, facts, {"text": german}, "https://zeitung.example/services/")
+    assert "words not read" in kind.evidence and kind.vouched_bar == model.plain_thresholds[pagekind.VOUCHED]
+    values = pagekind.features(tree, facts, {"text": german}, "https://zeitung.example/services/")
+    assert kind.score == pytest.approx(model.probabilities(values)[0][0])
+    english = pagekind.classify(tree, facts, {"text": "The council passed the budget. " * 12}, "https://x.example/a")
+    assert "words not read" not in english.evidence and english.vouched_bar == model.vouched_threshold
 
 
 def test_features_are_named_and_bounded() -> None:
@@ -178,7 +198,7 @@ def test_the_bar_depends_on_what_the_markup_states() -> None:
     assert pagekind.evidence_level(page.page_facts(shop), {"text": "Add to cart"}) == pagekind.UNSTATED
     model = pagekind.shipped_model()
     bars = {pagekind.STATED: 0.2, pagekind.UNSTATED: 0.6}
-    strict = pagekind.Model(model.labels, model.features, model.mean, model.scale, model.weights, model.bias, bars, 0.1)
+    strict = dataclasses.replace(model, thresholds=bars, vouched_threshold=0.1)
     story_kind = pagekind.classify(story, page.page_facts(story), {"text": "The council voted."}, None, strict)
     shop_kind = pagekind.classify(shop, page.page_facts(shop), {"text": "Add to cart"}, None, strict)
     assert "(bar 0.20, article markup)" in story_kind.evidence
@@ -237,11 +257,78 @@ def test_the_shipped_model_speaks_of_the_features_the_code_computes() -> None:
     assert model.to_json()["weights"]["product"]["schema product type"] > 0
 
 
+def test_page_words_say_where_each_word_stands() -> None:
+    words = pagekind.page_words(
+        "https://example.com/services/retirement-calculator.html?utm_source=x", "Retirement Calculator | Bank", "Plan"
+    )
+    assert words == Counter(
+        {
+            "url:services": 1,
+            "url:retirement": 1,
+            "url:calculator": 1,
+            "title:retirement": 1,
+            "title:calculator": 1,
+            "title:bank": 1,
+            "h1:plan": 1,
+        }
+    )
+    # the URL's last segment, when it is one word, says so ("url end"); the URL's shape is no word
+    assert pagekind.page_words("https://example.com/Pricing.html", None, None) == Counter(
+        {"url:pricing": 1, "url end:pricing": 1}
+    )
+    assert pagekind.page_words("https://example.com/?p=3289", "Home", None) == Counter({"title:home": 1})
+    # a page read from a file has no URL words; words of every script are words
+    assert pagekind.page_words(None, "Über uns", "東京 2024") == Counter(
+        {"title:über": 1, "title:uns": 1, "h1:東京": 1}
+    )
+
+
+def test_words_the_model_does_not_know_add_no_evidence() -> None:
+    """The words' regression has no bias: a page whose words are all unknown (another language, no URL) is
+    judged by its features alone, neither for nor against being an article."""
+    model = pagekind.shipped_model()
+    values = pagekind.features(None, page.PageFacts(), {"text": "Der Rat hat heute abgestimmt."}, None)
+    unknown = Counter({"title:gemeinderat": 1, "h1:abstimmung": 1})
+    alone, _, v = model.probabilities(values, unknown)
+    assert not v.any()
+    np.testing.assert_allclose(alone, model.probabilities(values)[0])
+    known = Counter({"title:services": 1, "url:services": 1})
+    assert model.probabilities(values, known)[0][0] < alone[0]
+
+
+def test_a_service_page_is_told_by_the_words_it_names_itself_with() -> None:
+    """A firm's services page reads like prose (sentences, no prices, no cart): what gives it away is what it
+    calls itself, and the evidence names those words."""
+    body = "".join(
+        f"<p>{line}</p>"
+        for line in (
+            "Acme helps small firms keep their books in order.",
+            "Bookkeeping: monthly accounts, payroll and VAT returns, done by a named accountant.",
+            "Tax planning: a yearly review of what you owe and how to owe less, within the rules.",
+            "Advisory: cash-flow forecasts and help with loans when the business grows.",
+            "Talk to us about what your business needs.",
+        )
+    )
+
+    def classify(title: str, heading: str, url: str) -> pagekind.PageKind:
+        tree = page.parse_html(f"<html><head><title>{title}</title></head><body><h1>{heading}</h1>{body}</body></html>")
+        return pagekind.classify(tree, page.page_facts(tree), {"text": "\n".join(tree.xpath("//p/text()"))}, url)
+
+    named = classify("Acme Accounting", "Acme", "https://acme.example/what-we-do")
+    services = classify("Services | Acme Accounting", "Services", "https://acme.example/what-we-do")
+    assert services.score < named.score / 2, (services, named)
+    turned = classify("Services | Acme Accounting", "Our services", "https://acme.example/services/")
+    assert turned.kind == "service", turned
+    assert "'url word services'" in turned.evidence, turned.evidence
+
+
 def test_model_json_round_trips() -> None:
     model = pagekind.shipped_model()
     again = pagekind.Model.from_json(json.loads(json.dumps(model.to_json())))
     assert again.features == model.features and again.thresholds == model.thresholds
     assert (again.weights == model.weights).all()
+    assert again.vocabulary == model.vocabulary and len(model.vocabulary) > 100
+    assert (again.idf == model.idf).all() and (again.word_weights == model.word_weights).all()
     with pytest.raises(ValueError):
         pagekind.Model.from_json({**model.to_json(), "format_version": 99})
 
@@ -472,6 +559,6 @@ def test_the_english_word_lists_speak_only_for_english_pages() -> None:
     values = pagekind.features(tree, page.page_facts(tree), {"text": german}, "https://zeitung.example/lokal/hafen")
     missing = {name for name, value in values.items() if math.isnan(value)}
     assert missing == set(pagekind.ENGLISH_ONLY)
-    probabilities, x = pagekind.shipped_model().probabilities(values)
+    probabilities, x, _ = pagekind.shipped_model().probabilities(values)
     assert np.isfinite(probabilities).all() and np.isfinite(x).all()
     assert abs(float(probabilities.sum()) - 1.0) < 1e-9

@@ -140,7 +140,7 @@ def extract_page(
     if read is None:
         return None
     kind = pagekind.classify(read.tree, read.facts, read.doc, url or metadata.stated_url(read.tree, read.facts))
-    passed = pagekind.admitted(kind.kind, kind.score, vouched)
+    passed = pagekind.admitted(kind, vouched)
     if not passed and not keep_non_articles:
         return TurnedAway(kind.kind, kind.score, kind.evidence)
     facts, doc = read.facts, complete(read, url, reference).doc

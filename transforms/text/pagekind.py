@@ -11,9 +11,18 @@ host ("docs.", "forums.", "shop."). A page without a URL (read from a file) has 
 Words are counted in every script (a Chinese or Japanese page is prose, not a menu of one-"word" lines), and the
 features read from English word lists are missing, not zero, on a page in another language. `features` turns these
 into about a hundred named numbers; a multinomial logistic regression over the page types of the WCXB dev set
-(`data/pagekind.json`, trained by `bench/train_pagekind.py` with cross-validation) weighs them. The model is small
-enough to read: each weight belongs to a named feature, and a decision's evidence names the features that pushed it
-most.
+(`data/pagekind.json`, trained by `bench/train_pagekind.py` with cross-validation) weighs them. A second one weighs
+the words the page names itself with (`page_words`: its URL's path, `<title>` and first `<h1>`, where service,
+product and listing pages say "Pricing", "Services", "Calculator", "Recipes"), and the two add their logits.
+Cross-validated by site, the words raised the non-articles turned away from 82.7% to 88.2% over five fold seeds,
+for the same 2% of articles: the hand-made features miss what a page calls itself. Only words found on pages of
+three sites or more are learnt (a site's brand or section names would pass for a kind of page), and the URL's
+shape is left to the features. The words are English: on a page in another language they are not read, and the
+features' regression alone judges it, against its own bars (`Model.plain_thresholds`: with the words, English
+articles score higher, and the bars rose with them). The words' regression has no bias, so unknown words add no
+evidence either way. The model is
+small enough to read: each weight belongs to a named feature or word, and a decision's evidence names those that
+pushed it most.
 
 Whether the markup says the page is an article (a schema.org article type, `og:type`, `article:published_time`)
 sets the bar its article probability must clear (`evidence_level`): the trainer picks the two bars together so
@@ -36,7 +45,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -44,17 +53,19 @@ import numpy as np
 from lxml import etree
 from lxml.html import HtmlElement
 
+from transforms.text import tfidf
 from transforms.text.page import PageFacts
 from transforms.text.wordcount import spaceless, word_count
 
 KINDS = ("article", "product", "service", "forum", "listing", "collection", "documentation", "error")
 MODEL_RESOURCE = "data/pagekind.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # The page's word about itself, and the bar that goes with it: a page whose markup says it is an article
 # (schema.org article type, og:type article, article:published_time) is held to a lower bar than one that
 # says nothing, whose article probability must be higher to pass. The trainer picks both bars together.
 STATED = "stated"
 UNSTATED = "unstated"
+VOUCHED = "vouched"
 _OG_ARTICLE = ("article", "blog", "news", "newsarticle")
 
 
@@ -141,6 +152,8 @@ _CLASSES = etree.XPath(".//@class", smart_strings=False)
 _PREVIOUS_NEXT = re.compile(r"^(?:next|previous|prev|« previous|next »|older posts|newer posts)\b", re.IGNORECASE)
 _DATE_IN_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/|$)|(?:19|20)\d\d-[01]\d-[0-3]\d|/(?:19|20)\d{6}/")
 _SPLIT_WORDS = re.compile(r"[-_]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_EXTENSION = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$")
 _NUMERIC = re.compile(r"^[\d.]+$|^[a-z]*\d{5,}[a-z]*$")
 _PRICE = re.compile(r"[$€£¥₹]\s?\d|\d(?:[.,]\d\d)?\s?(?:€|EUR|USD|GBP)\b")
 # The text features read this much of the main text, the page features this many words of the whole page:
@@ -426,6 +439,7 @@ class PageKind:
     kind: str
     score: float  # probability that the page is an article
     evidence: str = ""
+    vouched_bar: float = 0.0  # the lower bar a page its source vouched for must clear (`admitted`)
 
 
 def _is_bare_name(title: str) -> bool:
@@ -461,7 +475,7 @@ def _url_features(url: str | None) -> dict[str, float]:
     path = parts.path or "/"
     segments = [s for s in path.lower().split("/") if s]
     slug = segments[-1] if segments else ""
-    last = re.sub(r"\.(?:s?html?|php|aspx?|jsp)$", "", slug)
+    last = _EXTENSION.sub("", slug)
     words = {w for s in segments for w in (s, *_SPLIT_WORDS.split(s))}
     host_labels = set((parts.hostname or "").split(".")[:-1])
     values = {
@@ -480,6 +494,26 @@ def _url_features(url: str | None) -> dict[str, float]:
     for group, names in _HOST_WORDS.items():
         values[f"host {group} word"] = float(bool(host_labels & names))
     return values
+
+
+def page_words(url: str | None, title: str | None, heading: str | None) -> Counter[str]:
+    """The words a page names itself with, each marked with where it stands: its URL's path ("url:services"; the
+    last segment, without a file extension, also as "url end:pricing" when it is one word), its `<title>`
+    ("title:calculator") and its first `<h1>` ("h1:recipes"). Service, product and listing pages call themselves
+    "Pricing", "Services", "Calculator", "Recipes" or "News" there, in words no hand-made list holds; the model
+    learns them (`Model.word_weights`). The URL's shape (depth, a query, an extension) is left to `features`:
+    as words, a site's conventions would pass for a kind of page. A page without a URL has no URL words."""
+    words: Counter[str] = Counter()
+    segments = [s for s in urlsplit(url).path.lower().split("/") if s] if url else []
+    if segments:
+        segments[-1] = _EXTENSION.sub("", segments[-1])
+        for segment in segments:
+            words.update(f"url:{w}" for w in _LETTERS.findall(segment))
+        if _LETTERS.fullmatch(segments[-1]):
+            words[f"url end:{segments[-1]}"] += 1
+    for where, text in (("title", title), ("h1", heading)):
+        words.update(f"{where}:{w}" for w in _LETTERS.findall((text or "").lower()))
+    return words
 
 
 def _written_dates(text: str) -> int:
@@ -683,7 +717,10 @@ def evidence_level(facts: PageFacts, doc: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Model:
-    """Multinomial logistic regression over standardised `FEATURES`; `labels[0]` is "article"."""
+    """Two multinomial logistic regressions whose logits add (a product of experts): one over the standardised
+    `FEATURES`, one over the tf-idf weights of `page_words` (no bias: a page without a known word gets no
+    evidence from its words, so a page in another language is judged by its features). `labels[0]` is
+    "article"."""
 
     labels: tuple[str, ...]
     features: tuple[str, ...]
@@ -693,14 +730,35 @@ class Model:
     bias: np.ndarray  # (len(labels),)
     thresholds: dict[str, float]  # by `evidence_level`: below this article probability a page is turned away
     vouched_threshold: float  # the lower bar for a page its source vouched for, below both thresholds
+    # The same three bars (STATED, UNSTATED, VOUCHED) for the features' regression alone, which judges a page in
+    # another language: the words are English, and without their evidence its scores run lower.
+    plain_thresholds: dict[str, float]
+    vocabulary: tuple[str, ...]  # `page_words` the model knows
+    idf: np.ndarray  # (len(vocabulary),)
+    word_weights: np.ndarray  # (len(labels), len(vocabulary))
 
-    def probabilities(self, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Class probabilities and the standardised feature vector (a missing feature, NaN, at its mean: 0)."""
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {word: i for i, word in enumerate(self.vocabulary)}
+
+    def word_vector(self, words: Counter[str]) -> np.ndarray:
+        """The dense tf-idf vector of a page's words over the vocabulary."""
+        rows, weights = tfidf.weigh(words, self.index, self.idf)
+        v = np.zeros(len(self.vocabulary))
+        v[rows] = weights
+        return v
+
+    def probabilities(
+        self, values: dict[str, float], words: Counter[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Class probabilities, the standardised feature vector (a missing feature, NaN, at its mean: 0) and the
+        words' tf-idf vector."""
         x = np.nan_to_num((np.array([values.get(name, 0.0) for name in self.features]) - self.mean) / self.scale)
-        logits = self.weights @ x + self.bias
+        v = self.word_vector(words or Counter())
+        logits = self.weights @ x + self.bias + self.word_weights @ v
         logits -= logits.max()
         p = np.exp(logits)
-        return p / p.sum(), x
+        return p / p.sum(), x, v
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -716,6 +774,12 @@ class Model:
             "bias": {label: round(float(b), 6) for label, b in zip(self.labels, self.bias, strict=True)},
             "thresholds": dict(self.thresholds),
             "vouched_threshold": self.vouched_threshold,
+            "plain_thresholds": dict(self.plain_thresholds),
+            # One entry per word: its idf, then its weight for each label in `labels` order.
+            "words": {
+                word: [round(float(idf), 6), *(round(float(w), 6) for w in self.word_weights[:, i])]
+                for i, (word, idf) in enumerate(zip(self.vocabulary, self.idf, strict=True))
+            },
         }
 
     @classmethod
@@ -724,6 +788,8 @@ class Model:
             raise ValueError(f"page-kind model format {data.get('format_version')!r}, expected {FORMAT_VERSION}")
         labels = tuple(data["labels"])
         names = tuple(data["features"])
+        words = data.get("words", {})
+        rows = np.array(list(words.values()), dtype=float).reshape(len(words), len(labels) + 1)
         return cls(
             labels=labels,
             features=names,
@@ -733,6 +799,10 @@ class Model:
             bias=np.array([data["bias"][label] for label in labels], dtype=float),
             thresholds={level: float(data["thresholds"][level]) for level in (STATED, UNSTATED)},
             vouched_threshold=float(data["vouched_threshold"]),
+            plain_thresholds={level: float(data["plain_thresholds"][level]) for level in (STATED, UNSTATED, VOUCHED)},
+            vocabulary=tuple(words),
+            idf=rows[:, 0],
+            word_weights=rows[:, 1:].T,
         )
 
 
@@ -771,19 +841,25 @@ def _describe(name: str, value: float) -> str:
     return name if value == 1.0 else f"{name}={value:.2g}"
 
 
-def _evidence(model: Model, kind: str, against: str, x: np.ndarray, values: dict[str, float], top: int = 3) -> str:
-    """The features that pushed the decision most: towards `against` and away from "article" for a page
-    turned away, the other way round for an article."""
+def _evidence(
+    model: Model, kind: str, against: str, x: np.ndarray, v: np.ndarray, values: dict[str, float], top: int = 3
+) -> str:
+    """The features and words that pushed the decision most: towards `against` and away from "article" for a
+    page turned away, the other way round for an article."""
     k, a = model.labels.index(against), model.labels.index("article")
-    push = (model.weights[k] - model.weights[a]) * x
+    push = np.concatenate(
+        [(model.weights[k] - model.weights[a]) * x, (model.word_weights[k] - model.word_weights[a]) * v]
+    )
     if kind == "article":
         push = -push
-    order = np.argsort(-push)[:top]
     parts = []
-    for i in order:
+    for i in np.argsort(-push)[:top]:
         if push[i] <= 0:
             break
-        parts.append(_describe(model.features[i], values[model.features[i]]))
+        if i < len(model.features):
+            parts.append(_describe(model.features[i], values[model.features[i]]))
+        else:
+            parts.append(f"{model.vocabulary[i - len(model.features)].replace(':', ' word ', 1)!r}")
     return ", ".join(parts)
 
 
@@ -805,26 +881,28 @@ def classify(
         return PageKind("error", 0.0, error)
     model = model or shipped_model()
     values = features(tree, facts, doc, url)
-    p, x = model.probabilities(values)
+    # The words the model knows are English: a page in another language is judged by its features alone.
+    english = reads_english(doc.get("text") or "")
+    words = page_words(url or doc.get("url"), facts.title_tag, facts.h1[0] if facts.h1 else None) if english else None
+    p, x, v = model.probabilities(values, words)
     article = model.labels.index("article")
     score = float(p[article])
     other = max((i for i in range(len(model.labels)) if i != article), key=lambda i: float(p[i]))
     level = evidence_level(facts, doc)
-    bar = model.thresholds[level]
-    kind = "article" if score >= bar else model.labels[other]
+    bars = {**model.thresholds, VOUCHED: model.vouched_threshold} if english else model.plain_thresholds
+    kind = "article" if score >= bars[level] else model.labels[other]
     against = model.labels[other]
-    said = "article markup" if level == STATED else "no article markup"
-    head = f"p(article)={score:.2f} (bar {bar:.2f}, {said}); "
-    return PageKind(kind, score, head + _evidence(model, kind, against, x, values))
+    said = ("article markup" if level == STATED else "no article markup") + ("" if english else ", words not read")
+    head = f"p(article)={score:.2f} (bar {bars[level]:.2f}, {said}); "
+    return PageKind(kind, score, head + _evidence(model, kind, against, x, v, values), bars[VOUCHED])
 
 
-def admitted(kind: str, score: float, vouched: bool, model: Model | None = None) -> bool:
+def admitted(page: PageKind, vouched: bool) -> bool:
     """Whether the gate lets a classified page through. A page its source vouched for (a feed or
     news-sitemap entry, a JSONL record stating its title or date) is turned away only on strong evidence:
-    an article probability below the lower `vouched_threshold`. An error page never passes."""
-    if kind == "article":
+    an article probability below the lower bar (`PageKind.vouched_bar`). An error page never passes."""
+    if page.kind == "article":
         return True
-    if kind == "error" or not vouched:
+    if page.kind == "error" or not vouched:
         return False
-    model = model or shipped_model()
-    return score >= model.vouched_threshold
+    return page.score >= page.vouched_bar
