@@ -96,7 +96,7 @@ def test_error_rule_needs_the_error_words() -> None:
 
 def test_a_vouched_page_is_turned_away_only_below_the_lower_bar() -> None:
     model = pagekind.shipped_model()
-    for bars in ({**model.thresholds, pagekind.VOUCHED: model.vouched_threshold}, dict(model.plain_thresholds)):
+    for bars in (model.bars(words_read=True), model.bars(words_read=False)):
         vouched_bar = bars.pop(pagekind.VOUCHED)
         lowest = min(bars.values())
         assert 0.0 < vouched_bar < lowest <= max(bars.values()) < 1.0
@@ -117,7 +117,7 @@ def test_a_page_in_another_language_is_judged_by_its_features_alone() -> None:
     facts = page.page_facts(tree)
     model = pagekind.shipped_model()
     kind = pagekind.classify(tree, facts, {"text": german}, "https://zeitung.example/services/")
-    assert "words not read" in kind.evidence and kind.vouched_bar == model.plain_thresholds[pagekind.VOUCHED]
+    assert "words not read" in kind.evidence and kind.vouched_bar == model.bars(words_read=False)[pagekind.VOUCHED]
     values = pagekind.features(tree, facts, {"text": german}, "https://zeitung.example/services/")
     assert kind.score == pytest.approx(model.probabilities(values)[0][0])
     english = pagekind.classify(tree, facts, {"text": "The council passed the budget. " * 12}, "https://x.example/a")

@@ -20,9 +20,8 @@ three sites or more are learnt (a site's brand or section names would pass for a
 shape is left to the features. The words are English: on a page in another language they are not read, and the
 features' regression alone judges it, against its own bars (`Model.plain_thresholds`: with the words, English
 articles score higher, and the bars rose with them). The words' regression has no bias, so unknown words add no
-evidence either way. The model is
-small enough to read: each weight belongs to a named feature or word, and a decision's evidence names those that
-pushed it most.
+evidence either way. The model is small enough to read: each weight belongs to a named feature or word, and a
+decision's evidence names those that pushed it most.
 
 Whether the markup says the page is an article (a schema.org article type, `og:type`, `article:published_time`)
 sets the bar its article probability must clear (`evidence_level`): the trainer picks the two bars together so
@@ -737,6 +736,11 @@ class Model:
     idf: np.ndarray  # (len(vocabulary),)
     word_weights: np.ndarray  # (len(labels), len(vocabulary))
 
+    def bars(self, words_read: bool) -> dict[str, float]:
+        """The STATED, UNSTATED and VOUCHED bars of the article probability: the whole model's when the page's
+        words were read, else the features' alone."""
+        return {**self.thresholds, VOUCHED: self.vouched_threshold} if words_read else dict(self.plain_thresholds)
+
     @cached_property
     def index(self) -> dict[str, int]:
         return {word: i for i, word in enumerate(self.vocabulary)}
@@ -889,7 +893,7 @@ def classify(
     score = float(p[article])
     other = max((i for i in range(len(model.labels)) if i != article), key=lambda i: float(p[i]))
     level = evidence_level(facts, doc)
-    bars = {**model.thresholds, VOUCHED: model.vouched_threshold} if english else model.plain_thresholds
+    bars = model.bars(english)
     kind = "article" if score >= bars[level] else model.labels[other]
     against = model.labels[other]
     said = ("article markup" if level == STATED else "no article markup") + ("" if english else ", words not read")
