@@ -18,7 +18,10 @@ file; its next generation is built beside it and the two directories are exchang
 4. link files that arrived since the snapshot, then exchange the two directories with one
    `renameat2(RENAME_EXCHANGE)` (Linux; `renamex_np(RENAME_SWAP)` on macOS): the partition's name now
    holds the new generation, the hidden name the old one;
-5. link anything that arrived in the old directory in between into the new one, and delete the old one.
+5. link anything that arrived in the old directory in between into the new one. The old generation is
+   deleted only when every partition is done, and at least `OLD_GENERATION_GRACE` seconds after the last
+   exchange: a reader may have opened the partition's directory just before an exchange and read its
+   entries after it, and must then find the old files' names, not an emptied directory.
 
 Guarantee on a local filesystem: a listing of the partition shows either the complete old set of files or
 the complete new one, never both and never neither, so every read that completes counts every row
@@ -53,6 +56,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -71,6 +75,9 @@ SMALL_FRACTION = 0.75  # files under this fraction of the target are merged
 ROWS_PER_GROUP = 20_000
 LOCK_NAME = ".lock"  # in _compactions/
 _WORK_MARK = ".compact-"
+# How long an old generation outlives the run's last exchange: a listing that opened the old directory just
+# before its exchange reads it whole (deleting it at once let such a listing see an empty partition).
+OLD_GENERATION_GRACE = 2.0
 
 
 @dataclass
@@ -293,8 +300,8 @@ def compact_partition(
         carried_late += _link_new(work, directory, [n for n in _visible_parquet(work) if n not in carried])
         _fsync(parent)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-        if not swapped:
+        if not swapped:  # the new generation was never seen; the old one, once swapped, goes in `compact`
+            shutil.rmtree(work, ignore_errors=True)
             with contextlib.suppress(FileNotFoundError):
                 os.remove(record)
     return PartitionResult(
@@ -337,12 +344,14 @@ def partitions(output: str) -> list[str]:
     return found
 
 
-def _remove_leftovers(output: str) -> None:
-    """Work directories of a compaction that crashed; safe to delete while we hold the lock."""
+def _remove_leftovers(output: str, interrupted: bool = True) -> None:
+    """The hidden directories of compactions: the old generations this one swapped out (`interrupted`
+    False), or the work of one that crashed; safe to delete while we hold the lock."""
     for date in [output, *(e.path for e in os.scandir(output) if e.name.startswith("date=") and e.is_dir())]:
         for entry in os.scandir(date):
             if entry.name.startswith(".") and _WORK_MARK in entry.name and entry.is_dir():
-                logger.warning("removing %s, left by an interrupted compaction", entry.path)
+                if interrupted:
+                    logger.warning("removing %s, left by an interrupted compaction", entry.path)
                 shutil.rmtree(entry.path, ignore_errors=True)
 
 
@@ -396,6 +405,7 @@ def compact(
     target_bytes = max(int(target_mb * 1024 * 1024), 1)
     compaction_id = new_compaction_id(dt.datetime.now(dt.timezone.utc))
     results = []
+    last_exchange = 0.0
     with dataset_lock(root, exclusive=True):
         _remove_leftovers(root)
         for index, directory in enumerate(partitions(root)):
@@ -405,6 +415,10 @@ def compact(
                     "%s: %d files → %d", os.path.relpath(directory, root), result.files_before, result.files_after
                 )
                 results.append(result)
+                last_exchange = time.monotonic()
+        if results:
+            time.sleep(max(0.0, last_exchange + OLD_GENERATION_GRACE - time.monotonic()))
+            _remove_leftovers(root, interrupted=False)
     return CompactionReport(compaction_id, results)
 
 

@@ -10,7 +10,9 @@ import re
 import shutil
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
@@ -176,6 +178,40 @@ def test_concurrent_readers_see_every_row_exactly_once(tmp_path: Path) -> None:
         assert set(counts) == {(total, total)}, (name, seen)
         assert sum(counts.values()) >= 3, (name, seen)  # the reader really ran during the compactions
     print({name: dict(seen) for name, seen in results.items()})
+
+
+def test_a_listing_that_straddles_the_exchange_still_sees_the_whole_old_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader opens the partition's directory just before the exchange and reads its entries after it: it
+    must find the old generation's names (opening a merged one then fails, and the reader retries), never an
+    emptied directory, which would count a partition as having no rows. The old generation goes once the run
+    is over."""
+    out = tmp_path / "articles"
+    make_dataset(out, partitions=1, files=5, rows=2)
+    partition = parquet_files(out)[0].parent
+    old_names = {p.name for p in parquet_files(out)}
+    listings: list[Iterator[os.DirEntry[str]]] = []
+    read_late: list[set[str]] = []
+    exchange = compaction.exchange
+
+    def swap_then_read(a: str, b: str) -> None:
+        listings.append(os.scandir(partition))  # the directory is opened now: the old generation
+        exchange(a, b)
+
+    compact_partition = compaction.compact_partition
+
+    def read_after_the_partition_is_done(*args: Any, **kwargs: Any) -> compaction.PartitionResult | None:
+        result = compact_partition(*args, **kwargs)
+        read_late.append({entry.name for entry in listings[0]})
+        return result
+
+    monkeypatch.setattr(compaction, "exchange", swap_then_read)
+    monkeypatch.setattr(compaction, "compact_partition", read_after_the_partition_is_done)
+    compaction.compact(str(out), target_mb=1)
+    assert read_late == [old_names]
+    assert not [p for p in partition.parent.iterdir() if p.name.startswith(".")]  # the old generation is gone
+    assert {p.name for p in parquet_files(out)}.isdisjoint(old_names)
 
 
 def test_the_swap_is_all_or_nothing_and_late_files_are_kept(tmp_path: Path) -> None:
