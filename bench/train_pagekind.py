@@ -67,7 +67,7 @@ class Sample:
     error: str | None
     stated: bool  # the page's markup says it is an article (`pagekind.evidence_level`)
     words: Counter[str]  # `pagekind.page_words`
-    english: bool  # the words speak for the page (`pagekind.reads_english`); else its features alone
+    english: bool  # the words speak for the page (`pagekind.words_read`); else its features alone
 
 
 def extraction(html: str, url: str | None) -> tuple[Any, dict[str, Any]]:
@@ -108,16 +108,17 @@ def samples(cache: Path | None) -> tuple[list[Sample], dict[str, dict[str, Any]]
             docs[item.page_id], fresh = doc, True
         facts = page.page_facts(tree)
         host = (urlsplit(item.url or "").hostname or item.page_id).removeprefix("www.")
+        values = pagekind.features(tree, facts, doc, item.url)
         out.append(
             Sample(
                 item.page_id,
                 item.kind,
                 host,
-                pagekind.features(tree, facts, doc, item.url),
+                values,
                 pagekind.error_evidence(facts, doc),
                 pagekind.evidence_level(facts, doc) == pagekind.STATED,
                 pagekind.page_words(item.url, facts.title_tag, facts.h1[0] if facts.h1 else None),
-                pagekind.reads_english(doc.get("text") or ""),
+                pagekind.words_read(values),
             )
         )
     if cache is not None and fresh:
@@ -227,11 +228,7 @@ def fit(
 def word_matrix(words: list[Counter[str]], vocabulary: list[str], idf: np.ndarray) -> np.ndarray:
     """The pages' tf-idf word vectors as `pagekind.Model.word_vector` makes them, as rows."""
     index = {word: i for i, word in enumerate(vocabulary)}
-    matrix = np.zeros((len(words), len(vocabulary)))
-    for row, counts in enumerate(words):
-        ids, weights = tfidf.weigh(counts, index, idf)
-        matrix[row, ids] = weights
-    return matrix
+    return np.array([tfidf.dense(counts, index, idf) for counts in words]).reshape(len(words), len(vocabulary))
 
 
 def fit_model(

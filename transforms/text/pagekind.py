@@ -702,6 +702,12 @@ def features(tree: HtmlElement | None, facts: PageFacts, doc: dict[str, Any], ur
     return {name: values.get(name, 0.0) for name in FEATURES}
 
 
+def words_read(values: dict[str, float]) -> bool:
+    """Whether the gate reads a page's words (`page_words`): when `features` found it English, so that its
+    English-only features are not missing."""
+    return not math.isnan(values[ENGLISH_ONLY[0]])
+
+
 def evidence_level(facts: PageFacts, doc: dict[str, Any]) -> str:
     """STATED when the page's markup says it is an article (a schema.org article type, og:type article, an
     `article:published_time` meta tag), else UNSTATED."""
@@ -747,10 +753,7 @@ class Model:
 
     def word_vector(self, words: Counter[str]) -> np.ndarray:
         """The dense tf-idf vector of a page's words over the vocabulary."""
-        rows, weights = tfidf.weigh(words, self.index, self.idf)
-        v = np.zeros(len(self.vocabulary))
-        v[rows] = weights
-        return v
+        return tfidf.dense(words, self.index, self.idf)
 
     def probabilities(
         self, values: dict[str, float], words: Counter[str] | None = None
@@ -886,7 +889,7 @@ def classify(
     model = model or shipped_model()
     values = features(tree, facts, doc, url)
     # The words the model knows are English: a page in another language is judged by its features alone.
-    english = reads_english(doc.get("text") or "")
+    english = words_read(values)
     words = page_words(url or doc.get("url"), facts.title_tag, facts.h1[0] if facts.h1 else None) if english else None
     p, x, v = model.probabilities(values, words)
     article = model.labels.index("article")

@@ -36,3 +36,11 @@ def weigh(counts: Mapping[str, int], index: Mapping[str, int], idf: np.ndarray) 
     rows = np.array([i for i, _ in pairs], dtype=np.int64)
     weights = (1.0 + np.log(np.array([n for _, n in pairs], dtype=np.float64))) * idf[rows]
     return rows, weights / np.linalg.norm(weights)
+
+
+def dense(counts: Mapping[str, int], index: Mapping[str, int], idf: np.ndarray) -> np.ndarray:
+    """`weigh` as one vector over the whole vocabulary (zeros where a term is absent)."""
+    rows, weights = weigh(counts, index, idf)
+    vector = np.zeros(len(idf))
+    vector[rows] = weights
+    return vector

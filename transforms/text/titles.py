@@ -56,9 +56,7 @@ def headline(title: str | None, facts: PageFacts, sitename: str | None = None, u
             continue
         span = _segment_span(_clean(h1), segments)
         if span is not None and _all_labels(segments[: span[0]] + segments[span[1] :], sites):
-            inner, inner_seps = segments[span[0] : span[1]], seps[span[0] : span[1] - 1]
-            start, end = _strip_labels(inner, sites)
-            return _join(inner[start:end], inner_seps[start : end - 1])
+            return _without_labels(segments[span[0] : span[1]], seps[span[0] : span[1] - 1], sites)
     stripped = _without_labels(segments, seps, sites)
     shown = _shown_headline(facts, stripped, sites)
     return shown or stripped
