@@ -115,7 +115,8 @@ def option_groups(*groups: tuple[str, Sequence[Option]]) -> Any:
 _RUN = (
     Option(
         "input",
-        f"Files, globs or directories to read (.txt, .html/.htm, .jsonl); repeatable. "
+        "Files, globs or directories to read (.txt/.text, .html/.htm, .jsonl, web archives "
+        ".warc/.warc.gz/.arc/.arc.gz); repeatable. "
         f"Default: {DEFAULT_INPUT} (none when a web source is given)",
         action="extend",
         nargs="+",

@@ -179,6 +179,16 @@ def test_help_lists_each_option_once(capsys: pytest.CaptureFixture[str]) -> None
     assert "-h, --help" in shown and "spelled with underscores" in shown
 
 
+def test_input_help_names_every_format_a_run_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    """`newsbeam run --help` is where a user learns what `--input` takes: every suffix `ReadLocal` reads."""
+    from transforms.read import FORMATS
+
+    _print_help("newsbeam run", [NewsbeamOptions, DaskSetupOptions])
+    shown = " ".join(capsys.readouterr().out.split())
+    described = shown.split("--input INPUT [INPUT ...]", 2)[-1].split("--output", 1)[0]
+    assert [suffix for suffix in FORMATS if suffix not in described] == []
+
+
 def test_dataset_root_drops_trailing_slashes() -> None:
     assert [dataset_root(p) for p in ("out/", "gs://b/x/", "/", "out")] == ["out", "gs://b/x", "/", "out"]
 
