@@ -19,7 +19,7 @@ saw its site's template, and spreads each page type evenly over the folds. The f
 of the seed and the host. The thresholds are chosen on the out-of-fold article probabilities: one for the
 pages whose markup says they are articles and one for the rest (`pagekind.evidence_level`), together the
 pair that turns away the most non-articles while turning away at most `--article-loss` of all articles;
-`vouched_threshold` is the highest that turns away at most `--vouched-article-loss` of the articles (and
+the vouched bar is the highest that turns away at most `--vouched-article-loss` of the articles (and
 no higher than either). The same cross-validation on other fold seeds (`--other-seeds`) is reported beside
 it: how much the figure owes to one split of the sites. So is the article pages' text F1 as written with the
 cross-validated gate (newsbeam's own extraction of each article page; one turned away scores 0): what the
@@ -225,10 +225,9 @@ def fit(
     return mean, scale, w, b
 
 
-def word_matrix(words: list[Counter[str]], vocabulary: list[str], idf: np.ndarray) -> np.ndarray:
+def word_matrix(words: list[Counter[str]], index: dict[str, int], idf: np.ndarray) -> np.ndarray:
     """The pages' tf-idf word vectors as `pagekind.Model.word_vector` makes them, as rows."""
-    index = {word: i for i, word in enumerate(vocabulary)}
-    return np.array([tfidf.dense(counts, index, idf) for counts in words]).reshape(len(words), len(vocabulary))
+    return np.array([tfidf.dense(counts, index, idf) for counts in words]).reshape(len(words), len(idf))
 
 
 def fit_model(
@@ -237,7 +236,6 @@ def fit_model(
     y: np.ndarray,
     args: argparse.Namespace,
     thresholds: dict[str, float],
-    vouched: float,
     plain_thresholds: dict[str, float],
 ) -> pagekind.Model:
     """Both experts on these pages: the features' regression and the words' (vocabulary from these pages)."""
@@ -249,7 +247,11 @@ def fit_model(
     words = [Counter({w: n for w, n in s.words.items() if len(sites[w]) >= args.word_min_sites}) for s in data]
     vocabulary, idf = tfidf.fit_idf(words, 1)
     _, _, word_weights, _ = fit(
-        word_matrix(words, vocabulary, idf), y, args.word_l2, args.article_weight, standardise=False
+        word_matrix(words, {word: i for i, word in enumerate(vocabulary)}, idf),
+        y,
+        args.word_l2,
+        args.article_weight,
+        standardise=False,
     )
     mean, scale, w, b = fit(x, y, args.l2, args.article_weight)
     return pagekind.Model(
@@ -260,7 +262,6 @@ def fit_model(
         w,
         b,
         thresholds,
-        vouched,
         plain_thresholds,
         tuple(vocabulary),
         idf,
@@ -274,7 +275,7 @@ def predict(model: pagekind.Model, x: np.ndarray, data: list[Sample] | None) -> 
     z = np.nan_to_num((x - model.mean) / model.scale)
     logits = z @ model.weights.T + model.bias
     if data is not None:
-        logits += word_matrix([s.words for s in data], list(model.vocabulary), model.idf) @ model.word_weights.T
+        logits += word_matrix([s.words for s in data], model.index, model.idf) @ model.word_weights.T
     logits -= logits.max(axis=1, keepdims=True)
     p = np.exp(logits)
     return p / p.sum(axis=1, keepdims=True)
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         oof, plain = np.zeros((len(data), len(LABELS))), np.zeros((len(data), len(LABELS)))
         for f in range(args.folds):
             train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
-            model = fit_model([data[i] for i in train], x[train], y[train], args, {}, 0.0, {})
+            model = fit_model([data[i] for i in train], x[train], y[train], args, {}, {})
             oof[test] = predict(model, x[test], [data[i] for i in test])
             plain[test] = predict(model, x[test], None)
         score, plain_score = np.where(errors, 0.0, oof[:, 0]), np.where(errors, 0.0, plain[:, 0])
@@ -398,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     kind_pred = oof[:, 1:].argmax(axis=1) + 1
     named = (kind_pred == y)[~articles & turned].mean()
-    loaded = fit_model(data, x, y, args, thresholds, vouched, plain)
+    loaded = fit_model(data, x, y, args, {**thresholds, pagekind.VOUCHED: vouched}, plain)
     cost_median, cost_mean = cost(loaded, docs)
     kept, news = news_kept(loaded)
     lines += [

@@ -272,9 +272,10 @@ def test_an_article_is_read_in_full_after_the_gate(monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize(("vouched", "written"), [(False, False), (True, True)])
 def test_a_vouched_page_keeps_its_lower_bar(monkeypatch: pytest.MonkeyPatch, vouched: bool, written: bool) -> None:
     model = pagekind.shipped_model()
-    between = (model.vouched_threshold + min(model.thresholds.values())) / 2
+    vouched_bar = model.thresholds[pagekind.VOUCHED]
+    between = (vouched_bar + min(model.thresholds[pagekind.STATED], model.thresholds[pagekind.UNSTATED])) / 2
     monkeypatch.setattr(
-        pagekind, "classify", lambda *args: pagekind.PageKind("listing", between, "evidence", model.vouched_threshold)
+        pagekind, "classify", lambda *args: pagekind.PageKind("listing", between, "evidence", vouched_bar)
     )
     result = extract_page(news_page(), None, REFERENCE, vouched=vouched, keep_non_articles=False)
     if written:

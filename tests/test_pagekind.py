@@ -121,7 +121,7 @@ def test_a_page_in_another_language_is_judged_by_its_features_alone() -> None:
     values = pagekind.features(tree, facts, {"text": german}, "https://zeitung.example/services/")
     assert kind.score == pytest.approx(model.probabilities(values)[0][0])
     english = pagekind.classify(tree, facts, {"text": "The council passed the budget. " * 12}, "https://x.example/a")
-    assert "words not read" not in english.evidence and english.vouched_bar == model.vouched_threshold
+    assert "words not read" not in english.evidence and english.vouched_bar == model.thresholds[pagekind.VOUCHED]
 
 
 def test_features_are_named_and_bounded() -> None:
@@ -198,7 +198,7 @@ def test_the_bar_depends_on_what_the_markup_states() -> None:
     assert pagekind.evidence_level(page.page_facts(shop), {"text": "Add to cart"}) == pagekind.UNSTATED
     model = pagekind.shipped_model()
     bars = {pagekind.STATED: 0.2, pagekind.UNSTATED: 0.6}
-    strict = dataclasses.replace(model, thresholds=bars, vouched_threshold=0.1)
+    strict = dataclasses.replace(model, thresholds={**bars, pagekind.VOUCHED: 0.1})
     story_kind = pagekind.classify(story, page.page_facts(story), {"text": "The council voted."}, None, strict)
     shop_kind = pagekind.classify(shop, page.page_facts(shop), {"text": "Add to cart"}, None, strict)
     assert "(bar 0.20, article markup)" in story_kind.evidence

@@ -58,7 +58,7 @@ from transforms.text.wordcount import spaceless, word_count
 
 KINDS = ("article", "product", "service", "forum", "listing", "collection", "documentation", "error")
 MODEL_RESOURCE = "data/pagekind.json"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # The page's word about itself, and the bar that goes with it: a page whose markup says it is an article
 # (schema.org article type, og:type article, article:published_time) is held to a lower bar than one that
 # says nothing, whose article probability must be higher to pass. The trainer picks both bars together.
@@ -733,10 +733,11 @@ class Model:
     scale: np.ndarray
     weights: np.ndarray  # (len(labels), len(features))
     bias: np.ndarray  # (len(labels),)
-    thresholds: dict[str, float]  # by `evidence_level`: below this article probability a page is turned away
-    vouched_threshold: float  # the lower bar for a page its source vouched for, below both thresholds
-    # The same three bars (STATED, UNSTATED, VOUCHED) for the features' regression alone, which judges a page in
-    # another language: the words are English, and without their evidence its scores run lower.
+    # Below these article probabilities a page is turned away: by `evidence_level` (STATED, UNSTATED), and VOUCHED,
+    # the lower bar for a page its source vouched for, below both.
+    thresholds: dict[str, float]
+    # The same three bars for the features' regression alone, which judges a page in another language: the words
+    # are English, and without their evidence its scores run lower.
     plain_thresholds: dict[str, float]
     vocabulary: tuple[str, ...]  # `page_words` the model knows
     idf: np.ndarray  # (len(vocabulary),)
@@ -745,7 +746,7 @@ class Model:
     def bars(self, words_read: bool) -> dict[str, float]:
         """The STATED, UNSTATED and VOUCHED bars of the article probability: the whole model's when the page's
         words were read, else the features' alone."""
-        return {**self.thresholds, VOUCHED: self.vouched_threshold} if words_read else dict(self.plain_thresholds)
+        return dict(self.thresholds if words_read else self.plain_thresholds)
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -780,7 +781,6 @@ class Model:
             },
             "bias": {label: round(float(b), 6) for label, b in zip(self.labels, self.bias, strict=True)},
             "thresholds": dict(self.thresholds),
-            "vouched_threshold": self.vouched_threshold,
             "plain_thresholds": dict(self.plain_thresholds),
             # One entry per word: its idf, then its weight for each label in `labels` order.
             "words": {
@@ -804,13 +804,17 @@ class Model:
             scale=np.array(data["scale"], dtype=float),
             weights=np.array([[data["weights"][label][name] for name in names] for label in labels], dtype=float),
             bias=np.array([data["bias"][label] for label in labels], dtype=float),
-            thresholds={level: float(data["thresholds"][level]) for level in (STATED, UNSTATED)},
-            vouched_threshold=float(data["vouched_threshold"]),
-            plain_thresholds={level: float(data["plain_thresholds"][level]) for level in (STATED, UNSTATED, VOUCHED)},
+            thresholds=_bars(data["thresholds"]),
+            plain_thresholds=_bars(data["plain_thresholds"]),
             vocabulary=tuple(words),
             idf=rows[:, 0],
             word_weights=rows[:, 1:].T,
         )
+
+
+def _bars(stated: dict[str, Any]) -> dict[str, float]:
+    """A model file's STATED, UNSTATED and VOUCHED bars."""
+    return {level: float(stated[level]) for level in (STATED, UNSTATED, VOUCHED)}
 
 
 @lru_cache(maxsize=1)
