@@ -8,6 +8,8 @@ these pages show how that carries to sites it has never seen. Both extractors ru
 `quality_wcxb.py` and are scored with WCXB's metrics (`bench/wcxb.py`): the truth's text is fundus's body
 (summary, subheadings and paragraphs), its author credit the authors joined, its day the local day of
 `publishing_date`. Every page is an article, so "articles turned away" is the gate's cost on new sites.
+The publisher is held against the name fundus's registry gives it (`src/fundus/publishers`), newsbeam's
+`publisher` beside trafilatura's `sitename`.
 
 The pages are not part of the shared data and are not copied anywhere: clone fundus and give its path.
 
@@ -20,6 +22,7 @@ pages and truths are paired in order of date and version; when their numbers dif
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -28,12 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from quality_util import clone_args, write_block
-from quality_wcxb import both, losses
+from quality_wcxb import Run, both, losses
 from wcxb import FIGURES, Page, score
 
 from transforms.tag import Taggers
+from transforms.text.page import name_key
 
 TEST_DATA = Path("tests/resources/parser/test_data")
+PUBLISHERS = Path("src/fundus/publishers")
+# One publisher of fundus's registry: `DerStandard = Publisher(name="Der Standard", ...)`.
+_REGISTERED = re.compile(r"^\s+(\w+) = Publisher\(\s*name=\"([^\"]+)\"", re.MULTILINE)
 # The figures this set can measure (every page is an article).
 SHOWN = ("text_f1", "text_f1_written", "title_exact", "author_match", "junk_author", "author_invented", "date_day",
          "articles_turned_away")  # fmt: skip
@@ -50,6 +57,42 @@ def _body(truth: dict[str, Any]) -> str:
     for section in body.get("sections") or []:
         parts += list(section.get("headline") or []) + list(section.get("paragraphs") or [])
     return "\n".join(parts)
+
+
+def registry(root: Path) -> dict[str, str]:
+    """The name fundus's registry gives each publisher, by the key its test pages are filed under."""
+    return {
+        key: name
+        for source in sorted((root / PUBLISHERS).glob("*/__init__.py"))
+        for key, name in _REGISTERED.findall(source.read_text(encoding="utf-8"))
+    }
+
+
+def publisher_named(truth: str, given: str | None) -> tuple[bool, bool]:
+    """(the same name, the name or part of it), letters and digits compared: "Der Standard" is
+    "DER STANDARD"; "Euronews" names "Euronews (DE)"; "dw.com" does not name "Deutsche Welle"."""
+    a, b = name_key(truth), name_key(given or "")
+    return a == b and bool(a), a == b or (min(len(a), len(b)) >= 3 and (a in b or b in a))
+
+
+def publisher_rows(names: dict[str, str], runs: list[tuple[str, Page, Run, Run]]) -> list[str]:
+    """The publisher against the registry's name, newsbeam beside trafilatura's `sitename` (no rows without
+    the registry: a clone of the tests alone)."""
+    truths = [(names.get(page.html_path.name.rsplit("_", 3)[0]), mine, other) for _, page, mine, other in runs]
+    scored = [(publisher_named(t, m.pred.publisher), publisher_named(t, o.pred.publisher)) for t, m, o in truths if t]
+    if not scored:
+        return []
+    n = len(scored)
+
+    def cell(hits: int) -> str:
+        return f"{hits / n:.3f} ({hits}/{n})"
+
+    return [
+        f"| publisher: fundus's name for it (letters and digits compared) | **{cell(sum(m[0] for m, _ in scored))}** "
+        f"| {cell(sum(o[0] for _, o in scored))} |",
+        f'| publisher: that name or part of it ("Euronews" for "Euronews (DE)") '
+        f"| **{cell(sum(m[1] for m, _ in scored))}** | {cell(sum(o[1] for _, o in scored))} |",
+    ]
 
 
 def pages(root: Path) -> Iterator[tuple[str, Page]]:
@@ -106,6 +149,7 @@ def main() -> int:
         "| figure | newsbeam | trafilatura |",
         "|---|---|---|",
         *(f"| {FIGURES[name]} | **{ours[name]}** | {theirs[name]} |" for name in SHOWN),
+        *publisher_rows(registry(clone), runs),
         "",
         "- newsbeam's verdicts: "
         + ", ".join(f"{v} {n}" for v, n in Counter(run.verdict for _, _, run, _ in runs).most_common()),

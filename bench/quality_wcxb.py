@@ -124,6 +124,7 @@ def newsbeam(data: bytes, url: str | None, taggers: Taggers) -> Run:
         authors=tuple(article.authors),
         day=None if article.date_source == "ingested" else article.date.isoformat(),
         written=verdict == "written",
+        publisher=article.publisher,
     )
     return Run(pred, verdict, time.perf_counter() - started)
 
@@ -145,6 +146,7 @@ def bare_trafilatura(data: bytes, url: str | None) -> Run:
         authors=tuple(split_authors(doc.get("author"))),
         day=(doc.get("date") or "")[:10] or None,
         written=bool(text),
+        publisher=doc.get("sitename") or None,
     )
     return Run(pred, "-", time.perf_counter() - started)
 

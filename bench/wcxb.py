@@ -124,6 +124,7 @@ class Prediction:
     authors: tuple[str, ...] = ()
     day: str | None = None  # YYYY-MM-DD; None when the page was given no date
     written: bool = False
+    publisher: str | None = None  # the site's name as written (newsbeam's `publisher`, trafilatura's `sitename`)
 
 
 @dataclass(frozen=True)

@@ -200,6 +200,33 @@ def test_fundus_pages_take_the_newest_pair_when_pages_and_truths_differ_in_numbe
         list(quality_fundus.pages(tmp_path / "nowhere"))
 
 
+def test_fundus_registry_names_each_publisher_by_its_test_pages_key(tmp_path: Path) -> None:
+    source = tmp_path / "src/fundus/publishers/xx/__init__.py"
+    source.parent.mkdir(parents=True)
+    source.write_text(
+        'class XX(metaclass=PublisherGroup):\n    default_language = "de"\n\n'
+        '    Gazette = Publisher(\n        name="Die Gazette",\n        domain="https://g.example",\n    )\n\n'
+        '    DailyNews = Publisher(name="Daily News (XX)", domain="https://dn.example")\n',
+        encoding="utf-8",
+    )
+    assert quality_fundus.registry(tmp_path) == {"Gazette": "Die Gazette", "DailyNews": "Daily News (XX)"}
+    assert quality_fundus.registry(tmp_path / "nowhere") == {}
+
+
+@pytest.mark.parametrize(
+    ("truth", "given", "expected"),
+    [
+        ("Der Standard", "DER STANDARD", (True, True)),
+        ("Euronews (DE)", "euronews", (False, True)),
+        ("Deutsche Welle", "dw.com", (False, False)),
+        ("Bild", None, (False, False)),
+        ("i", "inews.co.uk", (False, False)),  # a one-letter name holds nothing
+    ],
+)
+def test_fundus_publisher_named(truth: str, given: str | None, expected: tuple[bool, bool]) -> None:
+    assert quality_fundus.publisher_named(truth, given) == expected
+
+
 # --- trafilatura's evaluation pages (`bench/quality_trafeval.py`) -------------------------------------------
 
 

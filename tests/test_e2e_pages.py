@@ -114,3 +114,33 @@ def test_files_written_before_the_column_existed_still_read(tmp_path: Path) -> N
     write_parquet(str(folder / "part-new-00000.parquet"), FILE_SCHEMA, [{k: new[k] for k in FILE_SCHEMA.names}])
     rows = dict(connect(str(tmp_path)).sql("SELECT source, page_kind FROM articles").fetchall())
     assert rows == {"old.txt": None, "new.txt": "product"}
+
+
+def test_the_publisher_is_the_name_the_site_goes_by(tmp_path: Path) -> None:
+    """A page whose first stated name is its publishing company and whose `<title>` ends in a tagline: the
+    publisher written is the name of the site, which its WebSite markup states."""
+    markup = (
+        '<meta name="publisher" content="Gazette Medien GmbH">\n<script type="application/ld+json">'
+        + json.dumps(
+            {
+                "@context": "https://schema.org",
+                "@graph": [
+                    {"@type": "WebSite", "name": "Harbour Gazette", "url": "https://harbourgazette.example/"},
+                    {"@type": "NewsArticle", "headline": "Council approves harbour budget",
+                     "publisher": {"@type": "Organization", "name": "Gazette Medien GmbH"}},
+                ],
+            }
+        )
+        + "</script>"
+    )  # fmt: skip
+    page = news_page().replace('<meta property="og:site_name" content="Harbour Gazette">', markup)
+    page = page.replace("| Harbour Gazette</title>", "- Breaking news, sport and weather</title>")
+    record = {"url": "https://www.harbourgazette.example/2025/12/19/harbour-budget", "html": page}
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "crawl.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = newsbeam("run", "--input", str(src), "--output", str(out), "--reference-date", REFERENCE)
+    assert result.returncode == 0, result.stderr
+    rows = connect(str(out)).sql("SELECT title, publisher FROM articles").fetchall()
+    assert rows == [("Council approves harbour budget", "Harbour Gazette")]

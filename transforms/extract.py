@@ -15,7 +15,7 @@ from schemas.document import Draft, RawDocument
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms._stage import Stage
-from transforms.text import authors, dates, maintext, metadata, page, pagekind, titles
+from transforms.text import authors, dates, maintext, metadata, page, pagekind, publisher, titles
 from transforms.web import warc
 
 logger = logging.getLogger(__name__)
@@ -148,15 +148,16 @@ def extract_page(
     page_url = url or doc.get("url")
     # htmldate's pick reconciled with schema.org datePublished (read from the markup, no second parse).
     published = dates.html_date(doc.get("date"), dates.structured_dates(html), page_url, reference, html=html)
+    title = titles.headline(doc.get("title"), facts, doc.get("sitename"), page_url)
     return Draft(
         source="",
         source_format="html",
         kind="html",
         text=text,
         url=page_url,
-        title=titles.headline(doc.get("title"), facts, doc.get("sitename"), page_url),
+        title=title,
         authors=authors.page_authors(doc.get("author"), facts, doc.get("sitename"), page_url),
-        publisher=doc.get("sitename") or None,
+        publisher=publisher.site_name(facts, doc.get("sitename"), title, page_url),
         language_hint=doc.get("language") or None,
         dates=[published] if published is not None else [],
         page_kind="article" if passed else kind.kind,

@@ -279,12 +279,18 @@ def site_names(facts: PageFacts, sitename: str | None = None, url: str | None = 
     for obj in facts.objects_of("WebSite", "Organization", "NewsMediaOrganization", "Corporation", "Brand"):
         names.extend(_strings(obj.get("name")))
         names.extend(_strings(obj.get("alternateName")))
-    keys = [name_key(name) for name in names]
-    host = (urlsplit(url).hostname or "") if url else ""
-    for label in host.split("."):
-        if label not in _HOST_NOISE and len(label) > 2:
-            keys.append(name_key(label))
+    keys = [name_key(name) for name in names] + host_keys(url)
     return [key for key in dict.fromkeys(keys) if len(key) >= 3]
+
+
+def host_keys(url: str | None) -> list[str]:
+    """The labels of a URL's host that can name its site, as comparison keys: not "www", the top-level
+    domain, "com" or "blog" ("https://www.heise.de/news/1" -> ["heise"])."""
+    try:
+        host = (urlsplit(url).hostname or "") if url else ""
+    except ValueError:
+        return []
+    return [key for label in host.split(".")[:-1] if label not in _HOST_NOISE and len(key := name_key(label)) >= 3]
 
 
 def name_key(text: str) -> str:

@@ -1,0 +1,133 @@
+"""The publisher: the name a page gives its site, as readers know it.
+
+trafilatura's `sitename` is the first name it meets (a meta tag, a JSON-LD name, else a segment cut from the
+`<title>`), so runs wrote taglines ("Breaking Australian and World News" for 9News), company names
+("Ediciones EL PAÍS S.L.", "TAZ Verlags- und Vertriebs GmbH"), a section ("Security" for heise online), a
+headline, a copyright line or "twitter.com" as the publisher. A page usually states its name in several
+places, so each statement is a candidate and the best one wins: one that names the site's host or agrees
+with another statement over one that stands alone, the host's own name ("Nature" on nature.com) over a
+longer one ("Nature Publishing Group UK"), a brand over a company's legal name, a name over a bare domain,
+and otherwise the place that names the site rather than its owner (`og:site_name` and the schema.org
+WebSite before the publisher's meta tags). A statement that is the page's headline, a sentence, a
+copyright notice or a social network is no name at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from transforms.text.page import PageFacts, host_keys, name_key
+
+# A company's legal form: the publishing house, not the publication ("JP/Politikens Hus A/S").
+_LEGAL = re.compile(
+    r"\b(?:GmbH|AG|KG|KGaA|Inc|Ltd|LLC|LLP|PLC|plc|S\.L|SL|S\.A|SA|S\.p\.A|S\.r\.l|B\.V|N\.V|A/S|Pty|Corp|"
+    r"Verlag\w*|Mediengruppe|Medienhaus|Mediehuset)\b|&\s*Co\b"
+)
+# Not a name: a copyright notice, a web address, a social network's own name.
+_NOT_A_NAME = re.compile(r"©|\(c\)|copyright|all rights reserved|版权|저작권|://", re.IGNORECASE)
+_SOCIAL = frozenset(("twitter", "twittercom", "xcom", "facebook", "facebookcom", "instagram", "youtube", "tiktok"))
+# A name stated with the place the publisher sits: "DER SPIEGEL, Hamburg, Germany".
+_PLACE_TAIL = re.compile(r"^(?P<name>[^,]{2,}?),\s*[^,]{2,40},\s*[^,]{2,40}$")
+# A domain added in brackets: "Deutsche Welle (www.dw.com)".
+_DOMAIN_NOTE = re.compile(r"\s*\((?:www\.)?[\w-]+(?:\.[\w-]+)+\)")
+# Segments of a name with a tagline: "HearYa - Indie Music Blog", "2Gewinnt | Kabarett | Satire".
+_SEGMENTS = re.compile(r"\s+[-–—|·•:]\s+|\s*\|\s*")
+_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+$")
+_WORD = re.compile(r"\w+")
+_MAX_WORDS = 8
+_MAX_CHARS = 80
+_MIN_HEADLINE_KEY = 12  # a headline this long (letters and digits) is no part of a site's name
+# Host labels that name a kind of site, not the site ("news.orf.at"): they agree with any "News".
+_GENERIC = frozenset(("news", "blogs"))
+
+
+def site_name(facts: PageFacts, sitename: str | None, title: str | None, url: str | None) -> str | None:
+    """The page's publisher as it names itself, or None when no statement is a name (the caller may fall
+    back to the host). `sitename` is trafilatura's; `title` the page's headline (never a publisher)."""
+    host = [key for key in host_keys(url) if key not in _GENERIC]
+    headline = name_key(title or "")
+    candidates: list[str] = []
+    for raw in _statements(facts, sitename):
+        name = _cleaned(raw, host)
+        if name and name not in candidates and not _holds_headline(name_key(raw), headline):
+            candidates.append(name)
+    keys = [name_key(name) for name in candidates]
+    # 2: the host's own name or initials; 1: part of the host's name, or of another statement's; 0: alone.
+    agreement = [
+        _host_agreement(name, host) or int(any(j != i and _related(keys[i], other) for j, other in enumerate(keys)))
+        for i, name in enumerate(candidates)
+    ]
+    # A company's legal name that names neither the host nor another statement is the owner, not the site.
+    usable = [i for i, name in enumerate(candidates) if agreement[i] or not _LEGAL.search(name)]
+
+    def rank(i: int) -> tuple[bool, bool, bool, int]:
+        name = candidates[i]
+        return (not _LEGAL.search(name), agreement[i] > 0, not _DOMAIN.match(name), -i)
+
+    return candidates[max(usable, key=rank)] if usable else None
+
+
+def _statements(facts: PageFacts, sitename: str | None) -> list[str]:
+    """Every name the page states for its site, those that name the site before those that name its owner.
+    An app's title (`apple-mobile-web-app-title`) and a schema.org `alternateName` are left out: as often a
+    product or a slogan ("Connected" on sportsnet.ca) as the site's name."""
+    stated = list(facts.meta.get("og:site_name", ()))
+    for obj in facts.objects_of("WebSite"):
+        stated.extend(_name(obj))
+    stated.extend(facts.meta.get("application-name", ()))
+    stated.append(sitename or "")
+    for obj in facts.jsonld:
+        publisher = obj.get("publisher")
+        for item in publisher if isinstance(publisher, list) else [publisher]:
+            stated.extend(_name(item))
+    stated.extend(facts.meta.get("publisher", ()))
+    stated.extend(facts.meta.get("dc.publisher", ()))
+    for obj in facts.objects_of("NewsMediaOrganization", "Organization"):
+        stated.extend(_name(obj))
+    return stated
+
+
+def _name(item: object) -> list[str]:
+    if isinstance(item, str):
+        return [item]
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        return [item["name"]]
+    return []
+
+
+def _holds_headline(key: str, headline: str) -> bool:
+    """Whether a statement is (or holds) the page's headline: a title cut wrongly, not a site's name."""
+    return bool(headline) and (key == headline or (len(headline) >= _MIN_HEADLINE_KEY and headline in key))
+
+
+def _cleaned(raw: str, host: list[str]) -> str | None:
+    """A statement as a name: whitespace folded, a Twitter handle's "@", a trailing place and a bracketed
+    domain dropped, the segment that names the host kept from a name with a tagline (unless the whole is
+    the host's name); None when it is no name."""
+    name = " ".join(raw.split()).strip(" |-–—:@/")
+    if not name or len(name) > _MAX_CHARS or _NOT_A_NAME.search(name) or name_key(name) in _SOCIAL:
+        return None
+    if place := _PLACE_TAIL.match(name):
+        name = place["name"]
+    name = _DOMAIN_NOTE.sub("", name).strip()
+    segments = [s.strip() for s in _SEGMENTS.split(name) if s.strip()]
+    named = [s for s in segments if _host_agreement(s, host)]
+    if len(segments) > 1 and named and _host_agreement(name, host) < 2:  # "Osthessen|News" is osthessen-news.de
+        name = min(named, key=len)  # "GNU Project", not "The GNU General Public License v3.0"
+    if len(name.split()) > _MAX_WORDS or len(name_key(name)) < 2:
+        return None
+    return name
+
+
+def _host_agreement(name: str, host: list[str]) -> int:
+    """2 when the host is the name ("Nature", nature.com) or its initials ("Frankfurter Allgemeine Zeitung",
+    faz.net); 1 when one holds the other ("heise online", heise.de); else 0."""
+    key = name_key(name)
+    initials = "".join(word[0] for word in _WORD.findall(name.casefold()))
+    if any(label in (key, initials) for label in host):
+        return 2
+    return int(any(_related(key, label) for label in host))
+
+
+def _related(a: str, b: str) -> bool:
+    return len(a) >= 3 and len(b) >= 3 and (a in b or b in a)
