@@ -65,6 +65,12 @@ HEADLINE = "Council approves harbour budget"
             "https://www.furche.at/a",
             "Die FURCHE",
         ),
+        (
+            facts({"og:site_name": ["Boston News, Weather, Sports | WHDH 7News"]}),
+            None,
+            "https://whdh.com/news/a",
+            "WHDH 7News",
+        ),
         # ...unless the whole is the host's name.
         (facts({"og:site_name": ["Osthessen|News"]}), None, "https://osthessen-news.de/a", "Osthessen|News"),
         # A domain added in brackets is dropped.

@@ -101,19 +101,20 @@ def _holds_headline(key: str, headline: str) -> bool:
 
 
 def _cleaned(raw: str, host: list[str]) -> str | None:
-    """A statement as a name: whitespace folded, a Twitter handle's "@", a trailing place and a bracketed
-    domain dropped, the segment that names the host kept from a name with a tagline (unless the whole is
-    the host's name); None when it is no name."""
+    """A statement as a name: whitespace folded, a Twitter handle's "@" and a bracketed domain dropped, the
+    segment that names the host kept from a name with a tagline (unless the whole is the host's name), then
+    a trailing place dropped; None when it is no name."""
     name = " ".join(raw.split()).strip(" |-–—:@/")
     if not name or len(name) > _MAX_CHARS or _NOT_A_NAME.search(name) or name_key(name) in _SOCIAL:
         return None
-    if place := _PLACE_TAIL.match(name):
-        name = place["name"]
     name = _DOMAIN_NOTE.sub("", name).strip()
     segments = [s.strip() for s in _SEGMENTS.split(name) if s.strip()]
     named = [s for s in segments if _host_agreement(s, host)]
     if len(segments) > 1 and named and _host_agreement(name, host) < 2:  # "Osthessen|News" is osthessen-news.de
         name = min(named, key=len)  # "GNU Project", not "The GNU General Public License v3.0"
+    # After the tagline's cut: "Boston News, Weather, Sports | WHDH 7News" is WHDH's, not "Boston News".
+    if place := _PLACE_TAIL.match(name):
+        name = place["name"]
     if len(name.split()) > _MAX_WORDS or len(name_key(name)) < 2:
         return None
     return name
