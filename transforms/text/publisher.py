@@ -4,12 +4,12 @@ trafilatura's `sitename` is the first name it meets (a meta tag, a JSON-LD name,
 `<title>`), so runs wrote taglines ("Breaking Australian and World News" for 9News), company names
 ("Ediciones EL PAÍS S.L.", "TAZ Verlags- und Vertriebs GmbH"), a section ("Security" for heise online), a
 headline, a copyright line or "twitter.com" as the publisher. A page usually states its name in several
-places, so each statement is a candidate and the best one wins: one that names the site's host or agrees
-with another statement over one that stands alone, the host's own name ("Nature" on nature.com) over a
-longer one ("Nature Publishing Group UK"), a brand over a company's legal name, a name over a bare domain,
-and otherwise the place that names the site rather than its owner (`og:site_name` and the schema.org
-WebSite before the publisher's meta tags). A statement that is the page's headline, a sentence, a
-copyright notice or a social network is no name at all.
+places, so each statement is a candidate and the best one wins: a brand over a company's legal name, one
+that names the site's host (or is its initials) or agrees with another statement over one that stands
+alone, a name over a bare domain, and otherwise the place that names the site rather than its owner
+(`og:site_name`, the schema.org WebSite and `application-name` before the publisher's meta tags: "Nature",
+not "Springer Nature"). A statement that is the page's headline, a sentence, a copyright notice or a social
+network is no name at all.
 """
 
 from __future__ import annotations
@@ -52,17 +52,17 @@ def site_name(facts: PageFacts, sitename: str | None, title: str | None, url: st
         if name and name not in candidates and not _holds_headline(name_key(raw), headline):
             candidates.append(name)
     keys = [name_key(name) for name in candidates]
-    # 2: the host's own name or initials; 1: part of the host's name, or of another statement's; 0: alone.
-    agreement = [
-        _host_agreement(name, host) or int(any(j != i and _related(keys[i], other) for j, other in enumerate(keys)))
+    # A name agrees when it names the host, or when another statement holds it or is held by it.
+    agreed = [
+        bool(_host_agreement(name, host)) or any(j != i and _related(keys[i], other) for j, other in enumerate(keys))
         for i, name in enumerate(candidates)
     ]
     # A company's legal name that names neither the host nor another statement is the owner, not the site.
-    usable = [i for i, name in enumerate(candidates) if agreement[i] or not _LEGAL.search(name)]
+    usable = [i for i, name in enumerate(candidates) if agreed[i] or not _LEGAL.search(name)]
 
     def rank(i: int) -> tuple[bool, bool, bool, int]:
         name = candidates[i]
-        return (not _LEGAL.search(name), agreement[i] > 0, not _DOMAIN.match(name), -i)
+        return (not _LEGAL.search(name), agreed[i], not _DOMAIN.match(name), -i)
 
     return candidates[max(usable, key=rank)] if usable else None
 
