@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from apache_beam.io.filesystem import MatchResult
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline import compact as compaction
@@ -26,6 +27,7 @@ from pipeline.query import articles_glob, connect, vanished_file
 from schemas.article import ARTICLES_GLOB, FILE_SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY
 from tests.conftest import SEEDS
 from tests.factories import make_article
+from transforms.storage import index
 from transforms.storage.parquet import partition_dir, write_parquet
 
 REFERENCE = "2026-11-21"
@@ -129,12 +131,45 @@ def _count_duckdb(root: Path) -> tuple[int, int]:
 
 
 def _count_like_dedupe(root: Path) -> tuple[int, int]:
-    """The dedupe stage's way: match the article glob through Beam's FileSystems, read content hashes."""
+    """The dedupe stage's way: list the article files through Beam's FileSystems (`index.article_files`),
+    read content hashes."""
     hashes: list[str] = []
-    for meta in FileSystems.match([FileSystems.join(str(root), ARTICLES_GLOB)])[0].metadata_list:
+    for meta in index.article_files(str(root)):
         with FileSystems.open(meta.path) as handle:
             hashes += pq.read_table(handle, columns=["content_hash"]).column("content_hash").to_pylist()
     return len(hashes), len(set(hashes))
+
+
+def test_a_listing_that_straddles_an_exchange_is_taken_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beam's match lists a partition, then reads each file's size and drops the files gone by then: an
+    exchange in between loses the partition without an error. `index.article_files` lists again."""
+    out = tmp_path / "articles"
+    total = make_dataset(out, partitions=2, files=3, rows=2)
+    partition = Path(partition_dir(str(out), "2025-12-01", "politics"))
+    merged = partition.parent / ".politics-merged"
+    merged.mkdir()
+    for path in sorted(partition.glob("*.parquet")):
+        shutil.copy(path, merged / f"merged-{path.name}")
+    real_match = FileSystems.match
+    lost: list[int] = []
+
+    def match_caught_by_an_exchange(patterns: list[str], limits: Any = None) -> list[MatchResult]:
+        if lost:
+            return real_match(patterns, limits)
+        # Beam listed the old names; the exchange came before it read their sizes, so it dropped them all.
+        compaction.exchange(str(merged), str(partition))
+        listed = real_match(patterns, limits)[0]
+        kept = [m for m in listed.metadata_list if Path(m.path).parent != partition]
+        lost.append(len(listed.metadata_list) - len(kept))
+        return [MatchResult(listed.pattern, kept)]
+
+    monkeypatch.setattr(FileSystems, "match", match_caught_by_an_exchange)
+    files = index.article_files(str(out))
+    assert lost == [3]  # the first listing missed the partition's three files, and said nothing
+    assert sorted(Path(m.path).name for m in files if Path(m.path).parent == partition) == [
+        f"merged-{p.name}" for p in sorted((partition.parent / ".politics-merged").glob("*.parquet"))
+    ]
+    assert sum(pq.read_metadata(m.path).num_rows for m in files) == total
 
 
 def test_concurrent_readers_see_every_row_exactly_once(tmp_path: Path) -> None:

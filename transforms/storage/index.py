@@ -1,7 +1,8 @@
 """The article index `_state/article_index/`: one row per article revision written (ids, revision, content
 hash, story, near-duplicate signature, salient terms, and the settings it was made under; `INDEX_SCHEMA`).
 
-Reading and writing its rows, wherever the output is (Beam's file layer only). Part files are named
+Reading and writing its rows, wherever the output is (Beam's file layer; the local filesystem directly only
+to tell a listing of the article files that a compaction exchanged, `article_files`). Part files are named
 `part-<run_id>-<shard>.parquet`; rows of a run that wrote articles but crashed before its index part are
 rebuilt from its article files (`rebuild_rows`). Part files of an earlier schema version still read: the
 columns they lack are null (`schemas.unchanged.fill_missing`).
@@ -9,13 +10,17 @@ columns they lack are null (`schemas.unchanged.fill_missing`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import glob
 import logging
+import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 import pyarrow as pa
+from apache_beam.io.filesystem import FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.article import ARTICLES_GLOB
@@ -29,6 +34,8 @@ logger = logging.getLogger(__name__)
 # part-<run_id>-<shard>.parquet; run ids contain dashes, shards do not.
 _PART = re.compile(r"part-(?P<run>.+)-(?P<shard>[^-/]+)\.parquet$")
 _DATE_DIR = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
+# Listings of the article files before giving up on a dataset whose partitions are exchanged under each one.
+_LISTINGS = 20
 
 # What exact duplicates and revisions need of every earlier article (the cheap columns).
 KNOWN_COLUMNS = ["article_id", "revision", "content_hash", "story_id", "settings"]
@@ -50,6 +57,36 @@ _REBUILD_COLUMNS = [
 
 def article_files_pattern(output: str) -> str:
     return FileSystems.join(output, ARTICLES_GLOB)
+
+
+def article_files(output: str) -> list[FileMetadata]:
+    """Every article file of a dataset, as `FileSystems.match` lists them, but never a listing that straddles
+    a `newsbeam compact` exchange of a partition.
+
+    Beam lists a local directory and then reads each listed file's size, dropping a file that is gone by
+    then: a listing caught by an exchange loses the partition's whole old generation, without an error. So,
+    on a local dataset, the partition directories' inodes are read before and after the listing (an
+    exchange gives the partition's name another directory), and the listing is repeated until none changed.
+    Object stores have no compaction (it refuses them), so one listing is the answer there."""
+    pattern = article_files_pattern(output)
+    for _ in range(_LISTINGS):
+        before = _partition_inodes(output)
+        found = FileSystems.match([pattern])[0].metadata_list
+        if _partition_inodes(output) == before:
+            return found
+    raise OSError(f"the partitions of {output} kept changing while they were listed ({_LISTINGS} listings)")
+
+
+def _partition_inodes(output: str) -> dict[str, int]:
+    if output.startswith("file://"):
+        output = output[len("file://") :]
+    if "://" in output:
+        return {}
+    inodes = {}
+    for directory in glob.glob(os.path.join(output, os.path.dirname(ARTICLES_GLOB))):
+        with contextlib.suppress(FileNotFoundError):
+            inodes[directory] = os.stat(directory).st_ino
+    return inodes
 
 
 def run_of(path: str) -> str | None:
@@ -153,7 +190,7 @@ def article_files_missing_from(output: str, table: str, *, merged: bool) -> list
     recorded = runs_in_table(output, table)
     return [
         meta.path
-        for meta in FileSystems.match([article_files_pattern(output)])[0].metadata_list
+        for meta in article_files(output)
         if (run := run_of(meta.path)) not in recorded and (merged or run is not None)
     ]
 
