@@ -55,6 +55,7 @@ _NAVIGATION_DEPTH = 4
 _MAX_BYLINE_WORDS = 8
 _NOT_KEY = re.compile(r"[\W_]+")
 # Labels of a host name that say nothing of the site ("www", generic top-level domains).
+_DOMAIN_NAME = re.compile(r"(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}")
 _HOST_NOISE = frozenset({"www", "m", "amp", "com", "org", "net", "co", "edu", "gov", "ac", "io", "info", "blog"})
 
 
@@ -263,24 +264,43 @@ def _bylines(credits: list[HtmlElement], meta: dict[str, list[str]]) -> tuple[li
 
 
 def site_names(facts: PageFacts, sitename: str | None = None, url: str | None = None) -> list[str]:
-    """The names a page gives its site (og:site_name, schema.org publisher/WebSite/Organization names, the
-    host's labels), as comparison keys: lower case, letters and digits only."""
-    names: list[str] = [sitename or ""]
-    for key in ("og:site_name", "application-name", "apple-mobile-web-app-title", "twitter:site", "publisher",
-                "dc.publisher"):  # fmt: skip
-        names.extend(facts.meta.get(key, ()))
+    """The names a page gives its site (og:site_name, schema.org publisher/WebSite/Organization names and
+    their aliases, the host's labels), as comparison keys: lower case, letters and digits only."""
+    names = stated_site_names(facts, sitename, aliases=True)
+    keys = [name_key(name) for name in names] + host_keys(url)
+    return [key for key in dict.fromkeys(keys) if len(key) >= 3]
+
+
+def stated_site_names(facts: PageFacts, sitename: str | None = None, *, aliases: bool = False) -> list[str]:
+    """Every name the page states for its site, as written: first the statements of the site's own name
+    (og:site_name, the schema.org WebSite, `application-name`, then `sitename`, trafilatura's), then those of
+    its owner (the schema.org publisher, the publisher meta tags, the Organization). With `aliases`, also the
+    app's title, the Twitter handle, schema.org `alternateName`s, Corporation and Brand: as often a product or
+    a slogan ("Connected" on sportsnet.ca) as the site's name, but a name the site goes by all the same."""
+    names = list(facts.meta.get("og:site_name", ()))
+    names += [name for obj in facts.objects_of("WebSite") for name in _strings(obj.get("name"))]
+    names += facts.meta.get("application-name", ())
+    names.append(sitename or "")
     for obj in facts.jsonld:
         publisher = obj.get("publisher")
         for item in publisher if isinstance(publisher, list) else [publisher]:
-            if isinstance(item, dict):
-                names.extend(_strings(item.get("name")))
-            elif isinstance(item, str):
-                names.append(item)
-    for obj in facts.objects_of("WebSite", "Organization", "NewsMediaOrganization", "Corporation", "Brand"):
-        names.extend(_strings(obj.get("name")))
-        names.extend(_strings(obj.get("alternateName")))
-    keys = [name_key(name) for name in names] + host_keys(url)
-    return [key for key in dict.fromkeys(keys) if len(key) >= 3]
+            names += _strings(item.get("name")) if isinstance(item, dict) else _strings(item)
+    names += facts.meta.get("publisher", ())
+    names += facts.meta.get("dc.publisher", ())
+    owners = ("NewsMediaOrganization", "Organization")
+    names += [name for obj in facts.objects_of(*owners) for name in _strings(obj.get("name"))]
+    if aliases:
+        names += facts.meta.get("apple-mobile-web-app-title", ())
+        names += facts.meta.get("twitter:site", ())
+        names += [name for obj in facts.objects_of("Corporation", "Brand") for name in _strings(obj.get("name"))]
+        kinds = ("WebSite", *owners, "Corporation", "Brand")
+        names += [name for obj in facts.objects_of(*kinds) for name in _strings(obj.get("alternateName"))]
+    return names
+
+
+def looks_like_domain(text: str) -> bool:
+    """Whether a name is a bare domain ("FAZ.NET", "www.example.com")."""
+    return bool(_DOMAIN_NAME.fullmatch(text.strip().lower()))
 
 
 def host_keys(url: str | None) -> list[str]:

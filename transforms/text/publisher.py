@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from transforms.text.page import PageFacts, host_keys, name_key
+from transforms.text.page import PageFacts, host_keys, looks_like_domain, name_key, stated_site_names
 
 # A company's legal form: the publishing house, not the publication ("JP/Politikens Hus A/S").
 _LEGAL = re.compile(
@@ -32,7 +32,6 @@ _PLACE_TAIL = re.compile(r"^(?P<name>[^,]{2,}?),\s*[^,]{2,40},\s*[^,]{2,40}$")
 _DOMAIN_NOTE = re.compile(r"\s*\((?:www\.)?[\w-]+(?:\.[\w-]+)+\)")
 # Segments of a name with a tagline: "HearYa - Indie Music Blog", "2Gewinnt | Kabarett | Satire".
 _SEGMENTS = re.compile(r"\s+[-–—|·•:]\s+|\s*\|\s*")
-_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+$")
 _WORD = re.compile(r"\w+")
 _MAX_WORDS = 8
 _MAX_CHARS = 80
@@ -47,7 +46,7 @@ def site_name(facts: PageFacts, sitename: str | None, title: str | None, url: st
     host = [key for key in host_keys(url) if key not in _GENERIC]
     headline = name_key(title or "")
     candidates: list[str] = []
-    for raw in _statements(facts, sitename):
+    for raw in stated_site_names(facts, sitename):
         name = _cleaned(raw, host)
         if name and name not in candidates and not _holds_headline(name_key(raw), headline):
             candidates.append(name)
@@ -62,37 +61,9 @@ def site_name(facts: PageFacts, sitename: str | None, title: str | None, url: st
 
     def rank(i: int) -> tuple[bool, bool, bool, int]:
         name = candidates[i]
-        return (not _LEGAL.search(name), agreed[i], not _DOMAIN.match(name), -i)
+        return (not _LEGAL.search(name), agreed[i], not looks_like_domain(name), -i)
 
     return candidates[max(usable, key=rank)] if usable else None
-
-
-def _statements(facts: PageFacts, sitename: str | None) -> list[str]:
-    """Every name the page states for its site, those that name the site before those that name its owner.
-    An app's title (`apple-mobile-web-app-title`) and a schema.org `alternateName` are left out: as often a
-    product or a slogan ("Connected" on sportsnet.ca) as the site's name."""
-    stated = list(facts.meta.get("og:site_name", ()))
-    for obj in facts.objects_of("WebSite"):
-        stated.extend(_name(obj))
-    stated.extend(facts.meta.get("application-name", ()))
-    stated.append(sitename or "")
-    for obj in facts.jsonld:
-        publisher = obj.get("publisher")
-        for item in publisher if isinstance(publisher, list) else [publisher]:
-            stated.extend(_name(item))
-    stated.extend(facts.meta.get("publisher", ()))
-    stated.extend(facts.meta.get("dc.publisher", ()))
-    for obj in facts.objects_of("NewsMediaOrganization", "Organization"):
-        stated.extend(_name(obj))
-    return stated
-
-
-def _name(item: object) -> list[str]:
-    if isinstance(item, str):
-        return [item]
-    if isinstance(item, dict) and isinstance(item.get("name"), str):
-        return [item["name"]]
-    return []
 
 
 def _holds_headline(key: str, headline: str) -> bool:

@@ -17,7 +17,7 @@ import html
 import re
 import unicodedata
 
-from transforms.text.page import PageFacts, name_key, site_names
+from transforms.text.page import PageFacts, looks_like_domain, name_key, site_names
 
 # Separators between a headline and a site or section name: spaced dashes, bars, bullets, guillemets.
 # A colon is left alone: it sits inside headlines ("Fix It Friday: ...") far more often than around them.
@@ -173,7 +173,7 @@ def _is_site(segment: str, sites: list[str]) -> bool:
             return True
         if len(site) >= 4 and site in words:
             return True
-    return _looks_like_domain(segment)
+    return looks_like_domain(segment)
 
 
 def _is_section(segment: str, head_words: int, beside_site: bool) -> bool:
@@ -185,10 +185,6 @@ def _is_section(segment: str, head_words: int, beside_site: bool) -> bool:
         return False
     capitalised = all(w[0].isupper() or not w[0].isalpha() for w in words if len(w) > 3)
     return capitalised and (beside_site or words[0][0].isupper())
-
-
-def _looks_like_domain(segment: str) -> bool:
-    return bool(re.fullmatch(r"(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}", segment.strip().lower()))
 
 
 def _all_labels(segments: list[str], sites: list[str]) -> bool:
