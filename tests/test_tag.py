@@ -257,6 +257,42 @@ def test_keywords_in_another_language() -> None:
     assert not {"die", "das", "hat"} & {k.lower() for k in keywords}
 
 
+@pytest.mark.parametrize(
+    ("language", "function_words", "subjects"),
+    [
+        ("en", {"your", "our", "my", "might", "why", "the", "which"}, {"government", "war", "president", "london",
+                                                                      "film", "microsoft", "computer", "bill", "fire"}),
+        ("de", {"ich", "wir", "uns", "mich", "euch", "der", "nicht"}, {"regierung", "krieg", "berlin", "stadt",
+                                                                      "unternehmen", "armee"}),
+        ("fr", {"je", "vous", "notre", "le", "pas"}, {"gouvernement", "guerre", "paris", "ministre", "ville"}),
+    ],
+)  # fmt: skip
+def test_stop_words_are_function_words_not_subjects(
+    language: str, function_words: set[str], subjects: set[str]
+) -> None:
+    stop = stop_words(language)
+    assert function_words <= stop
+    assert not subjects & stop
+
+
+def test_keywords_name_the_subject_not_the_reader() -> None:
+    # "government", "war" and "Berlin" were jusText's stop words, "your" and "ich" were not.
+    english = (
+        "Your guide to the war budget. The government sent the war budget to parliament on Tuesday. "
+        "Your questions about the government's war budget are answered here; your vote counts."
+    )
+    keywords = {k.lower() for k in extract_keywords(english, "The government's war budget", "en")}
+    assert "war budget" in keywords and "government" in keywords
+    assert "your" not in keywords
+    german = (
+        "Ich war gestern in Berlin. Ich habe dort die Regierung besucht, und wir haben über Berlin gesprochen. "
+        "Die Regierung in Berlin hat uns eingeladen; ich komme wieder."
+    )
+    keywords = {k.lower() for k in extract_keywords(german, None, "de")}
+    assert {"berlin", "regierung"} <= keywords
+    assert not {"ich", "wir", "uns"} & keywords
+
+
 def test_rarity_orders_words_by_how_common_they_are() -> None:
     assert rarity("the", "en") < rarity("ceasefire", "en") < rarity("Witkoffski", "en")
     assert rarity("anything", "xx") == 1.0  # a language wordfreq does not know

@@ -1,8 +1,8 @@
 """Keywords: the few words and phrases that set an article apart, by tf-idf over candidate phrases.
 
 How: the text is cut into clauses at punctuation; within a clause, runs of words that are not stop words
-(jusText's lists, which cover some 100 languages and ship with trafilatura) give the candidates: single
-words and phrases of two or three words. A candidate scores
+(`stop_words`: the function words of the article's language) give the candidates: single words and phrases
+of two or three words. A candidate scores
 
     occurrences (title counted twice, the first 100 words half again) x mean rarity of its words x length bonus
 
@@ -66,26 +66,43 @@ _STOPLIST = {
     "ro": "Romanian",
     "el": "Greek",
 }
-# Words jusText does not list that say nothing about a news article.
+# Words no list names that say nothing about a news article (in any language: English titles and quotes
+# stand in other languages' texts).
 _EXTRA_STOP_WORDS = (
     "said says say told tells according also would could one two three new year years week weeks "
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow mr mrs ms dr "
-    "percent per cent including people time first last additionally however meanwhile"
+    "percent per cent including people time first last additionally however meanwhile the and of"
 )
 _EXTRA_STOP = frozenset(_EXTRA_STOP_WORDS.split())
+# A word among this many of a language's most frequent ones confirms stopwords-iso's list (below).
+_FREQUENT = 300
 
 
 @functools.lru_cache(maxsize=32)
 def stop_words(language: str | None) -> frozenset[str]:
-    """Lower-cased stop words for an ISO 639-1 code (English when unknown)."""
-    import justext
+    """Lower-cased stop words for an ISO 639-1 code (English when unknown): the function words, which cut
+    phrases and are never keywords.
 
-    name = _STOPLIST.get((language or "en").lower(), "English")
+    No one list is right alone. stopwords-iso's lists (58 languages) hold the pronouns and auxiliaries
+    ("your", "ich", "wir") but, merged from many sources, also "microsoft", "computer" and "bill" in English.
+    jusText's lists, the most frequent words of Wikipedia, hold "government", "war", "film", "London" and
+    "Regierung", and lack "your", "our", "ich", "uns". So a word of stopwords-iso's list is a stop word when
+    jusText's list or the language's `_FREQUENT` most frequent words (wordfreq) name it too.
+    """
+    import justext
+    import stopwordsiso
+
+    code = (language or "en").lower()
+    code = "no" if code == "nb" else code  # Norwegian Bokmål: stopwords-iso's "no"
+    if not stopwordsiso.has_lang(code):
+        code = "en"
     try:
-        words = justext.get_stoplist(name)
+        listed = justext.get_stoplist(_STOPLIST.get(code, "English"))
     except (ValueError, KeyError, OSError):
-        words = justext.get_stoplist("English")
-    return frozenset(w.lower() for w in words) | _EXTRA_STOP
+        listed = justext.get_stoplist("English")
+    table = _frequencies(code) or {}
+    confirming = {w.lower() for w in listed} | set(heapq.nlargest(_FREQUENT, table, key=table.__getitem__))
+    return frozenset(w for w in map(str.lower, stopwordsiso.stopwords(code)) if w in confirming) | _EXTRA_STOP
 
 
 UNSEEN_RARITY = 8.0  # -log10 of a frequency below wordfreq's lists ("Witkoff")
