@@ -293,6 +293,18 @@ def test_keywords_name_the_subject_not_the_reader() -> None:
     assert not {"ich", "wir", "uns"} & keywords
 
 
+def test_keywords_leave_out_elided_words() -> None:
+    french = (
+        "L'Assemblée a reçu d'Emmanuel Macron une lettre qu'il a signée. C'est l'Assemblée qui répond à "
+        "Emmanuel Macron, jusqu'à demain. D'Emmanuel Macron, on attend qu'il parle à l'Assemblée."
+    )
+    keywords = extract_keywords(french, "L'Assemblée et Emmanuel Macron", "fr")
+    assert {"Assemblée", "Emmanuel Macron"} <= set(keywords)
+    assert not [k for k in keywords if re.match(r"(?i)(l|d|qu|c|jusqu)['’]|jusqu$", k)]
+    italian = "La proposta dell'Unione arriva all'Italia. L'Unione e l'Italia ne discutono; dell'Unione si parla."
+    assert {"Unione", "Italia"} <= set(extract_keywords(italian, None, "it"))
+
+
 def test_rarity_orders_words_by_how_common_they_are() -> None:
     assert rarity("the", "en") < rarity("ceasefire", "en") < rarity("Witkoffski", "en")
     assert rarity("anything", "xx") == 1.0  # a language wordfreq does not know

@@ -42,8 +42,14 @@ MIN_UNIT_CHARS = 2  # a Chinese/Japanese word is mostly two characters
 _CLAUSE = re.compile(r"[.!?;:,()\[\]{}\"“”«»„‘’|/\\\n\t–—]+|\s[-']\s|'s\b|’s\b")
 _WORD = re.compile(r"[^\W_](?:[\w'’&.-]*\w)?")  # ends in a letter or digit, never in "."
 _CHARS_PER_WORD = 10  # generous (news has about 6 with spaces and punctuation); only sizes a first slice
+# French, Italian and Catalan write an article, preposition or pronoun into the next word: "l'État",
+# "d'Emmanuel Macron", "qu'il", "dell'Unione". The elided word is a stop word (its full form, "le", "de",
+# "que", "della", is listed), so it is cut off as one, or "qu'il" and "c'est" become keywords.
+_ELIDING = frozenset({"fr", "it", "ca"})
+_ELISION = re.compile(r"\b([^\W\d_]{1,7})['’](?=[^\W\d_])")
+_ELIDED_VOWELS = ("", "e", "a", "o", "i")
 
-# jusText's stop-word list names for the languages newsbeam meets most; others use English.
+# jusText's stop-word list names for the languages stopwords-iso also lists; others use English.
 _STOPLIST = {
     "en": "English",
     "de": "German",
@@ -65,6 +71,32 @@ _STOPLIST = {
     "hu": "Hungarian",
     "ro": "Romanian",
     "el": "Greek",
+    "af": "Afrikaans",
+    "ar": "Arabic",
+    "bg": "Bulgarian",
+    "bn": "Bengali",
+    "ca": "Catalan",
+    "et": "Estonian",
+    "eu": "Basque",
+    "fa": "Persian",
+    "ga": "Irish",
+    "gl": "Galician",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "hr": "Croatian",
+    "hy": "Armenian",
+    "id": "Indonesian",
+    "ko": "Korean",
+    "lt": "Lithuanian",
+    "lv": "Latvian",
+    "mr": "Marathi",
+    "ms": "Malay",
+    "sk": "Slovak",
+    "sl": "Slovenian",
+    "sw": "Swahili",
+    "tl": "Tagalog",
+    "ur": "Urdu",
+    "vi": "Vietnamese",
 }
 # Words no list names that say nothing about a news article (in any language: English titles and quotes
 # stand in other languages' texts).
@@ -142,6 +174,8 @@ def extract_keywords(
 ) -> list[str]:
     """Up to `k` keywords of an article, best first."""
     stop = stop_words(language)
+    if (language or "").lower() in _ELIDING:
+        text, title = _cut_elisions(text or "", stop), title and _cut_elisions(title, stop)
     # Every 1-3 word phrase of every run, in the order they are met (a run's single words, then its pairs, then
     # its triples): lower-cased, as written, and where. Built by C-level joins and counted by Counters, not
     # one phrase at a time in Python (that loop was a third of the cost of keywords); the counts, the first
@@ -245,6 +279,19 @@ def extract_keywords(
         if len(chosen) >= k:
             break
     return chosen
+
+
+def _cut_elisions(text: str, stop: frozenset[str]) -> str:
+    """`text` with each elided stop word ("l'", "qu'", "dell'") made a clause break (as a curly apostrophe is
+    already); "aujourd'hui" and "Sant'Angelo" stay whole."""
+
+    def cut(match: re.Match[str]) -> str:
+        head = match.group(1).lower()
+        # "jusqu'", "lorsqu'", "puisqu'": que's compounds, which no list holds whole.
+        elided = head.endswith("qu") or any(head + vowel in stop for vowel in _ELIDED_VOWELS)
+        return "\n" if elided else match.group(0)
+
+    return _ELISION.sub(cut, text)
 
 
 _SHORTLIST = 64  # candidates put in order first: `k` keywords are mostly found among far fewer
