@@ -293,6 +293,18 @@ def test_keywords_name_the_subject_not_the_reader() -> None:
     assert not {"ich", "wir", "uns"} & keywords
 
 
+def test_german_keywords_are_nouns() -> None:
+    # German capitalises every noun: a lower-case word is a verb or an adjective, not what the text is about.
+    text = (
+        "Mitarbeiter fordern Aufträge für erneuerbare Energien. Die Mitarbeiter fordern mehr Aufträge, "
+        "basierend auf der Planung für erneuerbare Energien. Die Planung bleibt aktiv, die Mitarbeiter "
+        "fordern Klarheit; die Planung bleibt aktiv, basierend auf Aufträgen des Landes."
+    )
+    keywords = extract_keywords(text, "Mitarbeiter fordern Aufträge", "de")
+    assert {"erneuerbare Energien", "Planung", "Mitarbeiter"} <= set(keywords)
+    assert not {"fordern", "aktiv", "basierend", "Mitarbeiter fordern"} & set(keywords)
+
+
 def test_keywords_leave_out_elided_words() -> None:
     french = (
         "L'Assemblée a reçu d'Emmanuel Macron une lettre qu'il a signée. C'est l'Assemblée qui répond à "

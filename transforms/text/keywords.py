@@ -48,6 +48,8 @@ _CHARS_PER_WORD = 10  # generous (news has about 6 with spaces and punctuation);
 _ELIDING = frozenset({"fr", "it", "ca"})
 _ELISION = re.compile(r"\b([^\W\d_]{1,7})['’](?=[^\W\d_])")
 _ELIDED_VOWELS = ("", "e", "a", "o", "i")
+# German and Luxembourgish capitalise every noun: a keyword there is a noun phrase (`_noun_phrase`).
+_NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 # jusText's stop-word list names for the languages stopwords-iso also lists; others use English.
 _STOPLIST = {
@@ -174,6 +176,7 @@ def extract_keywords(
 ) -> list[str]:
     """Up to `k` keywords of an article, best first."""
     stop = stop_words(language)
+    capitalises_nouns = (language or "").lower() in _NOUNS_CAPITALISED
     if (language or "").lower() in _ELIDING:
         text, title = _cut_elisions(text or "", stop), title and _cut_elisions(title, stop)
     # Every 1-3 word phrase of every run, in the order they are met (a run's single words, then its pairs, then
@@ -271,14 +274,26 @@ def extract_keywords(
             continue
         first = first_spelling[key]
         if spelled[key, first] == total[key]:
-            chosen.append(first)  # written one way only
+            spelling = first  # written one way only
         else:
             forms = {surface: n for (phrase, surface), n in spelled.items() if phrase == key}
-            chosen.append(max(forms, key=forms.__getitem__))  # the most common spelling, first on ties
+            spelling = max(forms, key=forms.__getitem__)  # the most common spelling, first on ties
+        if capitalises_nouns and not _noun_phrase(spelling):
+            continue
+        chosen.append(spelling)
         used |= parts
         if len(chosen) >= k:
             break
     return chosen
+
+
+def _noun_phrase(phrase: str) -> bool:
+    """Whether a keyword of a language that capitalises nouns is a noun phrase: nouns and names, after at most
+    one modifier ("Bundesregierung", "erneuerbare Energien", "Airbus Helicopters", "iPhone"), not an adjective
+    or verb ("aktiv", "basierend") nor a clause ("Mitarbeiter fordern", "Landes kappt Flugverbindungen",
+    "fordern neues Streaming-Modell")."""
+    capitalised = [not word.islower() for word in phrase.split()]
+    return all(capitalised[1:]) and (capitalised[0] or len(capitalised) > 1)
 
 
 def _cut_elisions(text: str, stop: frozenset[str]) -> str:
