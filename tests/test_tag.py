@@ -293,6 +293,13 @@ def test_keywords_name_the_subject_not_the_reader() -> None:
     assert not {"ich", "wir", "uns"} & keywords
 
 
+def test_a_contraction_cut_at_its_curly_apostrophe_is_no_keyword() -> None:
+    text = "The tester doesn’t love it. The tester doesn’t like floss, and the floss doesn’t help. Floss is fine."
+    keywords = {k.lower() for k in extract_keywords(text, None, "en")}
+    assert {"floss", "tester"} <= keywords
+    assert "doesn" not in keywords
+
+
 def test_german_keywords_are_nouns() -> None:
     # German capitalises every noun: a lower-case word is a verb or an adjective, not what the text is about.
     text = (

@@ -136,7 +136,12 @@ def stop_words(language: str | None) -> frozenset[str]:
         listed = justext.get_stoplist("English")
     table = _frequencies(code) or {}
     confirming = {w.lower() for w in listed} | set(heapq.nlargest(_FREQUENT, table, key=table.__getitem__))
-    return frozenset(w for w in map(str.lower, stopwordsiso.stopwords(code)) if w in confirming) | _EXTRA_STOP
+    listed = {w.lower() for w in stopwordsiso.stopwords(code)}
+    # Contractions are grammar ("isn't", "c'est"), confirmed or not. A curly apostrophe ends a clause
+    # (`_CLAUSE`), so "doesn’t" leaves "doesn": a contraction's stem stops too.
+    contractions = {w for w in listed if "'" in w}
+    stems = {w.split("'")[0] for w in contractions}
+    return frozenset(w for w in listed if w in confirming) | contractions | stems | _EXTRA_STOP
 
 
 UNSEEN_RARITY = 8.0  # -log10 of a frequency below wordfreq's lists ("Witkoff")
