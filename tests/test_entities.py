@@ -72,6 +72,18 @@ def test_sentence_openers_and_lone_capitalised_words_are_not_entities(ner: Entit
     assert found(ner, text) == set()
 
 
+def test_common_words_and_numerals_in_capitals_are_not_acronyms(ner: EntityRecognizer) -> None:
+    text = (
+        "FREE delivery for NASA staff. NOTE: the IT desk and the TV crew of the OSCE met in Chapter II. "
+        "Read this HERE, said the WHO."
+    )
+    assert found(ner, text) == {("NASA", ORG), ("OSCE", ORG), ("WHO", ORG)}
+    assert found(ner, "JETZT erst recht: die Polizei und die SPD HIER in Berlin.", "de") == {
+        ("SPD", ORG),
+        ("Berlin", LOC),
+    }
+
+
 def test_a_role_is_not_a_name(ner: EntityRecognizer) -> None:
     assert ("Salford MP", PER) not in found(ner, "Islam was misused, the Salford MP told the committee.")
 

@@ -13,7 +13,9 @@ How:
      ("The", "But", "Officials") is not a name.
   2. Known names win, longest first (`data/gazetteer.yaml`: countries, regions, states, cities;
      institutions, parties, companies, news agencies).
-  3. A run ending in an organisation word ("... Ministry", "... Bank", "... Party", "... Inc") is ORG.
+  3. A run ending in an organisation word ("... Ministry", "... Bank", "... Party", "... Inc") is ORG, and
+     so is a word in capitals ("OSCE") that is neither a common word of the language ("FREE", "TV") nor a
+     roman numeral.
   4. A person title splits a run and marks what follows as a person ("US President Donald Trump":
      "US" LOC, "Donald Trump" PER), as does a common given name ("Keir Starmer") or a verb of saying
      right after the name ("Peskov said").
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 import yaml
 
 from schemas.article import Entity
+from transforms.text.keywords import known_rarity
 
 GAZETTEER_RESOURCE = "data/gazetteer.yaml"
 # libyaml's parser when PyYAML was built with it (every worker loads the gazetteer at start-up).
@@ -42,6 +45,11 @@ _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 MAX_ENTITIES = 25
 MAX_CHARS = 20_000  # entities come from the article's first pages; the cost stays flat for long texts
 PER, ORG, LOC = "PER", "ORG", "LOC"
+# A word in capitals that is commoner than one in 10,000 words of its language ("FREE", "NOTE", "IT", "HIER")
+# is set in capitals for emphasis or is a common noun ("TV", "LED"), not an organisation's acronym; nor is a
+# roman numeral ("II"). Acronyms of organisations as common as that ("WHO", "SPD") are in the gazetteer.
+_COMMON_RARITY = 4.0
+_ROMAN = re.compile(r"[IVX]+")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -153,7 +161,20 @@ class EntityRecognizer:
                     mention.position += position
                     mentions.append(mention)
             start, breaks = end + 1, breaks + 1
-        return _resolve(mentions, limit)
+        return _resolve([m for m in mentions if not self._common_in_capitals(m, language)], limit)
+
+    def _common_in_capitals(self, mention: _Mention, language: str | None) -> bool:
+        """Whether a mention taken for an acronym (`_label`) is a common word or a numeral in capitals."""
+        word = mention.words[0]
+        if (
+            mention.label != ORG
+            or len(mention.words) > 1
+            or not word.isupper()
+            or mention.words in self.gazetteer.names
+        ):
+            return False
+        rarity = known_rarity(word, language)
+        return _ROMAN.fullmatch(word) is not None or (rarity is not None and rarity < _COMMON_RARITY)
 
     # ---- one sentence -------------------------------------------------------------------------------
 

@@ -168,6 +168,12 @@ def rarity(word: str, language: str | None) -> float:
     return _rarity_in(_frequencies((language or "en").lower()), word)
 
 
+def known_rarity(word: str, language: str | None) -> float | None:
+    """`rarity`, or None when wordfreq has no list for the language (no word is known common there)."""
+    table = _frequencies((language or "en").lower())
+    return None if table is None else _rarity_in(table, word)
+
+
 def _rarity_in(table: dict[str, float] | None, word: str) -> float:
     """`rarity` with the language's frequencies looked up already."""
     if table is None:
