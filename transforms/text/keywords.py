@@ -2,7 +2,7 @@
 
 How: the text is cut into clauses at punctuation; within a clause, runs of words that are not stop words
 (`stop_words`: the function words of the article's language) give the candidates: single words and phrases
-of two or three words. A candidate scores
+of two or three words (in German, which capitalises every noun, noun phrases only). A candidate scores
 
     occurrences (title counted twice, the first 100 words half again) x mean rarity of its words x length bonus
 
@@ -63,7 +63,6 @@ _STOPLIST = {
     "sv": "Swedish",
     "da": "Danish",
     "no": "Norwegian_Bokmal",
-    "nb": "Norwegian_Bokmal",
     "fi": "Finnish",
     "pl": "Polish",
     "cs": "Czech",
@@ -121,7 +120,8 @@ def stop_words(language: str | None) -> frozenset[str]:
     ("your", "ich", "wir") but, merged from many sources, also "microsoft", "computer" and "bill" in English.
     jusText's lists, the most frequent words of Wikipedia, hold "government", "war", "film", "London" and
     "Regierung", and lack "your", "our", "ich", "uns". So a word of stopwords-iso's list is a stop word when
-    jusText's list or the language's `_FREQUENT` most frequent words (wordfreq) name it too.
+    jusText's list or the language's `_FREQUENT` most frequent words (wordfreq) name it too; its contractions
+    always are.
     """
     import justext
     import stopwordsiso
@@ -131,11 +131,12 @@ def stop_words(language: str | None) -> frozenset[str]:
     if not stopwordsiso.has_lang(code):
         code = "en"
     try:
-        listed = justext.get_stoplist(_STOPLIST.get(code, "English"))
+        frequent_in_wikipedia = justext.get_stoplist(_STOPLIST.get(code, "English"))
     except (ValueError, KeyError, OSError):
-        listed = justext.get_stoplist("English")
+        frequent_in_wikipedia = justext.get_stoplist("English")
     table = _frequencies(code) or {}
-    confirming = {w.lower() for w in listed} | set(heapq.nlargest(_FREQUENT, table, key=table.__getitem__))
+    frequent = set(heapq.nlargest(_FREQUENT, table, key=table.__getitem__))
+    confirming = {w.lower() for w in frequent_in_wikipedia} | frequent
     listed = {w.lower() for w in stopwordsiso.stopwords(code)}
     # Contractions are grammar ("isn't", "c'est"), confirmed or not. A curly apostrophe ends a clause
     # (`_CLAUSE`), so "doesn’t" leaves "doesn": a contraction's stem stops too.
