@@ -172,6 +172,16 @@ def test_seed_row_has_every_tag(taggers: Taggers) -> None:
     assert article.date_source == "ingested"  # seed 003 says only "in October" and weekdays
 
 
+def test_a_german_diary_is_not_about_war(taggers: Taggers) -> None:
+    text = (
+        "Ich war am Wochenende auf einer Hochzeit im Wendland. Es war warm, das Essen war gut und die Musik war "
+        "laut. Am Sonntag war ich müde, aber es war ein schönes Fest mit vielen Freunden und der Familie."
+    )
+    article = build_article(draft(text, title="Warm war es, schön war es"), taggers, CTX)
+    assert article.language == "de"
+    assert "conflict-war-peace" not in {t.label for t in article.topics}
+
+
 def test_a_word_count_given_is_the_one_the_text_has(taggers: Taggers) -> None:
     d = draft(seed("001"), title="Peace plan")
     assert build_article(d, taggers, CTX, word_count=len(d.text.split())) == build_article(d, taggers, CTX)

@@ -221,6 +221,17 @@ def test_negative_weights_push_back(iptc: Taxonomy) -> None:
     assert price_war_primary != "conflict-war-peace"
 
 
+def test_a_function_word_of_the_texts_language_is_no_evidence(iptc: Taxonomy) -> None:
+    # German "war" is "was": the English keyword "war" read it as conflict in German diaries and reviews.
+    german = "Es war ein schöner Tag. Das Wetter war warm, und der Abend war lang. Es war gut."
+    assert "conflict-war-peace" in dict(iptc.score(german))  # read as English, as before
+    assert "conflict-war-peace" not in dict(iptc.score(german, language="de"))
+    english = "The war went on. Troops and artillery moved as the war spread; a ceasefire failed."
+    assert primary_topic(iptc.score(english, language="en")) == "conflict-war-peace"
+    german_war = "Der Krieg in der Ukraine: Soldaten und Artillerie rückten vor. Der Krieg war nicht vorbei."
+    assert iptc.score(german_war, language="de") == iptc.score(german_war.replace(" war ", " ist "), language="de")
+
+
 def test_pickles_for_beam(iptc: Taxonomy) -> None:
     text = (SEEDS / "001_fab9527af4f6b0ab.txt").read_text(encoding="utf-8")
     iptc.score(text)  # fill the memo; it is left out of the pickle

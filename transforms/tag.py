@@ -134,8 +134,8 @@ def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: i
     """The tagged output row for a draft. `word_count` is `wordcount.word_count(draft.text)` when the caller has it
     already (the Tag stage counts words to turn stubs away), so that the text is not split twice."""
     when = article_date(draft, ctx)
-    scores = taggers.topics.score(draft.text, draft.title)
     lang, _ = language.detect_language(draft.text, draft.language_hint)
+    scores = taggers.topics.score(draft.text, draft.title, lang)
     canonical = identity.canonical_url(draft.url)
     text_hash = identity.content_hash(draft.text)
     return Article(

@@ -46,6 +46,7 @@ from typing import Any
 
 import yaml
 
+from transforms.text.keywords import stop_words
 from transforms.text.topic_model import TopicModel
 
 FALLBACK_TOPIC = "uncategorized"
@@ -227,12 +228,23 @@ class Taxonomy:
             self._phrase_re = re.compile(r" (?=[^\w ]*(" + trie + r")(?![^\W_]))")
         self._memo: dict[str, tuple[int, ...]] = {}
         self._relevant: dict[str, tuple[int, ...]] = {}
+        self._false_friends: dict[str, frozenset[int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # Beam pickles DoFns holding a taxonomy; the memo is rebuilt on the worker.
         state = self.__dict__.copy()
-        state["_memo"], state["_relevant"] = {}, {}
+        state["_memo"], state["_relevant"], state["_false_friends"] = {}, {}, {}
         return state
+
+    def _false_friend_ids(self, language: str | None) -> frozenset[int]:
+        """The one-word terms that are function words of `language` but not of English (German "war" is
+        "was", French "son" is "his"): in a text of that language they are no evidence of a topic."""
+        code = (language or "en").lower()
+        ids = self._false_friends.get(code)
+        if ids is None:
+            foreign = stop_words(code) - stop_words("en")
+            ids = self._false_friends[code] = frozenset(i for word, i in self._exact.items() if word in foreign)
+        return ids
 
     def _term_ids(self, raw: str) -> tuple[int, ...]:
         """The single-word terms one lower-cased whitespace token matches ("u.s.-backed": u, s, backed)."""
@@ -283,10 +295,14 @@ class Taxonomy:
                     found[term_id] = found.get(term_id, 0) + 1
         return found, len(tokens)
 
-    def evidence(self, text: str, title: str | None = None) -> list[float]:
-        """Raw evidence per topic (index-aligned with `topics`), before the logistic squash."""
+    def evidence(self, text: str, title: str | None = None, language: str | None = None) -> list[float]:
+        """Raw evidence per topic (index-aligned with `topics`), before the logistic squash; terms that are
+        function words of the text's `language` count for nothing (`_false_friend_ids`)."""
         totals = [0.0] * len(self.topics)
         found, words = self._term_counts(text)
+        false_friends = self._false_friend_ids(language)
+        if false_friends:
+            found = {term_id: n for term_id, n in found.items() if term_id not in false_friends}
         # Terms in id order: `_term_counts` finds them through a set intersection, whose order follows the
         # process's string hash seed, and a float sum in another order can differ in its last bits (enough
         # to swap two tied topics between two workers).
@@ -298,14 +314,14 @@ class Taxonomy:
                     totals[topic_index] += weight * damped
         if title:
             title_found, _ = self._term_counts(title)
-            for term_id in sorted(title_found):
+            for term_id in sorted(title_found.keys() - false_friends):
                 for topic_index, weight in self._term_hits[term_id]:
                     totals[topic_index] += weight * TITLE_WEIGHT
         return totals
 
-    def score(self, text: str, title: str | None = None) -> list[tuple[str, float]]:
+    def score(self, text: str, title: str | None = None, language: str | None = None) -> list[tuple[str, float]]:
         """(label, score in [0, 1]) best first; only scores >= MIN_SCORE, at most MAX_TOPICS."""
-        return _best(zip(self.labels, map(keyword_score, self.evidence(text, title)), strict=True))
+        return _best(zip(self.labels, map(keyword_score, self.evidence(text, title, language)), strict=True))
 
 
 def keyword_score(evidence: float) -> float:
@@ -354,9 +370,9 @@ class TopicScorer:
     def labels(self) -> tuple[str, ...]:
         return self.taxonomy.labels
 
-    def score(self, text: str, title: str | None = None) -> list[tuple[str, float]]:
+    def score(self, text: str, title: str | None = None, language: str | None = None) -> list[tuple[str, float]]:
         """(label, score in [0, 1]) best first; only scores >= MIN_SCORE, at most MAX_TOPICS."""
-        evidence = self.taxonomy.evidence(text, title)
+        evidence = self.taxonomy.evidence(text, title, language)
         scores = [keyword_score(value) for value in evidence]
         if self.model is not None and self._model_labels:
             calibration = self.model.calibration
