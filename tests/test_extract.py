@@ -13,7 +13,7 @@ import trafilatura
 import trafilatura.metadata
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from schemas.document import RawDocument
+from schemas.document import RawDocument, RunContext
 from tests.beam_util import check
 from tests.html_samples import ARTICLE_PARAGRAPHS, news_page, product_page
 from tests.http_fixtures import SHARED_DATA, shared
@@ -29,9 +29,11 @@ from transforms.extract import (
     split_authors,
     trafilatura_options,
 )
-from transforms.text import authors, dates, maintext, metadata, pagekind, titles
+from transforms.tag import Taggers, build_article
+from transforms.text import authors, dates, identity, maintext, metadata, pagekind, titles
 
 REFERENCE = dt.date(2026, 11, 21)
+CONTEXT = RunContext("run-1", dt.datetime(2026, 11, 21, 9, tzinfo=dt.timezone.utc), REFERENCE)
 
 
 def test_extract_html_keeps_the_article_and_drops_the_chrome() -> None:
@@ -51,6 +53,42 @@ def test_html_dates_after_the_reference_are_not_believed() -> None:
     draft = extract_html(news_page(date="2027-01-05"), None, REFERENCE)
     assert draft is not None
     assert all(d.value.date() <= REFERENCE for d in draft.dates)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://web.archive.org/web/20080731095558/http://www.dimido.de/2008/07/29/post/",
+         ("http://www.dimido.de/2008/07/29/post/", dt.date(2008, 7, 31))),
+        ("https://web.archive.org/web/20130307194448/the-pain.net/2008/05/x.html",
+         ("http://the-pain.net/2008/05/x.html", dt.date(2013, 3, 7))),
+        ("https://web.archive.org/web/201302id_/https:/example.com/a?b=1",
+         ("https://example.com/a?b=1", dt.date(2013, 2, 28))),  # a month: its last day at the latest
+        ("https://example.com/web/20130307194448/http://x.org/", None),
+        ("https://web.archive.org/web/20130230000000/http://x.org/", None),
+        (None, None),
+    ],
+)  # fmt: skip
+def test_a_wayback_capture_url_gives_the_original_and_the_capture_day(
+    url: str | None, expected: tuple[str, dt.date] | None
+) -> None:
+    assert identity.archived_capture(url) == expected
+
+
+def test_a_wayback_capture_is_read_as_its_original_page() -> None:
+    capture = "https://web.archive.org/web/20251220101500/https://gazette.example/2025/harbour"
+    # The archive rewrote the page's links, its canonical URL included, to its own; no og:site_name here.
+    page = news_page(date="2026-01-05").replace(
+        '<meta property="og:site_name" content="Harbour Gazette">', f'<link rel="canonical" href="{capture}">'
+    )
+    draft = extract_html(page, capture, REFERENCE)
+    assert draft is not None
+    assert draft.url == capture  # where it was read
+    assert draft.not_after == dt.date(2025, 12, 20)
+    assert all(d.value.date() <= dt.date(2025, 12, 20) for d in draft.dates)  # stated after the capture: no
+    assert draft.publisher is None  # the archive's name only: "web.archive.org" is no publisher
+    assert draft.title == "Council approves harbour budget"
+    assert build_article(draft, Taggers.load(), CONTEXT).publisher == "gazette.example"  # the original's host
 
 
 def test_split_authors() -> None:

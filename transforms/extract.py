@@ -15,7 +15,7 @@ from schemas.document import Draft, RawDocument
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._outputs import ParDoWithOutputs
 from transforms._stage import Stage
-from transforms.text import authors, dates, maintext, metadata, page, pagekind, publisher, titles
+from transforms.text import authors, dates, identity, maintext, metadata, page, pagekind, publisher, titles
 from transforms.web import warc
 
 logger = logging.getLogger(__name__)
@@ -135,17 +135,24 @@ def extract_page(
     non-articles. The rest (the full text where the fast one is short, metadata, date chain, title,
     authors) is for pages that are written. A page the gate lets through, or that its source vouched for
     and that clears the lower bar (`pagekind.admitted`), is an "article"; a kept non-article has its kind.
+
+    A Wayback Machine capture (`identity.archived_capture`) is read as the original page: its URL, not the
+    archive's, tells the gate, the dates, the title, authors and publisher about the site, and nothing on
+    it was published after the capture (`Draft.not_after`).
     """
-    read = gate_read(html, url)
+    capture = identity.archived_capture(url)
+    site_url, captured = capture if capture is not None else (url, None)
+    reference = dates.latest_day(reference, captured)
+    read = gate_read(html, site_url)
     if read is None:
         return None
-    kind = pagekind.classify(read.tree, read.facts, read.doc, url or metadata.stated_url(read.tree, read.facts))
+    kind = pagekind.classify(read.tree, read.facts, read.doc, site_url or metadata.stated_url(read.tree, read.facts))
     passed = pagekind.admitted(kind, vouched)
     if not passed and not keep_non_articles:
         return TurnedAway(kind.kind, kind.score, kind.evidence)
-    facts, doc = read.facts, complete(read, url, reference).doc
+    facts, doc = read.facts, complete(read, site_url, reference).doc
     text = (doc.get("text") or "").strip()
-    page_url = url or doc.get("url")
+    page_url = site_url or doc.get("url")
     # htmldate's pick reconciled with schema.org datePublished (read from the markup, no second parse).
     published = dates.html_date(doc.get("date"), dates.structured_dates(html), page_url, reference, html=html)
     title = titles.headline(doc.get("title"), facts, doc.get("sitename"), page_url)
@@ -154,7 +161,7 @@ def extract_page(
         source_format="html",
         kind="html",
         text=text,
-        url=page_url,
+        url=url or doc.get("url"),
         title=title,
         authors=authors.page_authors(doc.get("author"), facts, doc.get("sitename"), page_url),
         publisher=publisher.site_name(facts, doc.get("sitename"), title, page_url),
@@ -163,6 +170,7 @@ def extract_page(
         page_kind="article" if passed else kind.kind,
         page_evidence=kind.evidence,
         article_score=kind.score,
+        not_after=captured,
     )
 
 
@@ -229,7 +237,7 @@ class _ExtractFn(DeadLetterFn):
             self.non_articles.inc()  # kept (`keep_non_articles`), with its kind
         draft.source = doc.source
         draft.source_format = doc.source_format
-        draft.not_after = crawled
+        draft.not_after = crawled or draft.not_after
         draft.published = doc.published
         draft.published_source = doc.published_source
         # What the input itself said (feed entry, JSONL record) beats what the page guesses.

@@ -151,7 +151,7 @@ def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: i
         word_count=wordcount.word_count(draft.text) if word_count is None else word_count,
         # Stated: a feed's or record's author field, names extraction already chose, or bylines cleaned.
         authors=clean_authors(draft.authors, stated=True),
-        publisher=publisher_name(draft.publisher, canonical or draft.url),
+        publisher=publisher_name(draft.publisher, identity.site_url(canonical or draft.url)),
         language=lang,
         published_at=when.published_at,
         date=when.day,

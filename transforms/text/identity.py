@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -15,6 +17,38 @@ _WORD = re.compile(r"\w+")
 # hash (tagging) and again, with its words, for its MinHash signature and salient terms (dedupe); a worker
 # runs these one after the other on one article, so a few recent texts are enough.
 _RECENT_TEXTS = 8
+
+
+# A Wayback Machine capture: https://web.archive.org/web/20080731095558/http://www.example.de/2008/07/29/post/
+# (a timestamp of 4 to 14 digits, maybe with a flag such as "id_"; the original's scheme may be missing, or
+# have lost a slash).
+_WAYBACK = re.compile(
+    r"https?://(?:web|wayback)\.archive\.org/web/(\d{4})(\d{2})?(\d{2})?\d*(?:[a-z]{2}_)?/+(.+)", re.IGNORECASE
+)
+_SCHEME = re.compile(r"^(https?):/*", re.IGNORECASE)
+
+
+def archived_capture(url: str | None) -> tuple[str, dt.date] | None:
+    """The original URL and the capture day of a Wayback Machine capture's URL; None for any other URL. The
+    page names the original's site, and nothing on it was published after the capture."""
+    match = _WAYBACK.fullmatch((url or "").strip())
+    if match is None:
+        return None
+    year, month, day, original = match.groups()
+    try:  # a shorter timestamp is a span: the capture is at its end at the latest
+        last_month = int(month or 12)
+        captured = dt.date(int(year), last_month, int(day or calendar.monthrange(int(year), last_month)[1]))
+    except ValueError:
+        return None
+    scheme = _SCHEME.match(original)
+    original = f"{scheme.group(1).lower()}://{original[scheme.end() :]}" if scheme else f"http://{original}"
+    return original, captured
+
+
+def site_url(url: str | None) -> str | None:
+    """The URL that names a page's site: the original of a web-archive capture, else the URL itself."""
+    capture = archived_capture(url)
+    return url if capture is None else capture[0]
 
 
 def canonical_url(url: str | None) -> str | None:

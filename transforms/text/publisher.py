@@ -23,9 +23,11 @@ _LEGAL = re.compile(
     r"\b(?:GmbH|AG|KG|KGaA|Inc|Ltd|LLC|LLP|PLC|plc|S\.L|SL|S\.A|SA|S\.p\.A|S\.r\.l|B\.V|N\.V|A/S|Pty|Corp|"
     r"Verlag\w*|Mediengruppe|Medienhaus|Mediehuset)\b|&\s*Co\b"
 )
-# Not a name: a copyright notice, a web address, a social network's own name.
+# Not a name: a copyright notice, a web address, a platform's own name: a social network, or a web archive, which a
+# captured page names where the archive rewrote its links ("web.archive.org").
 _NOT_A_NAME = re.compile(r"©|\(c\)|copyright|all rights reserved|版权|저작권|://", re.IGNORECASE)
-_SOCIAL = frozenset(("twitter", "twittercom", "xcom", "facebook", "facebookcom", "instagram", "youtube", "tiktok"))
+_PLATFORMS = frozenset(("twitter", "twittercom", "xcom", "facebook", "facebookcom", "instagram", "youtube", "tiktok",
+                     "webarchiveorg", "archiveorg"))  # fmt: skip
 # A name stated with the place the publisher sits: "DER SPIEGEL, Hamburg, Germany".
 _PLACE_TAIL = re.compile(r"^(?P<name>[^,]{2,}?),\s*[^,]{2,40},\s*[^,]{2,40}$")
 # A domain added in brackets: "Deutsche Welle (www.dw.com)".
@@ -76,7 +78,7 @@ def _cleaned(raw: str, host: list[str]) -> str | None:
     segment that names the host kept from a name with a tagline (unless the whole is the host's name), then
     a trailing place dropped; None when it is no name."""
     name = " ".join(raw.split()).strip(" |-–—:@/")
-    if not name or len(name) > _MAX_CHARS or _NOT_A_NAME.search(name) or name_key(name) in _SOCIAL:
+    if not name or len(name) > _MAX_CHARS or _NOT_A_NAME.search(name) or name_key(name) in _PLATFORMS:
         return None
     name = _DOMAIN_NOTE.sub("", name).strip()
     segments = [s.strip() for s in _SEGMENTS.split(name) if s.strip()]
