@@ -85,6 +85,19 @@ HEADLINE = "Council approves harbour budget"
             "https://www.faz.net/aktuell/a",
             "Frankfurter Allgemeine Zeitung",
         ),
+        # A name over the site's account name in lower case, and over trafilatura's title-casing of it.
+        (
+            facts({"og:site_name": ["usatoday"]}, [article({"@type": "Organization", "name": "USA TODAY"})]),
+            "usatoday",
+            "https://www.usatoday.com/story/news/a",
+            "USA TODAY",
+        ),
+        (
+            facts({"og:site_name": ["Detroitnews"]}, [article({"@type": "Organization", "name": "The Detroit News"})]),
+            "detroitnews",
+            "https://www.detroitnews.com/story/a",
+            "The Detroit News",
+        ),
         # But a bare domain that is the site's own name beats a person's name that stands alone.
         (
             facts({"og:site_name": ["rete-mirabile.net"]}, [{"@type": "Person", "name": "Andreas Kalt"}]),
@@ -107,6 +120,8 @@ def test_site_name_picks_the_name_the_site_goes_by(
         (facts(), "Copyright © 2001-2009"),
         (facts(), "https://www.facebook.com/akkurier"),  # a social profile's address
         (facts({"twitter:site": ["@gazette"]}), "twitter.com"),
+        (facts(), "Akkurier_De"),  # a handle, as trafilatura reads `twitter:site`
+        (facts(), "web.archive.org"),  # the archive that captured the page
         # A company's legal name that names neither the host nor anything else the page states.
         (facts({"publisher": ["RS-RegioMediaServices Ltd. & Co. KG"]}), None),
         # The headline itself, which trafilatura cuts from a `<title>` without a site name.

@@ -6,10 +6,11 @@ trafilatura's `sitename` is the first name it meets (a meta tag, a JSON-LD name,
 headline, a copyright line or "twitter.com" as the publisher. A page usually states its name in several
 places, so each statement is a candidate and the best one wins: a brand over a company's legal name, one
 that names the site's host (or is its initials) or agrees with another statement over one that stands
-alone, a name over a bare domain, and otherwise the place that names the site rather than its owner
-(`og:site_name`, the schema.org WebSite and `application-name` before the publisher's meta tags: "Nature",
-not "Springer Nature"). A statement that is the page's headline, a sentence, a copyright notice or a social
-network is no name at all.
+alone, a name over a bare domain or a lower-case account name ("usatoday" under "USA TODAY"), and otherwise
+the place that names the site rather than its owner (`og:site_name`, the schema.org WebSite and
+`application-name` before the publisher's meta tags: "Nature", not "Springer Nature"). A statement that is
+the page's headline, a sentence, a copyright notice, a social network, a web archive or a handle
+("Handelsblatt_De") is no name at all.
 """
 
 from __future__ import annotations
@@ -61,11 +62,21 @@ def site_name(facts: PageFacts, sitename: str | None, title: str | None, url: st
     # A company's legal name that names neither the host nor another statement is the owner, not the site.
     usable = [i for i, name in enumerate(candidates) if agreed[i] or not _LEGAL.search(name)]
 
+    # A bare name's case variants are as bare: trafilatura title-cases "oregonlive" into "Oregonlive".
+    bare = {name.lower() for name in candidates if _bare(name)}
+
     def rank(i: int) -> tuple[bool, bool, bool, int]:
         name = candidates[i]
-        return (not _LEGAL.search(name), agreed[i], not looks_like_domain(name), -i)
+        return (not _LEGAL.search(name), agreed[i], name.lower() not in bare, -i)
 
     return candidates[max(usable, key=rank)] if usable else None
+
+
+def _bare(name: str) -> bool:
+    """Whether a name is written as an address or an account, not as readers know the site: a domain
+    ("detroitnews.com") or one word in lower case ("detroitnews", "usatoday"), as "The Detroit News" and
+    "USA TODAY" are not."""
+    return looks_like_domain(name) or (" " not in name and name.islower())
 
 
 def _holds_headline(key: str, headline: str) -> bool:
@@ -80,6 +91,8 @@ def _cleaned(raw: str, host: list[str]) -> str | None:
     name = " ".join(raw.split()).strip(" |-–—:@/")
     if not name or len(name) > _MAX_CHARS or _NOT_A_NAME.search(name) or name_key(name) in _PLATFORMS:
         return None
+    if "_" in name:
+        return None  # a handle ("Handelsblatt_De", "SPOE_at"): the host says it better
     name = _DOMAIN_NOTE.sub("", name).strip()
     segments = [s.strip() for s in _SEGMENTS.split(name) if s.strip()]
     named = [s for s in segments if _host_agreement(s, host)]
