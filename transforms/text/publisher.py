@@ -24,11 +24,11 @@ _LEGAL = re.compile(
     r"\b(?:GmbH|AG|KG|KGaA|Inc|Ltd|LLC|LLP|PLC|plc|S\.L|SL|S\.A|SA|S\.p\.A|S\.r\.l|B\.V|N\.V|A/S|Pty|Corp|"
     r"Verlag\w*|Mediengruppe|Medienhaus|Mediehuset)\b|&\s*Co\b"
 )
-# Not a name: a copyright notice, a web address, a platform's own name: a social network, or a web archive, which a
-# captured page names where the archive rewrote its links ("web.archive.org").
+# Not a name: a copyright notice, a web address, a platform's own name (a social network's, or a web
+# archive's, which a captured page states where the archive rewrote its links: "web.archive.org").
 _NOT_A_NAME = re.compile(r"©|\(c\)|copyright|all rights reserved|版权|저작권|://", re.IGNORECASE)
-_PLATFORMS = frozenset(("twitter", "twittercom", "xcom", "facebook", "facebookcom", "instagram", "youtube", "tiktok",
-                     "webarchiveorg", "archiveorg"))  # fmt: skip
+_SOCIAL = ("twitter", "twittercom", "xcom", "facebook", "facebookcom", "instagram", "youtube", "tiktok")
+_PLATFORMS = frozenset((*_SOCIAL, "webarchiveorg", "archiveorg"))
 # A name stated with the place the publisher sits: "DER SPIEGEL, Hamburg, Germany".
 _PLACE_TAIL = re.compile(r"^(?P<name>[^,]{2,}?),\s*[^,]{2,40},\s*[^,]{2,40}$")
 # A domain added in brackets: "Deutsche Welle (www.dw.com)".
