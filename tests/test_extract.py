@@ -31,6 +31,7 @@ from transforms.extract import (
 )
 from transforms.tag import Taggers, build_article
 from transforms.text import authors, dates, identity, maintext, metadata, pagekind, titles
+from transforms.web import warc
 
 REFERENCE = dt.date(2026, 11, 21)
 CONTEXT = RunContext("run-1", dt.datetime(2026, 11, 21, 9, tzinfo=dt.timezone.utc), REFERENCE)
@@ -89,6 +90,14 @@ def test_a_wayback_capture_is_read_as_its_original_page() -> None:
     assert draft.publisher is None  # the archive's name only: "web.archive.org" is no publisher
     assert draft.title == "Council approves harbour budget"
     assert build_article(draft, Taggers.load(), CONTEXT).publisher == "gazette.example"  # the original's host
+
+
+def test_a_capture_in_a_web_archive_is_bounded_by_the_earlier_of_its_two_days() -> None:
+    capture = "https://web.archive.org/web/20251220101500/https://gazette.example/2025/harbour"
+    crawled = {warc.CRAWLED: "2026-03-01T08:00:00Z"}  # the WARC's crawler fetched the capture later
+    doc = RawDocument("a.warc.gz#0", "warc", "html", news_page(), url=capture, meta=crawled)
+    (draft,) = extract._ExtractFn("r", REFERENCE).handle(doc)
+    assert draft.not_after == dt.date(2025, 12, 20)
 
 
 def test_split_authors() -> None:

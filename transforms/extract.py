@@ -237,7 +237,7 @@ class _ExtractFn(DeadLetterFn):
             self.non_articles.inc()  # kept (`keep_non_articles`), with its kind
         draft.source = doc.source
         draft.source_format = doc.source_format
-        draft.not_after = crawled or draft.not_after
+        draft.not_after = draft.not_after if crawled is None else dates.latest_day(crawled, draft.not_after)
         draft.published = doc.published
         draft.published_source = doc.published_source
         # What the input itself said (feed entry, JSONL record) beats what the page guesses.
