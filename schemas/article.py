@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 # Bump on any change of columns or types; it is stored in every file's key-value metadata.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCHEMA_VERSION_KEY = b"newsbeam.schema_version"
 
 PARTITION_COLUMNS = ("date", "topic")
@@ -58,6 +58,9 @@ ARTICLE_SCHEMA = pa.schema(
         # transforms.text.pagekind.KINDS (product, service, forum, listing, collection, documentation, error).
         # Added in schema version 2: files of version 1 lack it (readers with union_by_name see NULL).
         pa.field("page_kind", pa.string(), nullable=False),
+        # The page's last update as it states it (shown to its reader as "Updated …", or its markup's
+        # dateModified), never before `published_at`; NULL when it states none. Added in schema version 3.
+        pa.field("updated_at", _UTC_US),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()},
 )
@@ -112,6 +115,7 @@ class Article:
     ingested_at: dt.datetime
     run_id: str
     page_kind: str = "article"
+    updated_at: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_row(self) -> dict[str, Any]:

@@ -69,6 +69,8 @@ class Draft:
     article_score: float = 1.0
     # The day a web archive's crawler fetched the page (WARC-Date): nothing on it was published later.
     not_after: dt.date | None = None
+    # The last update the page states (`dates.html_dates`), beside its publication in `dates`.
+    updated: DateEvidence | None = None
 
 
 @dataclass(frozen=True)

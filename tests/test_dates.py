@@ -918,3 +918,72 @@ def test_htmldate_pick_reads_a_day_the_page_writes_only_in_its_text() -> None:
     assert htmldate.find_date(tree, **quick) is None  # only the extensive search reads the text
     picked = dates.htmldate_pick(tree, None, REF)
     assert picked is not None and picked.startswith("2012-02-14")
+
+
+# ---- the page's last update ---------------------------------------------------------------------------------
+
+
+def _updated_page(byline: str, head: str = "", tail: str = "") -> str:
+    line = "of the article about the harbour budget and its dredging plans."
+    body = "".join(f"<p>Paragraph {i} {line}</p>" for i in range(12))
+    return (
+        f"<html><head><title>Harbour budget</title>{head}</head><body><article><h1>Harbour budget</h1>"
+        f"<p class='byline'>{byline}</p>{body}</article>{tail}<footer>© 2026 Gazette</footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("byline", "day"),
+    [
+        ("Published March 3, 2025 · Updated March 9, 2025", dt.date(2025, 3, 9)),
+        ("Veröffentlicht am 03.03.2025, zuletzt aktualisiert am 09.03.2025", dt.date(2025, 3, 9)),
+        ("Stand: 09.03.2025 10:12 Uhr", dt.date(2025, 3, 9)),
+        ("publié le 3 mars 2025, mis à jour le 9 mars 2025", dt.date(2025, 3, 9)),
+        ("Last updated on 9th March 2025", dt.date(2025, 3, 9)),
+        ("Published March 3, 2025 · Updated 2 hours ago", None),
+        ("Published March 3, 2025", None),
+    ],
+)
+def test_the_update_a_page_shows(byline: str, day: dt.date | None) -> None:
+    found = dates.page_updated(_updated_page(byline), REF)
+    assert (dates.evidence_day(found) if found is not None else None) == day
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta property="article:modified_time" content="2025-03-09T14:05:00+01:00">',
+        '<meta content="2025-03-09T14:05:00+01:00" property="og:updated_time">',
+        '<script type="application/ld+json">{"datePublished": "2025-03-03", '
+        '"dateModified": "2025-03-09T14:05:00+01:00"}</script>',
+    ],
+)
+def test_the_update_the_markup_states_keeps_its_time(head: str) -> None:
+    found = dates.page_updated(_updated_page("Published March 3, 2025", head), REF)
+    assert found is not None and found.has_time
+    assert found.value == dt.datetime(2025, 3, 9, 13, 5, tzinfo=dt.timezone.utc)
+    assert dates.evidence_day(found) == dt.date(2025, 3, 9)
+
+
+def test_the_update_shown_wins_and_takes_the_markups_time_on_the_same_day() -> None:
+    same = '<meta property="article:modified_time" content="2025-03-09T14:05:00Z">'
+    found = dates.page_updated(_updated_page("Updated March 9, 2025", same), REF)
+    assert found is not None and found.value == dt.datetime(2025, 3, 9, 14, 5, tzinfo=dt.timezone.utc)
+    other = '<meta property="article:modified_time" content="2025-06-30T14:05:00Z">'  # a later touch of the record
+    found = dates.page_updated(_updated_page("Updated March 9, 2025", other), REF)
+    assert found is not None and dates.evidence_day(found) == dt.date(2025, 3, 9) and not found.has_time
+
+
+def test_an_update_in_the_comments_or_a_future_one_is_not_the_pages() -> None:
+    comments = "<div class='comments'><p>Anna wrote: updated March 20, 2025 with a correction</p></div>"
+    assert dates.page_updated(_updated_page("Published March 3, 2025", tail=comments), REF) is None
+    future = '<meta property="article:modified_time" content="2027-01-01T00:00:00Z">'
+    assert dates.page_updated(_updated_page("Published March 3, 2025", future), REF) is None
+
+
+def test_html_dates_gives_the_publication_and_the_update_from_one_reading() -> None:
+    html = _updated_page("Published March 3, 2025 · Updated March 9, 2025")
+    published, updated = dates.html_dates(None, [], None, REF, html)
+    assert published is not None and dates.evidence_day(published) == dt.date(2025, 3, 3)
+    assert published == dates.html_date(None, [], None, REF, html=html)
+    assert updated is not None and dates.evidence_day(updated) == dt.date(2025, 3, 9)

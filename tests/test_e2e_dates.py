@@ -47,13 +47,26 @@ def copyright_only_page() -> str:
 </body></html>"""
 
 
+UPDATED_AT = dt.datetime(2025, 12, 22, 16, 45, tzinfo=dt.timezone.utc)
+
+
+def updated_news_page() -> str:
+    """A news page published on 19 December that shows its reader an update three days later, whose time its
+    markup states."""
+    return (
+        news_page("Ferry timetable changes for the winter")
+        .replace("By Maria Lopez</p>", "By Maria Lopez · Updated 22 December 2025</p>")
+        .replace("</head>", '<meta property="article:modified_time" content="2025-12-22T17:45:00+01:00"></head>')
+    )
+
+
 @pytest.fixture(scope="module")
 def dated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("input")
     for seed in SEEDS.glob("*.txt"):
         shutil.copy(seed, folder / seed.name)
     (folder / "copyright-only.html").write_text(copyright_only_page(), encoding="utf-8")
-    (folder / "dated.html").write_text(news_page("Ferry timetable changes for the winter"), encoding="utf-8")
+    (folder / "dated.html").write_text(updated_news_page(), encoding="utf-8")
     out = tmp_path_factory.mktemp("dates") / "articles"
     result = newsbeam("run", "--input", str(folder), "--output", str(out), "--reference-date", REFERENCE)
     assert result.returncode == 0, result.stderr
@@ -62,16 +75,13 @@ def dated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def rows(out: Path) -> dict[str, tuple]:
-    found = (
-        connect(str(out))
-        .sql("SELECT source, date, date_source, date_confidence, published_at, story_id, text FROM articles")
-        .fetchall()
-    )
+    columns = "source, date, date_source, date_confidence, published_at, story_id, text, updated_at"
+    found = connect(str(out)).sql(f"SELECT {columns} FROM articles").fetchall()
     return {Path(r[0]).name: r[1:] for r in found}
 
 
 def test_a_copyright_year_is_no_date(dated_run: Path) -> None:
-    date, source, _, published_at, story_id, _ = rows(dated_run)["copyright-only.html"]
+    date, source, _, published_at, story_id, *_ = rows(dated_run)["copyright-only.html"]
     assert source == "ingested" and published_at is None
     assert story_id not in {row[4] for name, row in rows(dated_run).items() if name != "copyright-only.html"}
     assert date != dt.date(COPYRIGHT_YEAR, 1, 1)
@@ -84,6 +94,17 @@ def test_a_page_with_a_date_keeps_it(dated_run: Path) -> None:
     assert published_at is not None and confidence >= FIRM_DATE_CONFIDENCE
 
 
+def test_an_update_is_a_column_of_its_own(dated_run: Path) -> None:
+    """The page's update goes to `updated_at` with the markup's time; it moves neither the publication nor the
+    partition. A page or text that states no update has none."""
+    found = rows(dated_run)
+    date, *_, updated = found["dated.html"]
+    assert date == dt.date(2025, 12, 19) and updated == UPDATED_AT
+    assert {name: row[-1] for name, row in found.items() if name != "dated.html"} == dict.fromkeys(
+        (n for n in found if n != "dated.html"), None
+    )
+
+
 def test_undated_seeds_take_their_storys_day(dated_run: Path) -> None:
     """000 and 001 state their days; 002 and 003 state none and join their story, dated December 2025."""
     found = rows(dated_run)
@@ -91,7 +112,7 @@ def test_undated_seeds_take_their_storys_day(dated_run: Path) -> None:
     assert {row[1] for key, row in by_seed.items() if key in ("000", "001")} == {"text"}
     story_days = [by_seed[k][0] for k in ("000", "001")]
     for key in ("002", "003"):
-        date, source, confidence, published_at, story_id, _ = by_seed[key]
+        date, source, confidence, published_at, story_id, *_ = by_seed[key]
         assert source == "story" and source in DATE_SOURCES
         assert story_id == by_seed["000"][4]
         assert date == max(story_days) and date.year == 2025 and date.month == 12

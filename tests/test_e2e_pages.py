@@ -4,6 +4,7 @@ rejected rows (stage extract, reason not-an-article), keeps news pages and plain
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -96,24 +97,27 @@ def test_keep_non_articles_writes_them_with_their_kind(runs: dict[str, Path]) ->
 
 
 def test_files_written_before_the_column_existed_still_read(tmp_path: Path) -> None:
-    """A dataset holding version-1 files (no `page_kind`) beside new ones: the `articles` view reads both,
-    the old rows with no kind."""
+    """A dataset holding version-1 files (no `page_kind`, no `updated_at`) beside new ones: the `articles` view
+    reads both, the old rows with neither."""
     import pyarrow as pa
 
     from schemas.article import FILE_SCHEMA, SCHEMA_VERSION_KEY
     from tests.factories import make_article
     from transforms.storage.parquet import write_parquet
 
-    old_schema = pa.schema([f for f in FILE_SCHEMA if f.name != "page_kind"], metadata={SCHEMA_VERSION_KEY: b"1"})
+    old_schema = pa.schema(
+        [f for f in FILE_SCHEMA if f.name not in ("page_kind", "updated_at")], metadata={SCHEMA_VERSION_KEY: b"1"}
+    )
     folder = tmp_path / "date=2025-12-19" / "topic=politics"
     folder.mkdir(parents=True)
     old = make_article("An older article about the harbour budget. " * 20, source="old.txt").to_row()
     new = make_article("A newer article about the harbour dredging. " * 20, source="new.txt").to_row()
-    new["page_kind"] = "product"
+    new["page_kind"], new["updated_at"] = "product", dt.datetime(2025, 12, 20, 9, 0, tzinfo=dt.timezone.utc)
     write_parquet(str(folder / "part-old-00000.parquet"), old_schema, [{k: old[k] for k in old_schema.names}])
     write_parquet(str(folder / "part-new-00000.parquet"), FILE_SCHEMA, [{k: new[k] for k in FILE_SCHEMA.names}])
-    rows = dict(connect(str(tmp_path)).sql("SELECT source, page_kind FROM articles").fetchall())
-    assert rows == {"old.txt": None, "new.txt": "product"}
+    found = connect(str(tmp_path)).sql("SELECT source, page_kind, updated_at FROM articles").fetchall()
+    rows = {source: rest for source, *rest in found}
+    assert rows == {"old.txt": [None, None], "new.txt": ["product", new["updated_at"]]}
 
 
 def test_the_publisher_is_the_name_the_site_goes_by(tmp_path: Path) -> None:

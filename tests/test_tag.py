@@ -31,6 +31,7 @@ from transforms.tag import (
     build_article,
     date_candidates,
     publisher_name,
+    updated_at,
 )
 from transforms.text import dates
 from transforms.text.identity import normalise_text, normalised_words
@@ -151,6 +152,44 @@ def test_html_page_through_extract_and_tag(taggers: Taggers) -> None:
     assert article.date_confidence >= dates.HTML_AGREED_CONFIDENCE
     assert article.authors == ["Maria Lopez"]
     assert article.publisher == "Harbour Gazette"
+
+
+def _stamp(value: str) -> DateEvidence:
+    found = dates.parse_iso(value, REF, "html", 0.8)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(
+    ("published", "update", "expected"),
+    [
+        ("2025-03-03T08:00:00Z", "2025-03-09T14:05:00+01:00", dt.datetime(2025, 3, 9, 13, 5, tzinfo=UTC)),
+        ("2025-03-03T08:00:00Z", "2025-03-03T09:00:00Z", dt.datetime(2025, 3, 3, 9, 0, tzinfo=UTC)),  # same day
+        ("2025-03-03", "2025-03-03", dt.datetime(2025, 3, 3, tzinfo=UTC)),  # the only day known is an update's
+        ("2025-03-03T08:00:00Z", "2025-03-03T07:00:00Z", None),  # an hour before the publication
+        ("2025-03-03T08:00:00Z", "2024-11-30", None),  # a stale record's modification
+        (None, "2025-03-09", dt.datetime(2025, 3, 9, tzinfo=UTC)),  # no publication known: the update stands
+    ],
+)
+def test_the_update_is_never_before_the_publication(
+    published: str | None, update: str, expected: dt.datetime | None
+) -> None:
+    d = draft(updated=_stamp(update))
+    d.dates = [_stamp(published)] if published else []
+    assert updated_at(d, article_date(d, CTX)) == expected
+
+
+def test_html_page_with_an_update_through_extract_and_tag(taggers: Taggers) -> None:
+    page = news_page(date="2025-12-19").replace(
+        '<p class="byline">By Maria Lopez</p>', '<p class="byline">By Maria Lopez. Updated December 22, 2025</p>'
+    )
+    extracted = extract_html(page, "https://gazette.example/harbour", REF)
+    assert extracted is not None
+    article = build_article(extracted, taggers, CTX)
+    assert (article.date, article.date_source) == (dt.date(2025, 12, 19), "html")
+    assert article.updated_at == dt.datetime(2025, 12, 22, tzinfo=UTC)
+    plain = extract_html(news_page(date="2025-12-19"), "https://gazette.example/harbour", REF)
+    assert plain is not None and build_article(plain, taggers, CTX).updated_at is None
 
 
 # ---- the whole row ------------------------------------------------------------------------------------------

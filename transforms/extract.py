@@ -154,7 +154,7 @@ def extract_page(
     text = (doc.get("text") or "").strip()
     page_url = site_url or doc.get("url")
     # htmldate's pick reconciled with schema.org datePublished (read from the markup, no second parse).
-    published = dates.html_date(doc.get("date"), dates.structured_dates(html), page_url, reference, html=html)
+    published, updated = dates.html_dates(doc.get("date"), dates.structured_dates(html), page_url, reference, html)
     title = titles.headline(doc.get("title"), facts, doc.get("sitename"), page_url)
     return Draft(
         source="",
@@ -171,6 +171,7 @@ def extract_page(
         page_evidence=kind.evidence,
         article_score=kind.score,
         not_after=captured,
+        updated=updated,
     )
 
 

@@ -72,6 +72,7 @@ class ArticleDate:
     source: str
     confidence: float
     detail: str = ""
+    has_time: bool = False  # `published_at` holds a time of day, not only the day
 
 
 def article_date(draft: Draft, ctx: RunContext) -> ArticleDate:
@@ -82,7 +83,21 @@ def article_date(draft: Draft, ctx: RunContext) -> ArticleDate:
         day = ctx.ingested_at.astimezone(dt.timezone.utc).date()
         return ArticleDate(None, day, "ingested", INGESTED_CONFIDENCE)
     value = best.value.astimezone(dt.timezone.utc)
-    return ArticleDate(value, dates.evidence_day(best), best.source, round(float(best.confidence), 3), best.detail)
+    confidence = round(float(best.confidence), 3)
+    return ArticleDate(value, dates.evidence_day(best), best.source, confidence, best.detail, best.has_time)
+
+
+def updated_at(draft: Draft, when: ArticleDate) -> dt.datetime | None:
+    """The page's last update in UTC, when it states one no earlier than the publication chosen (a stale
+    `dateModified` from before it is another record's, or a template's)."""
+    found = draft.updated
+    if found is None:
+        return None
+    if when.published_at is not None and (
+        dates.evidence_day(found) < when.day or (found.has_time and when.has_time and found.value < when.published_at)
+    ):
+        return None
+    return found.value.astimezone(dt.timezone.utc)
 
 
 def publisher_name(publisher: str | None, url: str | None) -> str | None:
@@ -166,6 +181,7 @@ def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: i
         ingested_at=ctx.ingested_at,
         run_id=ctx.run_id,
         page_kind=draft.page_kind,
+        updated_at=updated_at(draft, when),
     )
 
 

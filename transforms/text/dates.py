@@ -587,7 +587,22 @@ def html_date(
     """
     if html is None:
         return _markup_date(htmldate_value, structured, url, reference, None)
+    return _html_date(htmldate_value, structured, url, reference, _Page(html))
+
+
+def html_dates(
+    htmldate_value: str | None, structured: list[str], url: str | None, reference: dt.date, html: str
+) -> tuple[DateEvidence | None, DateEvidence | None]:
+    """The page's publication date (`html_date`) and its last update (`page_updated`), from one reading of it."""
     page = _Page(html)
+    return _html_date(htmldate_value, structured, url, reference, page), _page_updated(page, reference)
+
+
+def _html_date(
+    htmldate_value: str | None, structured: list[str], url: str | None, reference: dt.date, page: _Page
+) -> DateEvidence | None:
+    """`html_date` on a page read once."""
+    html = page.html
     found = _markup_date(htmldate_value, structured, url, reference, page)
     labelled = labelled_date(page.text, reference)
     if labelled is not None and (found is None or is_original_label(labelled) or not page.shows(evidence_day(found))):
@@ -712,11 +727,22 @@ _PUBLISHED_KEYS = (
 )
 # The lookaheads on a key's first letter change no match; they let the regex engine pass over the many other
 # quoted strings of a page quickly.
-_STATEMENT = (
-    r"""["'](?=[{first}])(?:{keys})["']\s*(?::|\s[^<>]*?\b(?:content|datetime)\s*=)\s*["']?(\d{{4}}-\d{{2}}-\d{{2}})"""
+_STATEMENT = r"""["'](?=[{first}])(?:{keys})["']\s*(?::|\s[^<>]*?\b(?:content|datetime)\s*=)\s*["']?{value}"""
+_DAY_VALUE = r"(\d{4}-\d{2}-\d{2})"
+# The whole value of a statement, its time and UTC offset with the day ("2025-03-04T10:20:00+01:00").
+_STAMP_VALUE = r"(\d{4}-\d{2}-\d{2}(?:[T ][\d:.,]{4,15}\s?(?:[Zz]|[+-]\d\d:?\d\d)?)?)"
+_MODIFIED_STATEMENT = re.compile(
+    _STATEMENT.format(keys=_MODIFIED_KEYS, first="adolmu", value=_DAY_VALUE), re.IGNORECASE
 )
-_MODIFIED_STATEMENT = re.compile(_STATEMENT.format(keys=_MODIFIED_KEYS, first="adolmu"), re.IGNORECASE)
-_PUBLISHED_STATEMENT = re.compile(_STATEMENT.format(keys=_PUBLISHED_KEYS, first="adpso"), re.IGNORECASE)
+_PUBLISHED_STATEMENT = re.compile(
+    _STATEMENT.format(keys=_PUBLISHED_KEYS, first="adpso", value=_DAY_VALUE), re.IGNORECASE
+)
+_MODIFIED_KEY_PARTS = ("odified", "pdated_time")  # what every key of `_MODIFIED_KEYS` holds
+_MODIFIED_STAMP = re.compile(_STATEMENT.format(keys=_MODIFIED_KEYS, first="adolmu", value=_STAMP_VALUE), re.IGNORECASE)
+_MODIFIED_STAMP_VALUE_FIRST = re.compile(
+    rf"""[cC](?<!\w[cC])(?i:ontent\s*=\s*["']{_STAMP_VALUE}["']"""
+    rf"""\s+(?:property|name|itemprop)\s*=\s*["'](?:{_MODIFIED_KEYS})["'])""",
+)
 # The same statement with its value first: <meta content="2024-10-08T00:00:00-04:00" property="og:published_time">
 # ("content" at a word start, any case: an opening class of uncased letters lets the engine skip to each "c".)
 _PUBLISHED_VALUE_FIRST = re.compile(
@@ -1086,6 +1112,11 @@ class _Page:
         self._headline: int | None = None
         self._comments_at = None if comments is None else comments.start()
 
+    @property
+    def main_text(self) -> str:
+        """The page's text where it shows its own dates: before its comments, above its last quarter."""
+        return self._main if self._main is not None else self.text[: self.main_end]
+
     def comments_from(self, at: int) -> int:
         """Where the page's comments begin at or after `at` (the page's length without them): the first
         search's answer when it lies past `at`, so the byline area needs no second pass over the markup."""
@@ -1152,6 +1183,72 @@ def shown_only_as_update(html: str, day: dt.date) -> bool:
     """Whether the page shows `day`, and every place its visible text writes it labels it as an update
     ("Updated August 14, 2025", "Last updated: Dec 4, 2025")."""
     return _Page(html).shown_only_as_update(day)
+
+
+# ---- the page's last update --------------------------------------------------------------------------------
+
+# A label of an update with the day right after it, as the page's text shows it: "Updated March 9, 2026",
+# "Last updated on 12 Jan 2025", "Zuletzt aktualisiert am 12.03.2021", "Stand: 01.02.2022", "mis à jour le 3 mars".
+# (The lookahead on the first letters changes no match; it halves the cost of a pass over a page's text.)
+_UPDATE_AHEAD = re.compile(
+    rf"(?=[uUsSmMaArRlL])\b(?:{_UPDATED}|last\s+(?:{_EDITED}))(?:\s+(?:on|am|le|el))?\s*:?\s*(?=\d|{_WORD_MONTH})",
+    re.IGNORECASE,
+)
+
+
+def _shown_update(page: _Page, reference: dt.date) -> DateEvidence | None:
+    """The first update the page shows its reader with its day ("Updated March 9, 2026"), from a little above
+    its headline to the end of its main text: a teaser's or a comment's update further down is another page's."""
+    text = page.main_text
+    first = _UPDATE_AHEAD.search(text)
+    if first is None:
+        return None  # most pages: the headline need not be looked for
+    start = max(0, page.headline_at - _KICKER_REACH) if page.headline_at > 0 else 0
+    for label in _UPDATE_AHEAD.finditer(text, start):
+        match = _BYLINE_DAY.match(text, label.end())
+        day = _byline_day(match, reference) if match is not None else None
+        if day is not None:
+            detail = f"{label.group(0).strip()} {' '.join(match.group(0).split())}"  # type: ignore[union-attr]
+            return DateEvidence(_midnight(day), "html", HTML_CONFIDENCE, has_time=False, detail=detail)
+    return None
+
+
+def _stated_update(html: str, reference: dt.date) -> DateEvidence | None:
+    """The first modification the markup states (`dateModified`, `article:modified_time`, `og:updated_time`),
+    with its time of day and offset where written."""
+    at = _modified_key_at(html, 0)
+    while at >= 0:  # only the tag-free stretches that name a key are read (see `_states_as`)
+        start, stop = _tag_free_stretch(html, at)
+        for pattern in (_MODIFIED_STAMP, _MODIFIED_STAMP_VALUE_FIRST):
+            for match in pattern.finditer(html, start, stop):
+                found = parse_iso(match.group(1), reference, "html", HTML_CONFIDENCE)
+                if found is not None:
+                    return found
+        at = _modified_key_at(html, stop)
+    return None
+
+
+def _modified_key_at(html: str, start: int) -> int:
+    """Where the next key of `_MODIFIED_KEYS` stands from `start` on (every one holds one of these), or -1."""
+    found = [at for at in (html.find(part, start) for part in _MODIFIED_KEY_PARTS) if at >= 0]
+    return min(found) if found else -1
+
+
+def _page_updated(page: _Page, reference: dt.date) -> DateEvidence | None:
+    """The page's last update: the day it shows its reader as one, with the markup's time where the markup
+    states the same day; else the markup's statement. None when the page states no update."""
+    stated = _stated_update(page.html, reference)
+    shown = _shown_update(page, reference)
+    if shown is None:
+        return stated
+    if stated is not None and evidence_day(stated) == evidence_day(shown):
+        return replace(stated, detail=f"{shown.detail}; {stated.detail}")
+    return shown
+
+
+def page_updated(html: str, reference: dt.date) -> DateEvidence | None:
+    """The last update a page states (`_page_updated`), for a caller without `html_dates`' reading of it."""
+    return _page_updated(_Page(html), reference)
 
 
 def _headline_at(html: str, text: str) -> int:
