@@ -31,24 +31,26 @@ from quality_extraction import REFERENCE, page_draft
 from quality_util import dev_set, write_block
 from wcxb import pages
 
-from schemas.document import DateEvidence
-from transforms.tag import date_candidates
+from schemas.document import DateEvidence, RunContext
+from transforms.tag import article_date, date_candidates, updated_at
 from transforms.text import dates
 
 TARGET = 0.92
 WCXB_TARGET, WCXB_UNDATED_MAX = 0.93, 0.15
 ANCHOR_EXTENSIVE, ANCHOR_FAST = 0.90, 0.86
+CONTEXT = RunContext("bench", dt.datetime.combine(REFERENCE, dt.time(12), dt.timezone.utc), REFERENCE)
 
 
-def page_date(html: str, url: str | None) -> tuple[DateEvidence | None, bool]:
-    """The date newsbeam would give this page, and whether the page had main text at all.
+def page_date(html: str, url: str | None) -> tuple[DateEvidence | None, bool, dt.datetime | None]:
+    """The date newsbeam would give this page, whether the page had main text at all, and its `updated_at`.
 
     A page without main text is rejected by the pipeline (`no-main-text`), so it gets no date here either.
     """
     draft = page_draft(html, url)
     if draft is None:
-        return None, False
-    return dates.choose_date(date_candidates(draft, REFERENCE), REFERENCE), True
+        return None, False, None
+    best = dates.choose_date(date_candidates(draft, REFERENCE), REFERENCE)
+    return best, True, updated_at(draft, article_date(draft, CONTEXT))
 
 
 def _bands(by_confidence: dict[float, list[bool]]) -> str:
@@ -69,7 +71,7 @@ def wcxb_articles(show_errors: int) -> list[str]:
     wrongly: Counter[str] = Counter()
     for page in pages(["article"]):
         html = page.html_bytes().decode("utf-8", errors="replace")
-        best, _ = page_date(html, page.url)
+        best, _, _ = page_date(html, page.url)
         truth = dt.date.fromisoformat(page.date) if page.date is not None else None
         # A true day the page's HTML never writes (in no common form, markup included) no rule can find.
         written = truth is not None and dates.states_day(html, truth)
@@ -137,13 +139,17 @@ def main() -> int:
     seconds = []
     by_confidence: dict[float, list[bool]] = {}
     htmldate_right = 0
+    updated = updated_later = 0  # pages given an `updated_at`; of them, a day after the publication
     for item in truth:
         raw = gzip.decompress((root / item["html_file"]).read_bytes())
         html = raw.decode("utf-8", errors="replace")
         started = time.perf_counter()
-        best, had_text = page_date(html, item["url"])
+        best, had_text, update = page_date(html, item["url"])
         seconds.append(time.perf_counter() - started)
         without_text += not had_text
+        if update is not None:
+            updated += 1
+            updated_later += best is not None and update.date() > dates.evidence_day(best)
         expected = dt.date.fromisoformat(item["date"])
         # The anchor on the same pages: htmldate alone, extensive, original date (its own parse).
         alone = find_date(
@@ -175,6 +181,8 @@ def main() -> int:
         f"date. Median {ms:.0f} ms/page (whole extraction).",
         "",
         f"- accuracy by `date_confidence`: {bands}",
+        f"- `updated_at` (the last update the page states, never before its publication): on {updated} of the "
+        f"{n} pages, {updated_later} of them a later day than the publication",
     ]
     for url, wanted, best in errors[:show_errors]:
         got = "-" if best is None else f"{dates.evidence_day(best)} {best.source} {best.confidence} {best.detail!r}"
