@@ -50,7 +50,7 @@ def page_date(html: str, url: str | None) -> tuple[DateEvidence | None, bool, dt
     if draft is None:
         return None, False, None
     best = dates.choose_date(date_candidates(draft, REFERENCE), REFERENCE)
-    return best, True, updated_at(draft, article_date(draft, CONTEXT))
+    return best, True, updated_at(draft, article_date(draft, CONTEXT), CONTEXT)
 
 
 def _bands(by_confidence: dict[float, list[bool]]) -> str:

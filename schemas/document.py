@@ -20,6 +20,9 @@ class RawDocument:
     published: str | None = None
     # Which metadata stated `published`: "feed" (a feed entry, or a JSONL record's own field) or "sitemap".
     published_source: str = "feed"
+    # The page's last update as the input states it: a feed entry's updated, a sitemap's lastmod, a JSONL
+    # record's `updated`.
+    updated: str | None = None
     publisher: str | None = None
     authors: list[str] = field(default_factory=list)
     encoding: str | None = None
@@ -69,8 +72,10 @@ class Draft:
     article_score: float = 1.0
     # The day a web archive's crawler fetched the page (WARC-Date): nothing on it was published later.
     not_after: dt.date | None = None
-    # The last update the page states (`dates.html_dates`), beside its publication in `dates`.
-    updated: DateEvidence | None = None
+    # The last update the page states (`dates.html_dates`), beside its publication in `dates`, and the one its
+    # input states (RawDocument.updated), as written.
+    page_updated: DateEvidence | None = None
+    updated: str | None = None
 
 
 @dataclass(frozen=True)

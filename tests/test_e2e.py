@@ -191,6 +191,7 @@ def test_mixed_folder(tmp_path: Path) -> None:
                 "html": news_page(title="Harbour dredging begins"),
                 "url": "https://gazette.example/dredging",
                 "published": "2025-12-18T09:00:00+01:00",
+                "updated": "2025-12-20T15:00:00+01:00",
                 "source": "gazette",
             }
         ),
@@ -228,7 +229,7 @@ def test_mixed_folder(tmp_path: Path) -> None:
     articles = {
         Path(r[0]).name if "/" in r[0] else r[0]: r
         for r in con.sql(
-            "SELECT source, title, text, date, date_source, language, url, run_id FROM articles"
+            "SELECT source, title, text, date, date_source, language, url, run_id, updated_at FROM articles"
         ).fetchall()
     }
     assert len(articles) == 5
@@ -249,6 +250,9 @@ def test_mixed_folder(tmp_path: Path) -> None:
     assert (
         len({r[7] for r in articles.values()} | {r[0] for r in con.sql("SELECT run_id FROM rejected").fetchall()}) == 1
     )
+    # The record's `updated` (its page states none); the page read from a file states none either.
+    assert gazette[8] == dt.datetime(2025, 12, 20, 14, 0, tzinfo=dt.timezone.utc)
+    assert page[8] is None
 
 
 def test_bad_input_path_is_an_error(tmp_path: Path) -> None:

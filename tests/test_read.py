@@ -105,6 +105,8 @@ def _assert_equal(actual: object, expected: object) -> None:
 def test_jsonl_record_parsing() -> None:
     doc = parse_jsonl_record('{"text": "t", "published": "2025-12-20T10:00:00Z"}', "f.jsonl#L1")
     assert (doc.source, doc.kind, doc.published) == ("f.jsonl#L1", "text", "2025-12-20T10:00:00Z")
+    assert doc.updated is None
+    assert parse_jsonl_record('{"text": "t", "updated": "2025-12-21"}', "f.jsonl#L2").updated == "2025-12-21"
     with pytest.raises(ValueError, match="missing-content"):
         parse_jsonl_record('{"text": "   "}', "s")
 

@@ -174,9 +174,21 @@ def _stamp(value: str) -> DateEvidence:
 def test_the_update_is_never_before_the_publication(
     published: str | None, update: str, expected: dt.datetime | None
 ) -> None:
-    d = draft(updated=_stamp(update))
+    d = draft(page_updated=_stamp(update))
     d.dates = [_stamp(published)] if published else []
-    assert updated_at(d, article_date(d, CTX)) == expected
+    assert updated_at(d, article_date(d, CTX), CTX) == expected
+
+
+def test_the_inputs_update_stands_where_the_page_states_none() -> None:
+    """A feed entry's (or a JSONL record's) update; the page's own, where it states one, goes first."""
+    d = draft(published="2025-03-03T08:00:00Z", updated="2025-03-05T10:00:00+01:00")
+    assert updated_at(d, article_date(d, CTX), CTX) == dt.datetime(2025, 3, 5, 9, 0, tzinfo=UTC)
+    d.page_updated = _stamp("2025-03-07T10:00:00Z")
+    assert updated_at(d, article_date(d, CTX), CTX) == dt.datetime(2025, 3, 7, 10, 0, tzinfo=UTC)
+    d.page_updated = _stamp("2025-03-01")  # the page's is stale: the input's stands
+    assert updated_at(d, article_date(d, CTX), CTX) == dt.datetime(2025, 3, 5, 9, 0, tzinfo=UTC)
+    stale = draft(published="2025-03-03T08:00:00Z", updated="2025-03-01")
+    assert updated_at(stale, article_date(stale, CTX), CTX) is None
 
 
 def test_html_page_with_an_update_through_extract_and_tag(taggers: Taggers) -> None:

@@ -95,13 +95,13 @@ def test_feed_run_writes_articles_dated_by_the_feed(feed_runs: tuple) -> None:
     assert counts["written"] >= 20, first.stdout
     assert "web: 25 entries from 1 feed/sitemap source (0 not modified since the last run)" in first.stdout
     rows = duckdb.sql(
-        f"SELECT url, title, date, date_source, published_at, authors "
+        f"SELECT url, title, date, date_source, published_at, authors, updated_at "
         f"FROM read_parquet('{out}/date=*/topic=*/*.parquet', hive_partitioning = true)"
     ).fetchall()
     assert len(rows) == counts["written"]
     feed = json.loads(fixture_bytes("feed.json"))
     by_title = {item["title"]: item for item in feed["items"]}
-    for url, title, date, date_source, published_at, authors in rows:
+    for url, title, date, date_source, published_at, authors, updated_at in rows:
         assert date_source == "feed", (url, date_source)
         item = by_title[title]  # the title the feed gave, not the page's own
         stated = dt.datetime.fromisoformat(item["date_published"])
@@ -109,6 +109,9 @@ def test_feed_run_writes_articles_dated_by_the_feed(feed_runs: tuple) -> None:
         assert date == stated.date(), (title, date, stated)
         assert published_at == stated.astimezone(dt.timezone.utc), (title, published_at, stated)
         assert authors == [item["author"]["name"]]
+        # The pages (older than the feed) state no later update: the feed's `date_modified` is the update.
+        modified = item.get("date_modified")
+        assert updated_at == (dt.datetime.fromisoformat(modified).astimezone(dt.timezone.utc) if modified else None)
         assert url.startswith("http://127.0.0.1:") and "utm_source=feed" in url
     rejected = connect(str(out)).sql("SELECT stage, reason FROM rejected").fetchall()
     assert len(rejected) == counts["rejected"]

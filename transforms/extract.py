@@ -171,7 +171,7 @@ def extract_page(
         page_evidence=kind.evidence,
         article_score=kind.score,
         not_after=captured,
-        updated=updated,
+        page_updated=updated,
     )
 
 
@@ -217,6 +217,7 @@ class _ExtractFn(DeadLetterFn):
                 url=doc.url,
                 published=doc.published,
                 published_source=doc.published_source,
+                updated=doc.updated,
                 title=doc.title,
                 authors=list(doc.authors),
                 publisher=doc.publisher,
@@ -241,6 +242,7 @@ class _ExtractFn(DeadLetterFn):
         draft.not_after = draft.not_after if crawled is None else dates.latest_day(crawled, draft.not_after)
         draft.published = doc.published
         draft.published_source = doc.published_source
+        draft.updated = doc.updated
         # What the input itself said (feed entry, JSONL record) beats what the page guesses.
         draft.title = doc.title or draft.title
         draft.authors = list(doc.authors) or draft.authors

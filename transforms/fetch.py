@@ -159,8 +159,6 @@ def document_from(entry: EntryRef, result: FetchResult) -> RawDocument | tuple[s
         meta["summary"] = entry.summary
     if entry.categories:
         meta["categories"] = list(entry.categories)
-    if entry.updated:
-        meta["updated"] = entry.updated
     if entry.language:
         meta["language"] = entry.language
     return RawDocument(
@@ -172,6 +170,7 @@ def document_from(entry: EntryRef, result: FetchResult) -> RawDocument | tuple[s
         title=entry.title,
         published=entry.published,
         published_source="sitemap" if entry.source_kind == "sitemap" else "feed",
+        updated=entry.updated,
         publisher=entry.publisher,
         authors=list(entry.authors),
         encoding=encoding,

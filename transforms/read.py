@@ -86,6 +86,7 @@ def parse_jsonl_record(line: str, source: str) -> RawDocument:
         url = _str_or_none(record.get("url"))
         title = _str_or_none(record.get("title"))
         published = _str_or_none(record.get("published"))
+        updated = _str_or_none(record.get("updated"))
         own_source = _str_or_none(record.get("source"))
     except TypeError as exc:
         raise ValueError("invalid-record", str(exc)) from exc
@@ -99,6 +100,7 @@ def parse_jsonl_record(line: str, source: str) -> RawDocument:
         url=url,
         title=title,
         published=published,
+        updated=updated,
         encoding="utf-8",
         # A record that states the page's title or date vouches for it; `url` and `html` alone do not.
         vouched=title is not None or published is not None,

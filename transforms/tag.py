@@ -87,17 +87,23 @@ def article_date(draft: Draft, ctx: RunContext) -> ArticleDate:
     return ArticleDate(value, dates.evidence_day(best), best.source, confidence, best.detail, best.has_time)
 
 
-def updated_at(draft: Draft, when: ArticleDate) -> dt.datetime | None:
-    """The page's last update in UTC, when it states one no earlier than the publication chosen (a stale
-    `dateModified` from before it is another record's, or a template's)."""
-    found = draft.updated
-    if found is None:
-        return None
-    if when.published_at is not None and (
-        dates.evidence_day(found) < when.day or (found.has_time and when.has_time and found.value < when.published_at)
-    ):
-        return None
-    return found.value.astimezone(dt.timezone.utc)
+def updated_at(draft: Draft, when: ArticleDate, ctx: RunContext) -> dt.datetime | None:
+    """The article's last update in UTC: the one its page states, else the one its input states (a feed
+    entry's, a sitemap's lastmod, a JSONL record's); one before the publication chosen does not count (a stale
+    `dateModified` is another record's, or a template's)."""
+    reference = dates.latest_day(ctx.reference_date, draft.not_after)
+    stated = dates.parse_iso(draft.updated, reference, draft.published_source, INPUT_DATE_CONFIDENCE)
+    for found in (draft.page_updated, stated):
+        if found is None or (
+            when.published_at is not None
+            and (
+                dates.evidence_day(found) < when.day
+                or (found.has_time and when.has_time and found.value < when.published_at)
+            )
+        ):
+            continue
+        return found.value.astimezone(dt.timezone.utc)
+    return None
 
 
 def publisher_name(publisher: str | None, url: str | None) -> str | None:
@@ -181,7 +187,7 @@ def build_article(draft: Draft, taggers: Taggers, ctx: RunContext, word_count: i
         ingested_at=ctx.ingested_at,
         run_id=ctx.run_id,
         page_kind=draft.page_kind,
-        updated_at=updated_at(draft, when),
+        updated_at=updated_at(draft, when, ctx),
     )
 
 
