@@ -58,8 +58,9 @@ ARTICLE_SCHEMA = pa.schema(
         # transforms.text.pagekind.KINDS (product, service, forum, listing, collection, documentation, error).
         # Added in schema version 2: files of version 1 lack it (readers with union_by_name see NULL).
         pa.field("page_kind", pa.string(), nullable=False),
-        # The page's last update as it states it (shown to its reader as "Updated …", or its markup's
-        # dateModified), never before `published_at`; NULL when it states none. Added in schema version 3.
+        # The article's last update: as its page states it (shown to its reader as "Updated …", or its
+        # markup's dateModified), else as its input does (a feed entry's updated, a sitemap's lastmod, a JSONL
+        # record's `updated`); never before `published_at`; NULL when nothing states one. Added in version 3.
         pa.field("updated_at", _UTC_US),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()},
