@@ -923,6 +923,11 @@ def test_htmldate_pick_reads_a_day_the_page_writes_only_in_its_text() -> None:
 # ---- the page's last update ---------------------------------------------------------------------------------
 
 
+def _update(html: str) -> DateEvidence | None:
+    """The last update the page states, as the Extract stage reads it (`html_dates`)."""
+    return dates.html_dates(None, [], None, REF, html)[1]
+
+
 def _updated_page(byline: str, head: str = "", tail: str = "") -> str:
     line = "of the article about the harbour budget and its dredging plans."
     body = "".join(f"<p>Paragraph {i} {line}</p>" for i in range(12))
@@ -945,7 +950,7 @@ def _updated_page(byline: str, head: str = "", tail: str = "") -> str:
     ],
 )
 def test_the_update_a_page_shows(byline: str, day: dt.date | None) -> None:
-    found = dates.page_updated(_updated_page(byline), REF)
+    found = _update(_updated_page(byline))
     assert (dates.evidence_day(found) if found is not None else None) == day
 
 
@@ -959,7 +964,7 @@ def test_the_update_a_page_shows(byline: str, day: dt.date | None) -> None:
     ],
 )
 def test_the_update_the_markup_states_keeps_its_time(head: str) -> None:
-    found = dates.page_updated(_updated_page("Published March 3, 2025", head), REF)
+    found = _update(_updated_page("Published March 3, 2025", head))
     assert found is not None and found.has_time
     assert found.value == dt.datetime(2025, 3, 9, 13, 5, tzinfo=dt.timezone.utc)
     assert dates.evidence_day(found) == dt.date(2025, 3, 9)
@@ -967,18 +972,18 @@ def test_the_update_the_markup_states_keeps_its_time(head: str) -> None:
 
 def test_the_update_shown_wins_and_takes_the_markups_time_on_the_same_day() -> None:
     same = '<meta property="article:modified_time" content="2025-03-09T14:05:00Z">'
-    found = dates.page_updated(_updated_page("Updated March 9, 2025", same), REF)
+    found = _update(_updated_page("Updated March 9, 2025", same))
     assert found is not None and found.value == dt.datetime(2025, 3, 9, 14, 5, tzinfo=dt.timezone.utc)
     other = '<meta property="article:modified_time" content="2025-06-30T14:05:00Z">'  # a later touch of the record
-    found = dates.page_updated(_updated_page("Updated March 9, 2025", other), REF)
+    found = _update(_updated_page("Updated March 9, 2025", other))
     assert found is not None and dates.evidence_day(found) == dt.date(2025, 3, 9) and not found.has_time
 
 
 def test_an_update_in_the_comments_or_a_future_one_is_not_the_pages() -> None:
     comments = "<div class='comments'><p>Anna wrote: updated March 20, 2025 with a correction</p></div>"
-    assert dates.page_updated(_updated_page("Published March 3, 2025", tail=comments), REF) is None
+    assert _update(_updated_page("Published March 3, 2025", tail=comments)) is None
     future = '<meta property="article:modified_time" content="2027-01-01T00:00:00Z">'
-    assert dates.page_updated(_updated_page("Published March 3, 2025", future), REF) is None
+    assert _update(_updated_page("Published March 3, 2025", future)) is None
 
 
 def test_html_dates_gives_the_publication_and_the_update_from_one_reading() -> None:

@@ -94,16 +94,18 @@ def updated_at(draft: Draft, when: ArticleDate, ctx: RunContext) -> dt.datetime 
     reference = dates.latest_day(ctx.reference_date, draft.not_after)
     stated = dates.parse_iso(draft.updated, reference, draft.published_source, INPUT_DATE_CONFIDENCE)
     for found in (draft.page_updated, stated):
-        if found is None or (
-            when.published_at is not None
-            and (
-                dates.evidence_day(found) < when.day
-                or (found.has_time and when.has_time and found.value < when.published_at)
-            )
-        ):
-            continue
-        return found.value.astimezone(dt.timezone.utc)
+        if found is not None and not _before_publication(found, when):
+            return found.value.astimezone(dt.timezone.utc)
     return None
+
+
+def _before_publication(found: DateEvidence, when: ArticleDate) -> bool:
+    """Whether a date is earlier than the publication chosen: an earlier day, or an earlier time where both
+    state one."""
+    if when.published_at is None:
+        return False
+    early_time = found.has_time and when.has_time and found.value < when.published_at
+    return dates.evidence_day(found) < when.day or early_time
 
 
 def publisher_name(publisher: str | None, url: str | None) -> str | None:

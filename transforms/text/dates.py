@@ -593,7 +593,7 @@ def html_date(
 def html_dates(
     htmldate_value: str | None, structured: list[str], url: str | None, reference: dt.date, html: str
 ) -> tuple[DateEvidence | None, DateEvidence | None]:
-    """The page's publication date (`html_date`) and its last update (`page_updated`), from one reading of it."""
+    """The page's publication date (`html_date`) and its last update (`_page_updated`), from one reading of it."""
     page = _Page(html)
     return _html_date(htmldate_value, structured, url, reference, page), _page_updated(page, reference)
 
@@ -737,18 +737,17 @@ _MODIFIED_STATEMENT = re.compile(
 _PUBLISHED_STATEMENT = re.compile(
     _STATEMENT.format(keys=_PUBLISHED_KEYS, first="adpso", value=_DAY_VALUE), re.IGNORECASE
 )
-_MODIFIED_KEY_PARTS = ("odified", "pdated_time")  # what every key of `_MODIFIED_KEYS` holds
-_MODIFIED_STAMP = re.compile(_STATEMENT.format(keys=_MODIFIED_KEYS, first="adolmu", value=_STAMP_VALUE), re.IGNORECASE)
-_MODIFIED_STAMP_VALUE_FIRST = re.compile(
-    rf"""[cC](?<!\w[cC])(?i:ontent\s*=\s*["']{_STAMP_VALUE}["']"""
-    rf"""\s+(?:property|name|itemprop)\s*=\s*["'](?:{_MODIFIED_KEYS})["'])""",
-)
 # The same statement with its value first: <meta content="2024-10-08T00:00:00-04:00" property="og:published_time">
 # ("content" at a word start, any case: an opening class of uncased letters lets the engine skip to each "c".)
-_PUBLISHED_VALUE_FIRST = re.compile(
-    r"""[cC](?<!\w[cC])(?i:ontent\s*=\s*["'](\d{4}-\d{2}-\d{2})[^"'<>]*["']"""
-    rf"""\s+(?:property|name|itemprop)\s*=\s*["'](?:{_PUBLISHED_KEYS})["'])""",
+_VALUE_FIRST = (
+    r"""[cC](?<!\w[cC])(?i:ontent\s*=\s*["']{value}[^"'<>]*["']"""
+    r"""\s+(?:property|name|itemprop)\s*=\s*["'](?:{keys})["'])"""
 )
+_PUBLISHED_VALUE_FIRST = re.compile(_VALUE_FIRST.format(value=_DAY_VALUE, keys=_PUBLISHED_KEYS))
+# The page's last modification with its time, in either order (`_stated_update`).
+_MODIFIED_KEY_PARTS = ("odified", "pdated_time")  # what every key of `_MODIFIED_KEYS` holds
+_MODIFIED_STAMP = re.compile(_STATEMENT.format(keys=_MODIFIED_KEYS, first="adolmu", value=_STAMP_VALUE), re.IGNORECASE)
+_MODIFIED_STAMP_VALUE_FIRST = re.compile(_VALUE_FIRST.format(value=_STAMP_VALUE, keys=_MODIFIED_KEYS))
 # Where markup states a publication: a publication key (meta tag, JSON-LD or another JSON blob) or a <time>.
 # (One opening class for both branches, checked behind, lets the engine skip to candidate characters.)
 _PUBLISHED_KEY = re.compile(
@@ -1244,11 +1243,6 @@ def _page_updated(page: _Page, reference: dt.date) -> DateEvidence | None:
     if stated is not None and evidence_day(stated) == evidence_day(shown):
         return replace(stated, detail=f"{shown.detail}; {stated.detail}")
     return shown
-
-
-def page_updated(html: str, reference: dt.date) -> DateEvidence | None:
-    """The last update a page states (`_page_updated`), for a caller without `html_dates`' reading of it."""
-    return _page_updated(_Page(html), reference)
 
 
 def _headline_at(html: str, text: str) -> int:
