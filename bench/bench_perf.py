@@ -297,7 +297,7 @@ PROBES = (
     ("page metadata (trafilatura's readers)", "transforms.text.metadata:page_metadata"),
     ("page facts (schema.org, meta, headings)", "transforms.text.page:page_facts"),
     ("htmldate's pick", "transforms.text.dates:htmldate_pick"),
-    ("date chain (newsbeam's checks)", "transforms.text.dates:html_date"),
+    ("date chain and update (newsbeam's checks)", "transforms.text.dates:html_dates"),
     ("article gate", "transforms.text.pagekind:classify"),
     ("title", "transforms.text.titles:headline"),
     ("authors", "transforms.text.authors:page_authors"),
