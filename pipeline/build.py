@@ -171,15 +171,17 @@ def build_stream(
     start: float,
     stop: float,
     settings: StageSettings = DEFAULT_SETTINGS,
+    carry_dir: str | None = None,
 ) -> None:
     """A stream: feeds polled every `poll_interval` seconds from `start` to `stop` (or the stop marker),
     new entries fetched and landed in windows of `window` seconds. Each window is a run of its own: its rows
     and files carry `<run_id>-w<window start>`, its state waits for its files, and it leaves a manifest
-    `_runs/<window run id>.json` that balances like a batch run's (`pipeline/stream.py` tells the rest)."""
+    `_runs/<window run id>.json` that balances like a batch run's (`pipeline/stream.py` tells the rest).
+    `carry_dir`: where the pollers' state outlives this pipeline, for a stream run as one per window."""
     run_id = ctx.run_id
     windows = FixedWindows(window)
     ticks = p | "Ticks" >> Ticks(start, stop, poll_interval, stop_marker(output, run_id))
-    polled = ticks | "Poll" >> PollFeeds(sources, output, run_id, fetch)
+    polled = ticks | "Poll" >> PollFeeds(sources, output, run_id, fetch, carry_dir)
     entries = polled.entries | "Window" >> beam.WindowInto(windows)
     poll_rejected = polled.rejected | "WindowPollRejects" >> beam.WindowInto(windows)
     poll_counts = polled.counts | "WindowPollCounts" >> beam.WindowInto(windows)

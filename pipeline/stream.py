@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -140,7 +141,10 @@ def run_stream(argv: Sequence[str]) -> int:
     # window fires while the impulse runs. There the stream runs as one pipeline per window (same graph,
     # its impulse ending at the window's end): each drains, flushing its window, before the next starts.
     # Runners that honour the impulse's watermark (Dataflow, Flink) run one pipeline for the whole stream.
+    # The pollers' keyed state ends with each pipeline: they also keep it in a local directory, so each
+    # pipeline goes on where the last one stopped (conditional GETs, entries already emitted).
     segmented = runner in _DIRECT_RUNNERS
+    carry = tempfile.TemporaryDirectory(prefix="newsbeam-stream-") if segmented else None
     # Internal errors are bugs: past --max-internal-errors the stream stops after the window that found them.
     windows = WindowChecks(output, ctx.run_id)
     try:
@@ -157,6 +161,7 @@ def run_stream(argv: Sequence[str]) -> int:
                         window=timing.window,
                         start=begin,
                         stop=end,
+                        carry_dir=carry.name if carry else None,
                     )
                 windows.check_new()
                 if windows.internal_errors > settings.max_internal_errors or windows.problems:
@@ -164,6 +169,8 @@ def run_stream(argv: Sequence[str]) -> int:
     finally:
         if FileSystems.exists(marker):
             FileSystems.delete([marker])
+        if carry:
+            carry.cleanup()
     logger.info("stream %s stopped after %.1f s", ctx.run_id, time.time() - start)
     print(f"newsbeam stream {ctx.run_id} stopped after {time.time() - start:.1f} s; output {output}")
     windows.check_new()  # the last window of a runner that never paused

@@ -18,12 +18,15 @@ from apache_beam.transforms.window import FixedWindows, GlobalWindow, IntervalWi
 from schemas.article import Article
 from schemas.state import INDEX_SCHEMA, INDEX_TABLE, SEEN_SCHEMA, SEEN_TABLE
 from tests.factories import make_article
+from tests.http_fixtures import FixtureServer, GrowingFeed, npr_feed_rewritten
 from transforms import dedupe
-from transforms.poll import Ticks, seen_at_start
+from transforms.poll import PollFeeds, Ticks, seen_at_start
 from transforms.sink import StampWindow, WritePartitions
 from transforms.state import window_run_id
 from transforms.storage import tables
 from transforms.storage.index import read_index, unindexed_article_files
+from transforms.web.client import FetchConfig
+from transforms.web.feeds import SourceRef, entry_key
 
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau"
 
@@ -166,3 +169,39 @@ def test_ticks_stop_when_the_marker_appears_and_flush_the_open_window(tmp_path: 
     assert sorted(ticks) == [start + 0.5 * i for i in range(len(ticks))], ticks
     # Every tick landed in some window, the last (open) one included.
     assert sum(collected("ticks")) == len(ticks)
+
+
+def _poll(out: Path, source: SourceRef, carry_dir: str | None, ticks: int = 1) -> list[str]:
+    """One pipeline of a segmented stream: `ticks` polls of `source`; the entries it emitted, in order."""
+    config = FetchConfig(per_host_delay=0, timeout=5, attempts=1, allowed_networks=("127.0.0.1/32",))
+    with beam.Pipeline() as p:
+        polled = p | beam.Create(range(ticks)) | PollFeeds([source], str(out), "run", config, carry_dir)
+        _ = polled.entries | beam.Map(lambda e: e.canonical) | "Entries" >> beam.Map(append, "polled")
+        _ = polled.rejected | "Rejected" >> beam.Map(append, "poll-rejected")
+    assert not collected("poll-rejected")
+    return collected("polled")
+
+
+def test_each_pipeline_of_a_segmented_stream_polls_on_from_where_the_last_one_stopped(tmp_path: Path) -> None:
+    """On the DirectRunner a stream is one pipeline per window and keyed state ends with each; the carried
+    state makes the next pipeline's first poll conditional and keeps entries emitted once from coming back,
+    though none of them was written (a rejected entry would otherwise be fetched again every window)."""
+    with FixtureServer() as srv:
+        feed_bytes, paths = npr_feed_rewritten(srv, n=5)
+        feed = GrowingFeed(feed_bytes)
+        srv.add("/feed.json", feed)
+        source = SourceRef(srv.url("/feed.json"))
+        keys = [entry_key(srv.url(path)) or "" for path in paths]
+        carry = tmp_path / "carry"
+        carry.mkdir()
+        feed.publish(3)
+        assert sorted(_poll(tmp_path / "ds", source, str(carry))) == sorted(keys[:3])
+        assert _poll(tmp_path / "ds", source, str(carry)) == []
+        assert srv.requests("/feed.json")[-1].headers.get("if-none-match") == '"v3"'
+        feed.publish(5)
+        assert sorted(_poll(tmp_path / "ds", source, str(carry))) == sorted(keys[3:])
+        assert _poll(tmp_path / "ds", source, str(carry), ticks=2) == []
+        assert [r.headers.get("if-none-match") for r in srv.requests("/feed.json")[-2:]] == ['"v5"', '"v5"']
+        # Without the carried state a new pipeline starts afresh: it emits every entry nothing has settled.
+        assert sorted(_poll(tmp_path / "ds", source, None)) == sorted(keys)
+        assert "if-none-match" not in srv.requests("/feed.json")[-1].headers

@@ -8,15 +8,23 @@
   (ETag / Last-Modified kept in state) and emits the entries it has not emitted before (also kept in state,
   seeded at start from `_state/seen_urls` and from article files whose window never recorded its URLs).
   Failures become rejected rows (stage `fetch`), like `transforms.discover`.
+- Where a stream runs as one pipeline per window (the DirectRunner, see `pipeline/stream.py`), keyed state
+  ends with each pipeline. The poller then also keeps each source's state in a local carry directory that
+  the next pipeline of the same run starts from, so its first poll is conditional too and an entry emitted
+  once (even one that was rejected) is not emitted again by a later window of the run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -124,6 +132,33 @@ def seen_at_start(output: str) -> set[str]:
 _SEEN_URL_SCHEMA = pa.schema([SEEN_SCHEMA.field("canonical_url")])
 
 
+@dataclass(frozen=True)
+class Carried:
+    """One source's poll state as the previous pipeline of a segmented stream left it."""
+
+    validators: Validators
+    emitted: frozenset[str] = field(default_factory=frozenset)
+
+
+def write_carried(carry_dir: str, url: str, validators: Validators, emitted: Iterable[str]) -> None:
+    """Replace `url`'s carried state (a temporary file renamed over it: a reader never sees half of one)."""
+    path = Path(carry_dir) / f"{hashlib.sha1(url.encode('utf-8')).hexdigest()}.json"
+    record = {"url": url, "etag": validators.etag, "last_modified": validators.last_modified}
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**record, "emitted": sorted(emitted)}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_carried(carry_dir: str) -> dict[str, Carried]:
+    """Every source's carried state, by source URL."""
+    carried = {}
+    for path in Path(carry_dir).glob("*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        validators = Validators(record["etag"], record["last_modified"])
+        carried[record["url"]] = Carried(validators, frozenset(record["emitted"]))
+    return carried
+
+
 class _PollFn(DeadLetterFn):
     """One source per key: conditional GET, parse, emit the entries not emitted before.
 
@@ -132,10 +167,11 @@ class _PollFn(DeadLetterFn):
 
     stage = STAGE
 
-    def __init__(self, output: str, run_id: str, config: FetchConfig) -> None:
+    def __init__(self, output: str, run_id: str, config: FetchConfig, carry_dir: str | None) -> None:
         super().__init__(run_id)
         self.output = output
         self.config = config
+        self.carry_dir = carry_dir
         self.polls = Metrics.counter("stream", "polls")
         self.not_modified = Metrics.counter("stream", "not_modified")
         self.new_entries = Metrics.counter("stream", "new_entries")
@@ -143,6 +179,7 @@ class _PollFn(DeadLetterFn):
 
     def setup(self) -> None:
         self.client = acquire_client(self.config)
+        self.carried = read_carried(self.carry_dir) if self.carry_dir else {}
 
     def teardown(self) -> None:
         release_client(self.config)
@@ -166,7 +203,10 @@ class _PollFn(DeadLetterFn):
     def handle(self, element: tuple[str, SourceRef]) -> Iterable[Any]:
         url, ref = element
         self.polls.inc()
+        carried = self.carried.get(url)
         validators = self._validators_state.read()
+        if validators is None and carried is not None:
+            validators = carried.validators
         try:
             result = self.client.get(url, SOURCE, validators)
         except FetchFailure as failure:
@@ -187,10 +227,12 @@ class _PollFn(DeadLetterFn):
         etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
         # A feed read past XML errors is fetched in full next time (see `transforms.web.feeds.parse_feed`).
         keep = (etag or modified) and not parsed.malformed
-        self._validators_state.write(Validators(etag, modified) if keep else None)
+        validators = Validators(etag, modified) if keep else Validators()
+        self._validators_state.write(validators)
         emitted: set[str] = self._emitted_state.read() or set()
         if not emitted:
-            emitted = {e.canonical for e in parsed.entries} & self._settled()
+            listing = {e.canonical for e in parsed.entries}
+            emitted = set(carried.emitted if carried else ()) | (listing & self._settled())
         listed = set()
         for entry in parsed.entries:
             listed.add(entry.canonical)
@@ -204,6 +246,8 @@ class _PollFn(DeadLetterFn):
         for listed_url, reason in parsed.invalid:
             yield reject(f"{url}#{listed_url}", STAGE, reason, f"{url} lists {listed_url!r}", self.run_id)
         self._emitted_state.write(emitted & listed)
+        if self.carry_dir:
+            write_carried(self.carry_dir, url, validators, emitted & listed)
 
 
 class Polled(NamedTuple):
@@ -222,6 +266,7 @@ class PollFeeds(Stage):
     output: str
     run_id: str
     config: FetchConfig
+    carry_dir: str | None = None  # a local directory: each source's state outlives this pipeline
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -234,7 +279,7 @@ class PollFeeds(Stage):
             | "EverySource"
             >> beam.FlatMap(lambda _t: [(s.url, s) for s in sources]).with_output_types(beam.typehints.Tuple[str, Any])
             | "Poll"
-            >> beam.ParDo(_PollFn(self.output, self.run_id, self.config)).with_outputs(
+            >> beam.ParDo(_PollFn(self.output, self.run_id, self.config, self.carry_dir)).with_outputs(
                 REJECTED, "counts", main="entries"
             )
         )
@@ -245,4 +290,15 @@ def now() -> float:
     return time.time()
 
 
-__all__ = ["EntryRef", "PollFeeds", "Polled", "Ticks", "seen_at_start", "stop_marker", "stop_requested"]
+__all__ = [
+    "Carried",
+    "EntryRef",
+    "PollFeeds",
+    "Polled",
+    "Ticks",
+    "read_carried",
+    "seen_at_start",
+    "stop_marker",
+    "stop_requested",
+    "write_carried",
+]
