@@ -36,16 +36,22 @@ def connect(output: str, con: duckdb.DuckDBPyConnection | None = None) -> duckdb
     partition folders), `articles_latest` (one row per `article_id`: its highest revision) and `rejected`.
     An empty dataset gives empty views of the right types."""
     con = con or duckdb.connect()
-    columns = ", ".join(f'"{name}"' for name in ARTICLE_SCHEMA.names)
+    con.register("_empty_articles", ARTICLE_SCHEMA.empty_table())
     if _has_files(con, articles_glob(output)):
-        con.execute(
-            f"CREATE OR REPLACE VIEW articles AS SELECT {columns} FROM read_parquet("
-            f"{_quote(articles_glob(output))}, hive_partitioning = true, union_by_name = true, "
+        files = (
+            f"read_parquet({_quote(articles_glob(output))}, hive_partitioning = true, union_by_name = true, "
             "hive_types = {'date': DATE, 'topic': VARCHAR})"
         )
+        # A column no file has yet (every file written before it existed) reads as NULL of its type.
+        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {files}").fetchall()}
+        types = {row[0]: row[1] for row in con.execute("DESCRIBE SELECT * FROM _empty_articles").fetchall()}
+        columns = ", ".join(
+            f'"{name}"' if name in present else f'CAST(NULL AS {types[name]}) AS "{name}"'
+            for name in ARTICLE_SCHEMA.names
+        )
+        con.execute(f"CREATE OR REPLACE VIEW articles AS SELECT {columns} FROM {files}")
     else:
-        con.register("_empty_articles", ARTICLE_SCHEMA.empty_table())
-        con.execute(f"CREATE OR REPLACE VIEW articles AS SELECT {columns} FROM _empty_articles")
+        con.execute("CREATE OR REPLACE VIEW articles AS SELECT * FROM _empty_articles")
     if _has_files(con, rejected_glob(output)):
         con.execute(
             f"CREATE OR REPLACE VIEW rejected AS SELECT * FROM read_parquet("

@@ -173,7 +173,7 @@ def find_period(con: duckdb.DuckDBPyConnection, days: int) -> Period | None:
 INTAKE = """
 CREATE OR REPLACE TEMP TABLE intake AS
 SELECT article_id, title, url, publisher, language, published_at, date, date_source, topic, duplicate_of, story_id,
-       ingested_at, ingested_at::DATE AS ingest_day,
+       ingested_at, ingested_at::DATE AS ingest_day, updated_at::DATE > date AS updated,
        coalesce(nullif(publisher, ''), nullif(regexp_extract(url, '^[a-z]+://(?:www\\.)?([^/:?#]+)', 1), ''),
                 '(unknown)') AS outlet
 FROM articles_latest WHERE ingested_at::DATE BETWEEN DATE '{start}' AND DATE '{end}'
@@ -335,8 +335,11 @@ def _quality_section(con: duckdb.DuckDBPyConnection, period: Period) -> Section:
     )
     kinds = sorted({r["date_source"] for r in sources_long}, key=_date_source_order)
     columns, share_rows = _pivot(sources_long, "day", "date_source", "share_pct", kinds, total=False)
-    totals = {r[0]: r[1] for r in _rows(con, "SELECT ingest_day, count(*) FROM intake GROUP BY ALL")}
-    share_rows = [(*row, totals[row[0]]) for row in share_rows]
+    totals = {
+        r[0]: r[1:]
+        for r in _rows(con, "SELECT ingest_day, count(*), count(*) FILTER (updated) FROM intake GROUP BY ALL")
+    }
+    share_rows = [(*row, *totals[row[0]]) for row in share_rows]
     rejects = _dicts(
         con,
         "SELECT rejected_at::DATE AS day, stage, reason, count(*) AS rejected FROM rejected "
@@ -373,8 +376,9 @@ def _quality_section(con: duckdb.DuckDBPyConnection, period: Period) -> Section:
                 "date-sources",
                 "Where publication dates came from",
                 "Share (%) of the articles ingested each day by the evidence their date rests on; a rising "
-                "`ingested` share means dates are being lost (the ingest day stands in).",
-                [*columns, "articles"],
+                "`ingested` share means dates are being lost (the ingest day stands in). `updated`: how many of "
+                "them state an update on a later day than their publication (`updated_at`).",
+                [*columns, "articles", "updated"],
                 share_rows,
                 sources_long,
                 lambda d: _stacked_days(d, "share_pct", "date_source", kinds, None, normalise=True),

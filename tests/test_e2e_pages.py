@@ -97,8 +97,8 @@ def test_keep_non_articles_writes_them_with_their_kind(runs: dict[str, Path]) ->
 
 
 def test_files_written_before_the_column_existed_still_read(tmp_path: Path) -> None:
-    """A dataset holding version-1 files (no `page_kind`, no `updated_at`) beside new ones: the `articles` view
-    reads both, the old rows with neither."""
+    """A dataset holding version-1 files (no `page_kind`, no `updated_at`), alone and beside new ones: the
+    `articles` view reads both, the old rows with neither."""
     import pyarrow as pa
 
     from schemas.article import FILE_SCHEMA, SCHEMA_VERSION_KEY
@@ -114,6 +114,10 @@ def test_files_written_before_the_column_existed_still_read(tmp_path: Path) -> N
     new = make_article("A newer article about the harbour dredging. " * 20, source="new.txt").to_row()
     new["page_kind"], new["updated_at"] = "product", dt.datetime(2025, 12, 20, 9, 0, tzinfo=dt.timezone.utc)
     write_parquet(str(folder / "part-old-00000.parquet"), old_schema, [{k: old[k] for k in old_schema.names}])
+    # Before any newer file exists (the first query after an upgrade), the new columns read as NULL.
+    con = connect(str(tmp_path))
+    assert con.sql("SELECT source, page_kind, updated_at FROM articles").fetchall() == [("old.txt", None, None)]
+    assert con.sql("SELECT typeof(updated_at) FROM articles").fetchall() == [("TIMESTAMP WITH TIME ZONE",)]
     write_parquet(str(folder / "part-new-00000.parquet"), FILE_SCHEMA, [{k: new[k] for k in FILE_SCHEMA.names}])
     found = connect(str(tmp_path)).sql("SELECT source, page_kind, updated_at FROM articles").fetchall()
     rows = {source: rest for source, *rest in found}

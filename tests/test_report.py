@@ -58,6 +58,7 @@ def write_dataset(root: Path, n_articles: int, n_runs: int = 6, seed: int = 7) -
             day = (ingested - dt.timedelta(days=rng.choice((0, 0, 0, 1, 2, 40)))).date()
             publisher = rng.choice(PUBLISHERS)
             url = None if rng.random() < 0.1 else f"https://{rng.choice(('a', 'b', 'c'))}.example/{r}/{i}"
+            published = dt.datetime.combine(day, dt.time(8), tzinfo=dt.timezone.utc)
             story = f"story-{rng.randrange(max(3, articles // 4))}" if rng.random() < 0.7 else None
             article = Article(
                 article_id=f"{run_id}-{i}",
@@ -73,7 +74,7 @@ def write_dataset(root: Path, n_articles: int, n_runs: int = 6, seed: int = 7) -
                 authors=[],
                 publisher=publisher,
                 language=rng.choice(LANGUAGES),
-                published_at=dt.datetime.combine(day, dt.time(8), tzinfo=dt.timezone.utc),
+                published_at=published,
                 date=day,
                 date_source=rng.choice(DATE_SOURCES),
                 date_confidence=0.5,
@@ -85,6 +86,7 @@ def write_dataset(root: Path, n_articles: int, n_runs: int = 6, seed: int = 7) -
                 story_id=story,
                 ingested_at=ingested,
                 run_id=run_id,
+                updated_at=rng.choice((None, None, published, published + dt.timedelta(days=rng.randrange(1, 4)))),
             )
             partitions.setdefault((day.isoformat(), topic, run_id), []).append(article.to_row())
         for n in range(rng.randrange(2, 8)):
@@ -323,12 +325,15 @@ def test_date_source_shares(tables: PageTables, con: duckdb.DuckDBPyConnection) 
     totals: dict[str, int] = {}
     for day, _, n in counts:
         totals[day] = totals.get(day, 0) + n
+    updated = dict(rows(con, "SELECT ingested_at::DATE, count(*) FROM a WHERE updated_at::DATE > date GROUP BY 1"))
+    assert sum(updated.values()) > 0, "the dataset has updated articles to count"
     header = tables.headers["date-sources"]
-    assert header[-1] == "articles" and "ingested" in header
+    assert header[-2:] == ["articles", "updated"] and "ingested" in header
     for row in tables.tables["date-sources"]:
         day = row[0]
-        assert row[-1] == totals[day]
-        for source, share in zip(header[1:-1], row[1:-1], strict=True):
+        assert row[-2] == totals[day]
+        assert row[-1] == updated.get(day, 0)
+        for source, share in zip(header[1:-2], row[1:-2], strict=True):
             n = next((c for d, s, c in counts if d == day and s == source), 0)
             assert share == pytest.approx(round(100 * n / totals[day], 1)), (day, source)
     assert len(tables.tables["date-sources"]) == len(totals)
