@@ -23,7 +23,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -133,14 +133,14 @@ _SEEN_URL_SCHEMA = pa.schema([SEEN_SCHEMA.field("canonical_url")])
 
 
 @dataclass(frozen=True)
-class Carried:
+class _Carried:
     """One source's poll state as the previous pipeline of a segmented stream left it."""
 
     validators: Validators
-    emitted: frozenset[str] = field(default_factory=frozenset)
+    emitted: frozenset[str]
 
 
-def write_carried(carry_dir: str, url: str, validators: Validators, emitted: Iterable[str]) -> None:
+def _write_carried(carry_dir: str, url: str, validators: Validators, emitted: Iterable[str]) -> None:
     """Replace `url`'s carried state (a temporary file renamed over it: a reader never sees half of one)."""
     path = Path(carry_dir) / f"{hashlib.sha1(url.encode('utf-8')).hexdigest()}.json"
     record = {"url": url, "etag": validators.etag, "last_modified": validators.last_modified}
@@ -149,13 +149,13 @@ def write_carried(carry_dir: str, url: str, validators: Validators, emitted: Ite
     os.replace(tmp, path)
 
 
-def read_carried(carry_dir: str) -> dict[str, Carried]:
+def _read_carried(carry_dir: str) -> dict[str, _Carried]:
     """Every source's carried state, by source URL."""
     carried = {}
     for path in Path(carry_dir).glob("*.json"):
         record = json.loads(path.read_text(encoding="utf-8"))
         validators = Validators(record["etag"], record["last_modified"])
-        carried[record["url"]] = Carried(validators, frozenset(record["emitted"]))
+        carried[record["url"]] = _Carried(validators, frozenset(record["emitted"]))
     return carried
 
 
@@ -179,7 +179,7 @@ class _PollFn(DeadLetterFn):
 
     def setup(self) -> None:
         self.client = acquire_client(self.config)
-        self.carried = read_carried(self.carry_dir) if self.carry_dir else {}
+        self.carried = _read_carried(self.carry_dir) if self.carry_dir else {}
 
     def teardown(self) -> None:
         release_client(self.config)
@@ -247,7 +247,7 @@ class _PollFn(DeadLetterFn):
             yield reject(f"{url}#{listed_url}", STAGE, reason, f"{url} lists {listed_url!r}", self.run_id)
         self._emitted_state.write(emitted & listed)
         if self.carry_dir:
-            write_carried(self.carry_dir, url, validators, emitted & listed)
+            _write_carried(self.carry_dir, url, validators, emitted & listed)
 
 
 class Polled(NamedTuple):
@@ -290,15 +290,4 @@ def now() -> float:
     return time.time()
 
 
-__all__ = [
-    "Carried",
-    "EntryRef",
-    "PollFeeds",
-    "Polled",
-    "Ticks",
-    "read_carried",
-    "seen_at_start",
-    "stop_marker",
-    "stop_requested",
-    "write_carried",
-]
+__all__ = ["EntryRef", "PollFeeds", "Polled", "Ticks", "seen_at_start", "stop_marker", "stop_requested"]
