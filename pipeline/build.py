@@ -20,12 +20,15 @@ from pipeline.manifest import Ledger, Outcomes, WriteManifest
 from pipeline.settings import DEFAULT_SETTINGS, StageSettings
 from schemas.document import DUPLICATE, WRITTEN, Outcome, RunContext
 from schemas.document import REJECTED as REJECTED_OUTCOME
+from schemas.state import SOURCES_SCHEMA, SOURCES_TABLE
 from transforms.dedupe import Dedupe, DedupeResult, StreamDedupe, WriteIndex
+from transforms.discover import COUNT_SAVED
 from transforms.fetch import Fetch, MarkSeen, ReadWeb, WebRead
 from transforms.poll import PollFeeds, Ticks, stop_marker
 from transforms.process import ProcessDocuments
 from transforms.read import ReadLocal
 from transforms.sink import StampWindow, WritePartitions, WriteRejected
+from transforms.state import WriteStateRows
 from transforms.unchanged import (
     Fingerprint,
     Key,
@@ -185,6 +188,13 @@ def build_stream(
     entries = polled.entries | "Window" >> beam.WindowInto(windows)
     poll_rejected = polled.rejected | "WindowPollRejects" >> beam.WindowInto(windows)
     poll_counts = polled.counts | "WindowPollCounts" >> beam.WindowInto(windows)
+    sources_saved = (
+        polled.sources
+        | "WindowSources" >> beam.WindowInto(windows)
+        | "StampSources" >> StampWindow(run_id)
+        | "WriteSources" >> WriteStateRows(output, SOURCES_TABLE, SOURCES_SCHEMA, run_id)
+        | "CountSourcesSaved" >> beam.Map(lambda n: (COUNT_SAVED, n))
+    )
 
     fetched = entries | "Fetch" >> Fetch(fetch, run_id)
     processed = fetched.documents | "Process" >> _process(ctx, settings)
@@ -204,7 +214,7 @@ def build_stream(
     # a restart.
     seen = landed.outcomes | "MarkSeen" >> MarkSeen(output, run_id, after=landed.written, kinds=(WRITTEN, DUPLICATE))
     ledger = landed.outcomes | "Ledger" >> Ledger(
-        [entries, poll_rejected], [poll_counts, deduped.counts, indexed, seen]
+        [entries, poll_rejected], [poll_counts, sources_saved, deduped.counts, indexed, seen]
     )
     # What a stream window's manifest records about the stream (the window's own bounds are added to it).
     recorded = {

@@ -21,7 +21,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,11 +138,7 @@ def register(con: duckdb.DuckDBPyConnection, output: str, runs: Sequence[Run]) -
         ],
         schema=RUNS_SCHEMA,
     )
-    sources = [
-        {"run_id": r.run_id, "source": s}
-        for r in runs
-        for s in dict.fromkeys((r.params.get("web") or {}).get("sources") or [])
-    ]
+    sources = [{"run_id": r.run_id, "source": s} for r in runs for s in dict.fromkeys(_named_sources(r.params))]
     con.register("_runs", runs_table)
     con.execute("CREATE OR REPLACE VIEW runs AS SELECT * FROM _runs")
     con.register("_run_sources", pa.Table.from_pylist(sources, schema=RUN_SOURCES_SCHEMA))
@@ -154,6 +150,11 @@ def register(con: duckdb.DuckDBPyConnection, output: str, runs: Sequence[Run]) -
     else:
         con.register("_web_sources", WEB_SOURCES_SCHEMA.empty_table())
         con.execute("CREATE OR REPLACE VIEW web_sources AS SELECT * FROM _web_sources")
+
+
+def _named_sources(params: Mapping[str, Any]) -> list[str]:
+    """The feeds and sitemaps a run named: a batch run's `web.sources`, a stream window's `sources`."""
+    return list((params.get("web") or {}).get("sources") or params.get("sources") or [])
 
 
 def find_period(con: duckdb.DuckDBPyConnection, days: int) -> Period | None:

@@ -5,7 +5,8 @@ Graph (`pipeline.build.build_stream`, the batch run's composites between a polle
   Fetch → ProcessDocuments → stamp the window's run id → StreamDedupe → WritePartitions, and per window,
   once its article files are in place: the article index (`WriteIndex`), the entry URLs (`_state/seen_urls`)
   and the window's manifest `_runs/<window run id>.json`, which balances like a batch run's. Rejected rows
-  of every stage go to `_rejected/`, one file per stage and window.
+  of every stage go to `_rejected/`, one file per stage and window; the feeds' full responses go to
+  `_state/web_sources`, one file per window.
 
 Exactly once: a window's rows and files carry `<run_id>-w<window start>` (`transforms.sink.window_run_id`),
 so a window is a run of its own to the state's repair logic. State is written only after the files, and

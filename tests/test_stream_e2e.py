@@ -3,6 +3,7 @@ dataset holds each published article exactly once, also across a SIGTERM and a r
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,12 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
+from pipeline import report
 from pipeline.query import connect
 from pipeline.stream import run_stream
 from tests.http_fixtures import FixtureServer, GrowingFeed, npr_feed_rewritten
 from tests.support import REFERENCE, ROOT, wait_until
+from tests.test_report import parse
 from transforms import tag
 from transforms.web.feeds import entry_key
 
@@ -123,6 +127,15 @@ def test_feed_growing_between_polls_lands_each_article_once(server: Served, tmp_
     # Each page fetched once in the whole run (new entries only, no re-fetch on later polls).
     hits = [srv.hits(path) for path in srv.paths]  # type: ignore[attr-defined]
     assert all(n <= 1 for n in hits) and sum(hits) >= len(written), hits
+    # The feed's two full responses (3 entries, then 6) are stored in `web_sources` under their windows' run
+    # ids, and the report counts them: every other window's polls were answered 304.
+    sources = pq.read_table(out / "_state" / "web_sources").to_pylist()
+    assert sorted(len(json.loads(r["entries"])["entries"]) for r in sources) == [3, 6]
+    assert all(r["url"] == srv.url("/feed.json") and "-w" in r["run_id"] for r in sources)
+    windows = len(list((out / "_runs").glob("*.json")))
+    [row] = parse(report.build_report(str(out))).tables["web-sources"]
+    assert row[:6] == [srv.url("/feed.json"), "feed", windows, 2, windows - 2, 0], row
+    assert row[-1] == 6
 
 
 def test_sigterm_then_restart_loses_and_duplicates_nothing(server: Served, tmp_path: Path) -> None:

@@ -139,6 +139,19 @@ def load_validators(output: str) -> dict[str, Validators]:
     return {url: v for url, (_, v) in latest.items() if v.etag or v.last_modified}
 
 
+def source_row(url: str, parsed: ParsedSource, etag: str | None, modified: str | None, run_id: str) -> dict[str, Any]:
+    """A full response as a row of `web_sources`: its validators and what it listed."""
+    return {
+        "url": url,
+        "kind": parsed.kind,
+        "etag": etag,
+        "last_modified": modified,
+        "fetched_at": dt.datetime.now(dt.timezone.utc),
+        "run_id": run_id,
+        "entries": snapshot(parsed),
+    }
+
+
 # --- Beam ---------------------------------------------------------------------------------------------------
 
 CHILDREN = "children"
@@ -224,16 +237,7 @@ class _FetchSourcesFn(LaneFn):
             return outs
         etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
         if etag or modified:
-            row = {
-                "url": ref.url,
-                "kind": parsed.kind,
-                "etag": etag,
-                "last_modified": modified,
-                "fetched_at": dt.datetime.now(dt.timezone.utc),
-                "run_id": self.run_id,
-                "entries": snapshot(parsed),
-            }
-            outs.append(beam.pvalue.TaggedOutput(STATE, row))
+            outs.append(beam.pvalue.TaggedOutput(STATE, source_row(ref.url, parsed, etag, modified, self.run_id)))
         logger.debug("%s: %s with %d entries", ref.url, parsed.kind, len(parsed.entries))
         return outs
 

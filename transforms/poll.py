@@ -7,7 +7,8 @@
 - `PollFeeds`: ticks → every source → a stateful DoFn keyed by source URL that GETs it conditionally
   (ETag / Last-Modified kept in state) and emits the entries it has not emitted before (also kept in state,
   seeded at start from `_state/seen_urls` and from article files whose window never recorded its URLs).
-  Failures become rejected rows (stage `fetch`), like `transforms.discover`.
+  Failures become rejected rows (stage `fetch`), and each full response a `web_sources` row, like
+  `transforms.discover`.
 - Where a stream runs as one pipeline per window (the DirectRunner, see `pipeline/stream.py`), keyed state
   ends with each pipeline. The poller then also keeps each source's state in a local carry directory that
   the next pipeline of the same run starts from, so its first poll is conditional too and an entry emitted
@@ -41,7 +42,7 @@ from apache_beam.utils import timestamp
 from schemas.state import SEEN_SCHEMA, SEEN_TABLE
 from transforms._deadletter import REJECTED, DeadLetterFn, reject
 from transforms._stage import Stage
-from transforms.discover import STAGE
+from transforms.discover import STAGE, source_row
 from transforms.storage import tables
 from transforms.storage.index import article_files_missing_from
 from transforms.storage.parquet import read_parquet
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 COUNT_POLLS = "stream|polls"
 COUNT_NOT_MODIFIED = "stream|not-modified"
 STOP_DIR = "stream"
+SOURCES = "sources"  # the output of `web_sources` rows
 
 
 def stop_marker(output: str, run_id: str) -> str:
@@ -229,6 +231,10 @@ class _PollFn(DeadLetterFn):
         keep = (etag or modified) and not parsed.malformed
         validators = Validators(etag, modified) if keep else Validators()
         self._validators_state.write(validators)
+        if keep:
+            # Stored as a batch run stores it: the report's record of the feed, and a later batch run's
+            # conditional GET (a 304 there replays this listing).
+            yield beam.pvalue.TaggedOutput(SOURCES, source_row(url, parsed, etag, modified, self.run_id))
         emitted: set[str] = self._emitted_state.read() or set()
         if not emitted:
             listing = {e.canonical for e in parsed.entries}
@@ -256,11 +262,12 @@ class Polled(NamedTuple):
     entries: beam.PCollection  # new EntryRefs, each one input of the stream
     rejected: beam.PCollection  # Rejected rows of feeds that failed (each one input)
     counts: beam.PCollection  # (key, n) pairs for the window's manifest
+    sources: beam.PCollection  # a `web_sources` row per full response with validators
 
 
 @dataclass(eq=False, repr=False)
 class PollFeeds(Stage):
-    """Ticks → `Polled(entries, rejected, counts)`."""
+    """Ticks → `Polled(entries, rejected, counts, sources)`."""
 
     sources: Sequence[SourceRef]
     output: str
@@ -280,10 +287,10 @@ class PollFeeds(Stage):
             >> beam.FlatMap(lambda _t: [(s.url, s) for s in sources]).with_output_types(beam.typehints.Tuple[str, Any])
             | "Poll"
             >> beam.ParDo(_PollFn(self.output, self.run_id, self.config, self.carry_dir)).with_outputs(
-                REJECTED, "counts", main="entries"
+                REJECTED, "counts", SOURCES, main="entries"
             )
         )
-        return Polled(polled.entries, polled[REJECTED], polled["counts"])
+        return Polled(polled.entries, polled[REJECTED], polled["counts"], polled[SOURCES])
 
 
 def now() -> float:

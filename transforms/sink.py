@@ -52,13 +52,14 @@ class _StampWindowFn(beam.DoFn):
         self.run_id = run_id
 
     def process(self, row: Any, window: Any = beam.DoFn.WindowParam) -> Iterator[Any]:
-        yield replace(row, run_id=window_run_id(self.run_id, window))
+        stamped = window_run_id(self.run_id, window)
+        yield {**row, "run_id": stamped} if isinstance(row, dict) else replace(row, run_id=stamped)
 
 
 @dataclass(eq=False, repr=False)
 class StampWindow(Stage):
-    """Rows with a `run_id` (Articles, Rejected rows) → the same rows carrying their window's run id
-    (`window_run_id`), which names the files they land in; a batch run's rows keep the run id."""
+    """Rows with a `run_id` (Articles, Rejected rows, a state table's dicts) → the same rows carrying their
+    window's run id (`window_run_id`), which names the files they land in; a batch run's rows keep the run id."""
 
     run_id: str
 
