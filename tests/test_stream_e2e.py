@@ -19,8 +19,8 @@ from pipeline import report
 from pipeline.query import connect
 from pipeline.stream import run_stream
 from tests.http_fixtures import FixtureServer, GrowingFeed, npr_feed_rewritten
+from tests.report_page import parse
 from tests.support import REFERENCE, ROOT, wait_until
-from tests.test_report import parse
 from transforms import tag
 from transforms.web.feeds import entry_key
 
