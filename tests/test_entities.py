@@ -44,8 +44,11 @@ RULES = {
     "a given name marks a person": "A statement from [Keir Starmer|PER] followed on Monday.",
     "organisation words": "Shares in [Acme Holdings|ORG] fell after the [Ministry of Finance|ORG] and the "
     "[Bank of England|ORG] spoke.",
-    "place words and acronyms": "Protesters gathered on [Maidan Square|LOC] while investigators from [NABU|ORG] "
-    "searched offices.",
+    "place words and acronyms spelt out": "Protesters gathered on [Maidan Square|LOC] while investigators from "
+    "the [National Anti-Corruption Bureau|ORG] ([NABU|ORG]) searched offices. [NABU|ORG] gave no comment.",
+    "an acronym spelt out after it": "The [EPA|ORG] and the [NTSB|ORG] ([National Transportation Safety Board|ORG]) "
+    "met.",
+    "an acronym that speaks": "The jet was airworthy, the [NTSB|ORG] said, though an AI said otherwise.",
     "possessives and hyphenated tails": "[Ukraine|LOC]'s army repelled a [US|LOC]-backed plan's critics, and "
     "[Kyiv|LOC]’s mayor agreed.",
 }
@@ -72,10 +75,11 @@ def test_sentence_openers_and_lone_capitalised_words_are_not_entities(ner: Entit
     assert found(ner, text) == set()
 
 
-def test_common_words_and_numerals_in_capitals_are_not_acronyms(ner: EntityRecognizer) -> None:
+def test_words_in_capitals_are_organisations_only_when_known_or_explained(ner: EntityRecognizer) -> None:
     text = (
         "FREE delivery for NASA staff. NOTE: the IT desk and the TV crew of the OSCE met in Chapter II. "
-        "Read this HERE, said the WHO."
+        "Read this HERE, said the WHO. The CEO said AI, API and SEO tools cut costs; see the PDF or the FAQ. "
+        "Search Engine Optimization (SEO) is a term, not an organisation."
     )
     assert found(ner, text) == {("NASA", ORG), ("OSCE", ORG), ("WHO", ORG)}
     assert found(ner, "JETZT erst recht: die Polizei und die SPD HIER in Berlin.", "de") == {

@@ -13,9 +13,11 @@ How:
      ("The", "But", "Officials") is not a name.
   2. Known names win, longest first (`data/gazetteer.yaml`: countries, regions, states, cities;
      institutions, parties, companies, news agencies).
-  3. A run ending in an organisation word ("... Ministry", "... Bank", "... Party", "... Inc") is ORG, and
-     so is a word in capitals ("OSCE") that is neither a common word of the language ("FREE", "TV") nor a
-     roman numeral.
+  3. A run ending in an organisation word ("... Ministry", "... Bank", "... Party", "... Inc") is ORG. A word
+     in capitals that the gazetteer does not know is an organisation only when the text says so: it spells
+     it out as one ("National Transportation Safety Board (NTSB)", or the other way round) or lets it speak
+     ("the NTSB said"). Most such words in real pages are terms, not organisations: "AI", "API", "SEO",
+     "CEO", "PDF", "DIY", "USB", and words set in capitals for emphasis ("FREE").
   4. A person title splits a run and marks what follows as a person ("US President Donald Trump":
      "US" LOC, "Donald Trump" PER), as does a common given name ("Keir Starmer") or a verb of saying
      right after the name ("Peskov said").
@@ -37,7 +39,6 @@ from dataclasses import dataclass
 import yaml
 
 from schemas.article import Entity
-from transforms.text.keywords import known_rarity
 
 GAZETTEER_RESOURCE = "data/gazetteer.yaml"
 # libyaml's parser when PyYAML was built with it (every worker loads the gazetteer at start-up).
@@ -45,11 +46,12 @@ _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 MAX_ENTITIES = 25
 MAX_CHARS = 20_000  # entities come from the article's first pages; the cost stays flat for long texts
 PER, ORG, LOC = "PER", "ORG", "LOC"
-# A word in capitals that is commoner than one in 10,000 words of its language ("FREE", "NOTE", "IT", "HIER")
-# is set in capitals for emphasis or is a common noun ("TV", "LED"), not an organisation's acronym; nor is a
-# roman numeral ("II"). Acronyms of organisations as common as that ("WHO", "SPD") are in the gazetteer.
-_COMMON_RARITY = 4.0
-_ROMAN = re.compile(r"[IVX]+")
+# A word in capitals the gazetteer does not know, until the text explains it (`EntityRecognizer.extract`).
+_ACRONYM = "acronym"
+# An acronym beside a name in parentheses, either way round: "National Transportation Safety Board (NTSB)",
+# "NABU (National Anti-Corruption Bureau)". The name is the capitalised words (and connectors) next to it.
+_SPELT_OUT = re.compile(r"\(([A-Z][A-Z0-9&]{1,5})\)|\b([A-Z][A-Z0-9&]{1,5})\s+\(([^()]{3,120})\)")
+_LONG_FORM_REACH = 160  # characters before "(NTSB)" where its name may stand
 
 
 def _words(text: str) -> frozenset[str]:
@@ -69,6 +71,7 @@ _TOKEN = re.compile(r"[^\W\d_]\.(?:[^\W\d_]\.)+|[^\W_][\w&]*(?:['’.-]\w[\w&]*)
 _BREAK_OR_TOKEN = re.compile(f"{_SENTENCE.pattern}|{_TOKEN.pattern}")
 # Inside a name: "Bank of England", "Ursula von der Leyen", "Mohammed bin Salman", "University of the Arts".
 _CONNECTORS = _words("of the de du des la le van von der den al bin ibn da di del dos das y")
+_LONG_FORM_CONNECTORS = _CONNECTORS | _words("for and on für und")  # "Bureau for Democracy and Human Rights"
 _ABBREVIATIONS = _words("mr mrs ms dr prof gen col maj capt lt sen rep gov st jr sr no vs mt ft")
 _SAID = _words(
     "said says told tells added wrote writes argued stated noted warned insisted announced asked replied "
@@ -161,20 +164,44 @@ class EntityRecognizer:
                     mention.position += position
                     mentions.append(mention)
             start, breaks = end + 1, breaks + 1
-        return _resolve([m for m in mentions if not self._common_in_capitals(m, language)], limit)
+        acronyms = [m for m in mentions if m.label == _ACRONYM]
+        if acronyms:
+            spelt_out = self._spelt_out_organisations(text[:MAX_CHARS])
+            for mention in acronyms:
+                # Unexplained, it stays unlabelled: another mention of it may still say what it is.
+                mention.label = ORG if mention.words[0] in spelt_out else None
+        return _resolve(mentions, limit)
 
-    def _common_in_capitals(self, mention: _Mention, language: str | None) -> bool:
-        """Whether a mention taken for an acronym (`_label`) is a common word or a numeral in capitals."""
-        word = mention.words[0]
-        if (
-            mention.label != ORG
-            or len(mention.words) > 1
-            or not word.isupper()
-            or mention.words in self.gazetteer.names
-        ):
-            return False
-        rarity = known_rarity(word, language)
-        return _ROMAN.fullmatch(word) is not None or (rarity is not None and rarity < _COMMON_RARITY)
+    def _spelt_out_organisations(self, text: str) -> set[str]:
+        """The acronyms `text` spells out as organisations ("Environmental Protection Agency (EPA)"): the name
+        beside it, from its first word with the acronym's first letter, has the shape of one
+        (`_names_organisation`)."""
+        found = set()
+        for match in _SPELT_OUT.finditer(text):
+            if match[1]:
+                acronym, before = match[1], text[max(0, match.start() - _LONG_FORM_REACH) : match.start()].split()
+                start = len(before)
+                while start and (before[start - 1][:1].isupper() or before[start - 1] in _LONG_FORM_CONNECTORS):
+                    start -= 1
+                words = tuple(_strip(w) for w in before[start:])
+            else:
+                acronym, words = match[2], tuple(_strip(w) for w in match[3].split())
+                if not all(w[:1].isupper() or w in _LONG_FORM_CONNECTORS for w in words):
+                    continue
+            # The name starts with the acronym's first letter: "the U.S. Commodity Futures Trading Commission".
+            while words and words[0][:1] != acronym[:1]:
+                words = words[1:]
+            if self._names_organisation(words):
+                found.add(acronym)
+        return found
+
+    def _names_organisation(self, words: tuple[str, ...]) -> bool:
+        """Whether a run of two words or more is shaped as an organisation's name: "Ministry of Finance",
+        "Moscow State University", or a known one."""
+        g = self.gazetteer
+        return len(words) > 1 and (
+            words[-1] in g.org_words or (words[0] in g.org_words and words[1] == "of") or g.names.get(words) == ORG
+        )
 
     # ---- one sentence -------------------------------------------------------------------------------
 
@@ -267,6 +294,9 @@ class EntityRecognizer:
         after_title = i > 0 and self._title_ending_at(tokens, i) is not None
         said = (i + 1 < len(tokens) and tokens[i + 1].lower() in _SAID) or (i > 0 and tokens[i - 1].lower() in _SAID)
         label = self._label((word,), after_title, said, i == 0, case_nouns)
+        if label == _ACRONYM and i + 1 < len(tokens) and tokens[i + 1].lower() in _SAID:
+            # An acronym that speaks ("the NTSB said") is an organisation; "an AI wrote" is a common noun.
+            label = None if i > 0 and tokens[i - 1].lower() in ("a", "an") else ORG
         if label is None and (case_nouns or word.lower() in _COMMON):
             return []
         return [_Mention((word,), label, i)]
@@ -285,12 +315,9 @@ class EntityRecognizer:
         if i + 1 < end and tokens[i] in self.gazetteer.demonyms and self._known_at(tokens, i + 1, end):
             i += 1  # "Russian Zaporizhzhia Nuclear Power Plant"; "Ukrainian Armed Forces" stays whole
         words = tuple(tokens[i:end])
-        if len(words) < 2 or tuple(words) in self.gazetteer.names:
+        if len(words) < 2 or words in self.gazetteer.names:
             return None
-        g = self.gazetteer
-        if words[-1] in g.org_words or (words[0] in g.org_words and words[1] == "of"):
-            return _Mention(words, ORG, i)
-        return None
+        return _Mention(words, ORG, i) if self._names_organisation(words) else None
 
     # The three look-ups below run for most capitalised words, which begin (or end) no known phrase: for those
     # they return at the first dict look-up, before any range is built.
@@ -335,7 +362,7 @@ class EntityRecognizer:
         if len(words) > 1 and words[-1] in g.place_words:
             return LOC
         if len(words) == 1 and words[0].isupper() and 2 <= len(words[0].rstrip(".")) <= 6:
-            return ORG  # an acronym ("OSCE", "NABU")
+            return None if words in g.titles else _ACRONYM  # "the CEO" is a role; "NTSB", as the text says
         if len(words) > 4 or not all(_name_word(w) for w in words if w not in _CONNECTORS):
             return None
         if (words[-1],) in g.titles:
