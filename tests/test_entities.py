@@ -49,6 +49,10 @@ RULES = {
     "an acronym spelt out after it": "The [EPA|ORG] and the [NTSB|ORG] ([National Transportation Safety Board|ORG]) "
     "met.",
     "an acronym that speaks": "The jet was airworthy, the [NTSB|ORG] said, though an AI said otherwise.",
+    "an initial or a title's full stop ends no sentence": "[John F. Kennedy|PER] met [George W. Bush|PER] "
+    "and Dr. [Jane Goodall|PER].",
+    "a sentence may open with a German or French quote": "So sprach Direktor Dr. [Andreas Knieriem|PER]. „Und "
+    "wir müssen handeln.“",
     "possessives and hyphenated tails": "[Ukraine|LOC]'s army repelled a [US|LOC]-backed plan's critics, and "
     "[Kyiv|LOC]’s mayor agreed.",
 }

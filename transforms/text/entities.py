@@ -58,7 +58,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[^\W\d_])|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)»]*\s+(?=[\"“‘(„«]*[^\W\d_])|\n+")
 # Words, and the punctuation that ends a run of capitalised words ("Smith, Jones", "Putin (Getty Images)"):
 # initials ("U.S."); a word, whose ' ’ . - must each be followed by a word character ("O'Neill's", "3.5"),
 # with one trailing "."; a punctuation mark. Written so that each branch opens with a character class and
@@ -152,7 +152,11 @@ class EntityRecognizer:
         # Most tokens are plain words, which `_strip` leaves as they are. (It never empties a token: each starts
         # with a word character or is one punctuation mark, and only a suffix is cut.) A sentence break is None.
         found = _BREAK_OR_TOKEN.findall((text or "")[:MAX_CHARS])
-        flat = [t if t.isalpha() else _strip_or_break(t) for t in found]
+        flat = [
+            t if t.isalpha() else _strip_or_break(t)
+            for i, t in enumerate(found)
+            if not (i and t[-1].isspace() and _ends_no_sentence(found[i - 1], t))
+        ]
         flat.append(None)
         start, stop, breaks = 0, len(flat), 0
         while start < stop:
@@ -398,6 +402,16 @@ def _strip(token: str) -> str:
     if token.endswith(".") and token[:-1].lower() not in _ABBREVIATIONS and not _INITIALS.fullmatch(token):
         token = token[:-1]
     return token
+
+
+def _ends_no_sentence(token: str, space: str) -> bool:
+    """Whether a full stop followed by `space` (on the same line) is an initial's or an abbreviation's, inside
+    a name: "John F. Kennedy", "Mr. Smith", "Gen. Milley"."""
+    return (
+        "\n" not in space
+        and token.endswith(".")
+        and ((len(token) == 2 and token[0].isupper()) or token[:-1].lower() in _ABBREVIATIONS)
+    )
 
 
 def _strip_or_break(token: str) -> str | None:
