@@ -48,10 +48,8 @@ MAX_CHARS = 20_000  # entities come from the article's first pages; the cost sta
 PER, ORG, LOC = "PER", "ORG", "LOC"
 # A word in capitals the gazetteer does not know, until the text explains it (`EntityRecognizer.extract`).
 _ACRONYM = "acronym"
-# An acronym beside a name in parentheses, either way round: "National Transportation Safety Board (NTSB)",
-# "NABU (National Anti-Corruption Bureau)". The name is the capitalised words (and connectors) next to it.
-_SPELT_OUT = re.compile(r"\(([A-Z][A-Z0-9&]{1,5})\)|\b([A-Z][A-Z0-9&]{1,5})\s+\(([^()]{3,120})\)")
-_LONG_FORM_REACH = 160  # characters before "(NTSB)" where its name may stand
+# How far from an acronym's parenthesis its name may reach: "National Transportation Safety Board (NTSB)".
+_LONG_FORM_REACH = 160
 
 
 def _words(text: str) -> frozenset[str]:
@@ -152,11 +150,8 @@ class EntityRecognizer:
         # Most tokens are plain words, which `_strip` leaves as they are. (It never empties a token: each starts
         # with a word character or is one punctuation mark, and only a suffix is cut.) A sentence break is None.
         found = _BREAK_OR_TOKEN.findall((text or "")[:MAX_CHARS])
-        flat = [
-            t if t.isalpha() else _strip_or_break(t)
-            for i, t in enumerate(found)
-            if not (i and t[-1].isspace() and _ends_no_sentence(found[i - 1], t))
-        ]
+        flat = [t if t.isalpha() else _strip_or_break(t) for t in found]
+        _join_names_at_initials(flat, found)
         flat.append(None)
         start, stop, breaks = 0, len(flat), 0
         while start < stop:
@@ -170,34 +165,45 @@ class EntityRecognizer:
             start, breaks = end + 1, breaks + 1
         acronyms = [m for m in mentions if m.label == _ACRONYM]
         if acronyms:
-            spelt_out = self._spelt_out_organisations(text[:MAX_CHARS])
+            spelt_out = self._spelt_out_organisations(text[:MAX_CHARS], {m.words[0] for m in acronyms})
             for mention in acronyms:
                 # Unexplained, it stays unlabelled: another mention of it may still say what it is.
                 mention.label = ORG if mention.words[0] in spelt_out else None
         return _resolve(mentions, limit)
 
-    def _spelt_out_organisations(self, text: str) -> set[str]:
-        """The acronyms `text` spells out as organisations ("Environmental Protection Agency (EPA)"): the name
-        beside it, from its first word with the acronym's first letter, has the shape of one
-        (`_names_organisation`)."""
+    def _spelt_out_organisations(self, text: str, acronyms: set[str]) -> set[str]:
+        """Those of `acronyms` that `text` spells out as organisations, either way round: "Environmental
+        Protection Agency (EPA)", "NABU (National Anti-Corruption Bureau)" (`_spells_out`)."""
         found = set()
-        for match in _SPELT_OUT.finditer(text):
-            if match[1]:
-                acronym, before = match[1], text[max(0, match.start() - _LONG_FORM_REACH) : match.start()].split()
+        for acronym in acronyms:
+            at = text.find(f"({acronym})")
+            while at >= 0 and acronym not in found:
+                before = text[max(0, at - _LONG_FORM_REACH) : at].split()
                 start = len(before)
                 while start and (before[start - 1][:1].isupper() or before[start - 1] in _LONG_FORM_CONNECTORS):
                     start -= 1
-                words = tuple(_strip(w) for w in before[start:])
-            else:
-                acronym, words = match[2], tuple(_strip(w) for w in match[3].split())
-                if not all(w[:1].isupper() or w in _LONG_FORM_CONNECTORS for w in words):
-                    continue
-            # The name starts with the acronym's first letter: "the U.S. Commodity Futures Trading Commission".
-            while words and words[0][:1] != acronym[:1]:
-                words = words[1:]
-            if self._names_organisation(words):
-                found.add(acronym)
+                if self._spells_out(acronym, before[start:]):
+                    found.add(acronym)
+                at = text.find(f"({acronym})", at + 1)
+            at = text.find(f"{acronym} (")
+            while at >= 0 and acronym not in found:
+                opened = at + len(acronym) + 2
+                closed = text.find(")", opened, opened + _LONG_FORM_REACH)
+                words = text[opened:closed].split() if closed >= 0 else []
+                if all(w[:1].isupper() or w in _LONG_FORM_CONNECTORS for w in words) and self._spells_out(
+                    acronym, words
+                ):
+                    found.add(acronym)
+                at = text.find(f"{acronym} (", at + 1)
         return found
+
+    def _spells_out(self, acronym: str, words: list[str]) -> bool:
+        """Whether a name beside `acronym`, from its first word with the acronym's first letter ("the U.S.
+        Commodity Futures Trading Commission"), has the shape of an organisation's (`_names_organisation`)."""
+        name = tuple(_strip(w) for w in words)
+        while name and name[0][:1] != acronym[:1]:
+            name = name[1:]
+        return self._names_organisation(name)
 
     def _names_organisation(self, words: tuple[str, ...]) -> bool:
         """Whether a run of two words or more is shaped as an organisation's name: "Ministry of Finance",
@@ -402,6 +408,20 @@ def _strip(token: str) -> str:
     if token.endswith(".") and token[:-1].lower() not in _ABBREVIATIONS and not _INITIALS.fullmatch(token):
         token = token[:-1]
     return token
+
+
+def _join_names_at_initials(flat: list[str | None], found: list[str]) -> None:
+    """Drop the sentence breaks (None in `flat`, the tokens of `found` as `_strip_or_break` left them) that
+    follow an initial or an abbreviation on the same line. Only the breaks are visited, at C speed."""
+    at = 0
+    while True:
+        try:
+            at = flat.index(None, at + 1)
+        except ValueError:
+            return
+        if _ends_no_sentence(found[at - 1], found[at]):
+            del flat[at], found[at]
+            at -= 1
 
 
 def _ends_no_sentence(token: str, space: str) -> bool:
