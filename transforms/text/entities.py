@@ -411,8 +411,9 @@ def _strip(token: str) -> str:
 
 
 def _join_names_at_initials(flat: list[str | None], found: list[str]) -> None:
-    """Drop the sentence breaks (None in `flat`, the tokens of `found` as `_strip_or_break` left them) that
-    follow an initial or an abbreviation on the same line. Only the breaks are visited, at C speed."""
+    """Drop the sentence breaks that follow an initial or an abbreviation on the same line ("John F. Kennedy")
+    from `flat` (`found`'s tokens as `_strip_or_break` leaves them, a break None) and from `found` alike.
+    `list.index` visits only the breaks, the tokens between them are not looked at in Python."""
     at = 0
     while True:
         try:
