@@ -49,6 +49,7 @@ RULES = {
     "an acronym spelt out after it": "The [EPA|ORG] and the [NTSB|ORG] ([National Transportation Safety Board|ORG]) "
     "met.",
     "an acronym that speaks": "The jet was airworthy, the [NTSB|ORG] said, though an AI said otherwise.",
+    "places known by their abbreviations": "She moved from the [U.K.|LOC] to [NYC|LOC], not to [D.C.|LOC].",
     "an initial or a title's full stop ends no sentence": "[John F. Kennedy|PER] met [George W. Bush|PER] "
     "and Dr. [Jane Goodall|PER].",
     "a sentence may open with a German or French quote": "So sprach Direktor Dr. [Andreas Knieriem|PER]. „Und "
