@@ -180,7 +180,7 @@ class EntityRecognizer:
             while at >= 0 and acronym not in found:
                 before = text[max(0, at - _LONG_FORM_REACH) : at].split()
                 start = len(before)
-                while start and (before[start - 1][:1].isupper() or before[start - 1] in _LONG_FORM_CONNECTORS):
+                while start and _name_part(before[start - 1]):
                     start -= 1
                 if self._spells_out(acronym, before[start:]):
                     found.add(acronym)
@@ -190,9 +190,7 @@ class EntityRecognizer:
                 opened = at + len(acronym) + 2
                 closed = text.find(")", opened, opened + _LONG_FORM_REACH)
                 words = text[opened:closed].split() if closed >= 0 else []
-                if all(w[:1].isupper() or w in _LONG_FORM_CONNECTORS for w in words) and self._spells_out(
-                    acronym, words
-                ):
+                if all(map(_name_part, words)) and self._spells_out(acronym, words):
                     found.add(acronym)
                 at = text.find(f"{acronym} (", at + 1)
         return found
@@ -302,9 +300,10 @@ class EntityRecognizer:
         if word in _CONNECTORS:
             return []
         after_title = i > 0 and self._title_ending_at(tokens, i) is not None
-        said = (i + 1 < len(tokens) and tokens[i + 1].lower() in _SAID) or (i > 0 and tokens[i - 1].lower() in _SAID)
+        speaks = i + 1 < len(tokens) and tokens[i + 1].lower() in _SAID
+        said = speaks or (i > 0 and tokens[i - 1].lower() in _SAID)
         label = self._label((word,), after_title, said, i == 0, case_nouns)
-        if label == _ACRONYM and i + 1 < len(tokens) and tokens[i + 1].lower() in _SAID:
+        if label == _ACRONYM and speaks:
             # An acronym that speaks ("the NTSB said") is an organisation; "an AI wrote" is a common noun.
             label = None if i > 0 and tokens[i - 1].lower() in ("a", "an") else ORG
         if label is None and (case_nouns or word.lower() in _COMMON):
@@ -408,6 +407,11 @@ def _strip(token: str) -> str:
     if token.endswith(".") and token[:-1].lower() not in _ABBREVIATIONS and not _INITIALS.fullmatch(token):
         token = token[:-1]
     return token
+
+
+def _name_part(word: str) -> bool:
+    """Whether `word` may stand in a name spelt out beside its acronym: capitalised, or a connector."""
+    return word[:1].isupper() or word in _LONG_FORM_CONNECTORS
 
 
 def _join_names_at_initials(flat: list[str | None], found: list[str]) -> None:
